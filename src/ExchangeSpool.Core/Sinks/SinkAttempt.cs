@@ -1,0 +1,323 @@
+using System.Buffers;
+using ExchangeSpool.Core.Buffers;
+using ExchangeSpool.Core.Format;
+using ExchangeSpool.Core.Storage;
+
+namespace ExchangeSpool.Core.Sinks;
+
+/// <summary>
+/// One sink attempt, owned by the stream that writes it: pages are copied into per-partition
+/// buffers that grow with their data, sealed buffers are written by a <see cref="SinkFileWriter"/>
+/// while the next ones fill, and the commit manifest is written last.
+/// State machine: Open → Finishing → Committed, or Open/Finishing → Aborted. Only the owner moves
+/// it; anyone else may only <see cref="RequestAbort"/>, which an attempt that began finishing
+/// ignores, so an abort can never destroy committed data.
+/// </summary>
+public sealed class SinkAttempt : IAsyncDisposable
+{
+    private const int FrameHeaderSize = 8; // partition + length, on the wire
+
+    private readonly SpoolContext _context;
+    private readonly ExchangeSpec _exchange;
+    private readonly PartitionSink?[] _partitions;
+    private readonly SemaphoreSlim _quota;
+    private readonly SinkFileWriter _writer;
+    private readonly CancellationTokenSource _abortRequested = new();
+    private readonly TaskCompletionSource<bool> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Action<SinkAttempt> _onDisposed;
+    private readonly object _stateLock = new();
+    private SinkAttemptState _state = SinkAttemptState.Open;
+    private SpoolBuffer? _reserved;
+    private int _neededCapacity;
+
+    internal SinkAttempt(SpoolContext context, ExchangeSpec exchange, SinkAttemptId id, Action<SinkAttempt> onDisposed)
+    {
+        _context = context;
+        _exchange = exchange;
+        Id = id;
+        _onDisposed = onDisposed;
+        _partitions = new PartitionSink?[exchange.PartitionCount];
+        var options = context.Options;
+        var bufferCount = Math.Max(exchange.PartitionCount * options.SinkBuffersPerPartition, options.SinkBufferPoolMinSize);
+        _quota = new SemaphoreSlim(bufferCount, bufferCount);
+        _writer = new SinkFileWriter(context.Storage, context.Layout, id, context.Pool, _quota);
+    }
+
+    public SinkAttemptId Id { get; }
+
+    public SinkAttemptState State
+    {
+        get { lock (_stateLock) return _state; }
+    }
+
+    /// <summary>Fires when someone other than the owner asked to abort; the owner then calls <see cref="AbortAsync"/>.</summary>
+    public CancellationToken AbortRequested => _abortRequested.Token;
+
+    /// <summary>Completes when the attempt ends: true if committed, false if aborted.</summary>
+    public Task<bool> Completion => _completion.Task;
+
+    /// <summary>
+    /// Adds a batch of <paramref name="pageCount"/> frames [int32 partition][int32 length][payload],
+    /// little-endian. Waits (and so stops reading the stream) while the memory budget or the
+    /// attempt's buffer quota is spent.
+    /// </summary>
+    public async ValueTask AddPagesAsync(ReadOnlySequence<byte> frames, int pageCount, CancellationToken cancellationToken)
+    {
+        EnsureOpen();
+        long consumed = 0;
+        var pages = 0;
+        while (!TryAddFrames(frames, ref consumed, ref pages))
+            await WaitForBufferAsync(cancellationToken).ConfigureAwait(false);
+        if (pages != pageCount)
+            throw SpoolException.InvalidArgument($"{Id}: the message says {pageCount} pages but carries {pages}");
+    }
+
+    /// <summary>Writes everything buffered, then the commit manifest. A failed finish cleans up after itself.</summary>
+    public async Task<SinkCommit> FinishAsync(CancellationToken cancellationToken)
+    {
+        lock (_stateLock)
+        {
+            if (_state != SinkAttemptState.Open)
+                throw SpoolException.FailedPrecondition($"{Id} cannot finish: it is {_state.ToString().ToLowerInvariant()}");
+            _state = SinkAttemptState.Finishing;
+        }
+        try
+        {
+            SealAllPartitions();
+            ReturnReserved();
+            var files = await _writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            var manifest = new CommitManifest(Id.SinkId, Id.AttemptId, files);
+            await _context.Storage.WriteAtomicAsync(ManifestPath, manifest.Serialize(), cancellationToken).ConfigureAwait(false);
+            SetState(SinkAttemptState.Committed);
+            _completion.TrySetResult(true);
+            return new SinkCommit(files.Sum(f => f.PageCount), manifest.DataSize, files.Count);
+        }
+        catch
+        {
+            SetState(SinkAttemptState.Aborted);
+            await CleanUpAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Aborts an open attempt and deletes what it wrote; does nothing once it began finishing.</summary>
+    public async Task AbortAsync()
+    {
+        lock (_stateLock)
+        {
+            if (_state != SinkAttemptState.Open)
+                return;
+            _state = SinkAttemptState.Aborted;
+        }
+        await CleanUpAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Asks the owner to abort; ignored once finishing began. Safe from any thread.</summary>
+    public void RequestAbort()
+    {
+        lock (_stateLock)
+        {
+            if (_state != SinkAttemptState.Open)
+                return;
+        }
+        _abortRequested.Cancel();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await AbortAsync().ConfigureAwait(false);
+        _onDisposed(this);
+        _abortRequested.Dispose();
+    }
+
+    private StoragePath ManifestPath => _context.Layout.Manifest(Id.Exchange, Id.SinkId, Id.AttemptId);
+
+    private bool TryAddFrames(ReadOnlySequence<byte> frames, ref long consumed, ref int pages)
+    {
+        var reader = new SequenceReader<byte>(frames.Slice(consumed));
+        while (!reader.End)
+        {
+            if (!reader.TryReadLittleEndian(out int partitionId) || !reader.TryReadLittleEndian(out int length))
+                throw SpoolException.InvalidArgument($"{Id}: page {pages} of the message has a truncated frame header");
+            CheckPage(partitionId, length, reader.Remaining);
+            var partition = _partitions[partitionId] ??= new PartitionSink(partitionId);
+            var frameLength = PageFrames.FrameHeaderSize + length;
+            RollOverIfFull(partition, frameLength);
+            if (!TryMakeRoom(partition, frameLength))
+                return false;
+            var buffer = partition.Buffer!;
+            var free = buffer.Free;
+            PageFrames.WriteHeader(free, length);
+            reader.UnreadSequence.Slice(0, length).CopyTo(free[PageFrames.FrameHeaderSize..]);
+            reader.Advance(length);
+            buffer.Length += frameLength;
+            buffer.PageCount++;
+            partition.FileDataSize += frameLength;
+            consumed += FrameHeaderSize + length;
+            pages++;
+        }
+        return true;
+    }
+
+    private void CheckPage(int partitionId, int length, long remaining)
+    {
+        if ((uint)partitionId >= (uint)_partitions.Length)
+            throw SpoolException.InvalidArgument($"{Id}: partition {partitionId} is out of range [0, {_partitions.Length})");
+        var maxPage = _context.Options.MaxPageStorageSize;
+        if (length < 0 || length + (long)PageFrames.FrameHeaderSize > maxPage)
+            throw SpoolException.InvalidArgument(
+                $"{Id}: a page of {length} bytes plus its 4-byte frame exceeds the max page storage size of {maxPage} bytes (exchange.max-page-storage-size)");
+        if (length > remaining)
+            throw SpoolException.InvalidArgument($"{Id}: a page frame claims {length} bytes but the message holds {remaining}");
+    }
+
+    /// <summary>Starts a new file when this page would push the current one past the max file size (never when order must be kept).</summary>
+    private void RollOverIfFull(PartitionSink partition, int frameLength)
+    {
+        if (_exchange.PreserveOrder || partition.FileDataSize == 0
+            || partition.FileDataSize + frameLength <= _context.Options.SinkMaxFileSize)
+            return;
+        if (partition.Buffer is { Length: > 0 })
+            Seal(partition);
+        partition.FileIndex++;
+        partition.FileDataSize = 0;
+        partition.NextBlockIndex = 0;
+    }
+
+    /// <summary>Makes the partition's buffer able to take a frame without waiting; false when that needs a wait.</summary>
+    private bool TryMakeRoom(PartitionSink partition, int frameLength)
+    {
+        if (partition.Buffer is { } buffer)
+        {
+            if (buffer.Remaining >= frameLength || (buffer.Length > 0 && TryGrow(partition, buffer, frameLength)))
+                return true;
+            if (buffer.Length > 0)
+                Seal(partition);
+            else
+            {
+                Recycle(buffer);
+                partition.Buffer = null;
+            }
+        }
+        if (_reserved is { } reserved && reserved.PayloadCapacity >= frameLength)
+        {
+            partition.Buffer = reserved;
+            _reserved = null;
+            return true;
+        }
+        ReturnReserved();
+        var capacity = Math.Max(frameLength, partition.NextCapacity);
+        if (_quota.Wait(0))
+        {
+            if (_context.Pool.TryRent(capacity, out var rented))
+            {
+                partition.Buffer = rented;
+                return true;
+            }
+            _quota.Release();
+        }
+        _neededCapacity = capacity;
+        return false;
+    }
+
+    /// <summary>Moves a full buffer that is still below the block size into one twice as large.</summary>
+    private bool TryGrow(PartitionSink partition, SpoolBuffer buffer, int frameLength)
+    {
+        var capacity = _context.Pool.CapacityFor((int)Math.Min(
+            Math.Max(buffer.Length + (long)frameLength, 2L * buffer.PayloadCapacity), _context.Pool.MaxPayloadSize));
+        if (capacity > _context.BlockCapacity || capacity < buffer.Length + frameLength || !_context.Pool.TryRent(capacity, out var larger))
+            return false;
+        buffer.Payload.CopyTo(larger.Free);
+        larger.Length = buffer.Length;
+        larger.PageCount = buffer.PageCount;
+        _context.Pool.Return(buffer);
+        partition.Buffer = larger;
+        return true;
+    }
+
+    /// <summary>
+    /// Waits for a buffer slot and memory. Partly filled buffers are sealed first: they are what the
+    /// writer can free, so waiting can never deadlock on memory this attempt holds itself.
+    /// </summary>
+    private async ValueTask WaitForBufferAsync(CancellationToken cancellationToken)
+    {
+        SealAllPartitions();
+        await _quota.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _reserved = await _context.Pool.RentAsync(_neededCapacity, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _quota.Release();
+            throw;
+        }
+        if (_writer.Failure is { } failure)
+            throw failure;
+    }
+
+    private void Seal(PartitionSink partition)
+    {
+        var buffer = partition.Buffer!;
+        partition.Buffer = null;
+        partition.NextCapacity = Math.Min(buffer.PayloadCapacity, _context.BlockCapacity);
+        _writer.Enqueue(new PendingBlock(partition, partition.FileIndex, partition.NextBlockIndex++, buffer));
+    }
+
+    private void SealAllPartitions()
+    {
+        foreach (var partition in _partitions)
+        {
+            if (partition?.Buffer is { Length: > 0 })
+                Seal(partition);
+        }
+    }
+
+    private void ReturnReserved()
+    {
+        if (_reserved is { } reserved)
+        {
+            _reserved = null;
+            Recycle(reserved);
+        }
+    }
+
+    private void Recycle(SpoolBuffer buffer)
+    {
+        _context.Pool.Return(buffer);
+        _quota.Release();
+    }
+
+    private void EnsureOpen()
+    {
+        if (_writer.Failure is { } failure)
+            throw failure;
+        var state = State;
+        if (state != SinkAttemptState.Open)
+            throw SpoolException.FailedPrecondition($"{Id} takes no more pages: it is {state.ToString().ToLowerInvariant()}");
+    }
+
+    private void SetState(SinkAttemptState state)
+    {
+        lock (_stateLock)
+            _state = state;
+    }
+
+    /// <summary>Frees every buffer and deletes the attempt's files, unless a manifest made them committed.</summary>
+    private async Task CleanUpAsync()
+    {
+        foreach (var partition in _partitions)
+        {
+            if (partition?.Buffer is { } buffer)
+            {
+                partition.Buffer = null;
+                Recycle(buffer);
+            }
+        }
+        ReturnReserved();
+        await _writer.AbortAsync().ConfigureAwait(false);
+        if (await _context.TryLoadManifestAsync(Id, CancellationToken.None).ConfigureAwait(false) is null)
+            await _context.Storage.DeleteDirectoryAsync(_context.Layout.AttemptDirectory(Id.Exchange, Id.SinkId, Id.AttemptId), CancellationToken.None).ConfigureAwait(false);
+        _completion.TrySetResult(false);
+    }
+}

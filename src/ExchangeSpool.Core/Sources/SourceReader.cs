@@ -1,0 +1,154 @@
+using System.Threading.Channels;
+using ExchangeSpool.Core.Buffers;
+using ExchangeSpool.Core.Format;
+using ExchangeSpool.Core.Storage;
+
+namespace ExchangeSpool.Core.Sources;
+
+/// <summary>
+/// Reads the files of a set of source handles with <c>exchange.source-concurrent-readers</c> readers.
+/// Each reader reads one file at a time front to back, so the blocks of a file (and the pages of a
+/// sink's partition) come out in write order; read-ahead is bounded by the memory budget and by a
+/// queue of one block per reader. Only files listed by the commit manifest of a selected attempt
+/// are read: anything else is refused before a byte is read.
+/// </summary>
+public sealed class SourceReader(SpoolContext context)
+{
+    private const int SelectorExcluded = -2;
+
+    /// <summary>
+    /// Streams every verified block to <paramref name="emit"/>, whose payload is page frames
+    /// [int32 length][payload]; the buffer returns to the pool once emit completes.
+    /// </summary>
+    public async Task ReadAsync(SourceRequest request, Func<SpoolBuffer, CancellationToken, ValueTask> emit, CancellationToken cancellationToken)
+    {
+        var files = await ResolveFilesAsync(request, cancellationToken).ConfigureAwait(false);
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var readerCount = Math.Min(context.Options.SourceConcurrentReaders, files.Count);
+        var blocks = Channel.CreateBounded<SpoolBuffer>(new BoundedChannelOptions(Math.Max(readerCount, 1)) { SingleReader = true });
+        var next = -1;
+        var readers = new Task[readerCount];
+        for (var i = 0; i < readerCount; i++)
+        {
+            readers[i] = Task.Run(async () =>
+            {
+                int index;
+                while ((index = Interlocked.Increment(ref next)) < files.Count)
+                    await ReadFileAsync(files[index], blocks.Writer, failed.Token).ConfigureAwait(false);
+            }, failed.Token);
+        }
+        var allRead = Task.WhenAll(readers).ContinueWith(
+            t => blocks.Writer.TryComplete(t.Exception?.InnerException ?? (t.IsCanceled ? new OperationCanceledException() : null)),
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        try
+        {
+            await foreach (var block in blocks.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                try
+                {
+                    await emit(block, failed.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    context.Pool.Return(block);
+                }
+            }
+        }
+        finally
+        {
+            await failed.CancelAsync().ConfigureAwait(false);
+            await allRead.ConfigureAwait(false);
+            while (blocks.Reader.TryRead(out var left))
+                context.Pool.Return(left);
+        }
+    }
+
+    private async Task ReadFileAsync((StoragePath Path, ManifestFile File) file, ChannelWriter<SpoolBuffer> blocks, CancellationToken cancellationToken)
+    {
+        await using var reader = await SpoolFileReader.OpenAsync(context.Storage, file.Path, file.File, context.Pool, cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadBlockAsync(cancellationToken).ConfigureAwait(false) is { } block)
+        {
+            try
+            {
+                await blocks.WriteAsync(block, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                context.Pool.Return(block);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Checks every file against the selector and its attempt's manifest; returns paths in handle order.</summary>
+    private async Task<List<(StoragePath Path, ManifestFile File)>> ResolveFilesAsync(SourceRequest request, CancellationToken cancellationToken)
+    {
+        foreach (var exchange in request.Exchanges)
+            exchange.Exchange.Validated(context.Options.MaxOutputPartitionCount);
+        var attempts = new HashSet<(int Exchange, int Sink, int Attempt)>();
+        foreach (var handle in request.Handles)
+        {
+            var exchange = CheckHandle(request, handle);
+            foreach (var file in handle.Files)
+            {
+                CheckSelected(exchange, file.SinkId, file.AttemptId);
+                attempts.Add((handle.ExchangeIndex, file.SinkId, file.AttemptId));
+            }
+        }
+        var manifests = new Dictionary<(int, int, int), CommitManifest>();
+        await Parallel.ForEachAsync(attempts, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
+            async (attempt, token) =>
+            {
+                var key = request.Exchanges[attempt.Exchange].Exchange.Key;
+                var manifest = await context.LoadManifestAsync(new SinkAttemptId(key, attempt.Sink, attempt.Attempt), token).ConfigureAwait(false);
+                lock (manifests)
+                    manifests[attempt] = manifest;
+            }).ConfigureAwait(false);
+
+        var files = new List<(StoragePath, ManifestFile)>();
+        foreach (var handle in request.Handles)
+        {
+            var key = request.Exchanges[handle.ExchangeIndex].Exchange.Key;
+            foreach (var file in handle.Files)
+            {
+                var manifest = manifests[(handle.ExchangeIndex, file.SinkId, file.AttemptId)];
+                var entry = manifest.Files.FirstOrDefault(f => f.PartitionId == handle.PartitionId && f.FileIndex == file.FileIndex);
+                if (entry.BlockCount == 0 || entry.DataSize != file.DataSize)
+                    throw SpoolException.FailedPrecondition(
+                        $"file {handle.PartitionId}_{file.FileIndex} of sink {file.SinkId} attempt {file.AttemptId} of exchange {key} is not part of that attempt's commit (or its size {file.DataSize} does not match)");
+                files.Add((context.Layout.DataFile(key, file.SinkId, file.AttemptId, handle.PartitionId, file.FileIndex), entry));
+            }
+        }
+        return files;
+    }
+
+    private static SourceExchange CheckHandle(SourceRequest request, SourceHandleRef handle)
+    {
+        if ((uint)handle.ExchangeIndex >= (uint)request.Exchanges.Count)
+            throw SpoolException.InvalidArgument($"a source handle names exchange index {handle.ExchangeIndex}, but the request lists {request.Exchanges.Count} exchanges");
+        var exchange = request.Exchanges[handle.ExchangeIndex];
+        if ((uint)handle.PartitionId >= (uint)exchange.Exchange.PartitionCount)
+            throw SpoolException.InvalidArgument($"partition {handle.PartitionId} is out of range [0, {exchange.Exchange.PartitionCount}) for exchange {exchange.Exchange.Key}");
+        foreach (var file in handle.Files)
+        {
+            if (file.SinkId < 0 || file.AttemptId < 0 || file.FileIndex < 0)
+                throw SpoolException.InvalidArgument($"a source file of exchange {exchange.Exchange.Key} has a negative id (sink {file.SinkId}, attempt {file.AttemptId}, file {file.FileIndex})");
+        }
+        return exchange;
+    }
+
+    private static void CheckSelected(SourceExchange exchange, int sinkId, int attemptId)
+    {
+        var selected = exchange.SelectedAttempts.Span;
+        if (selected.IsEmpty)
+            return;
+        var key = exchange.Exchange.Key;
+        if (sinkId >= selected.Length)
+            throw SpoolException.FailedPrecondition($"sink {sinkId} of exchange {key} is not covered by the output selector ({selected.Length} sinks)");
+        var choice = (sbyte)selected[sinkId];
+        if (choice == SelectorExcluded)
+            throw SpoolException.FailedPrecondition($"sink {sinkId} of exchange {key} is excluded by the output selector; its files may not be read");
+        if (choice != attemptId)
+            throw SpoolException.FailedPrecondition($"sink {sinkId} attempt {attemptId} of exchange {key} was not selected: the output selector chose attempt {choice}");
+    }
+}

@@ -1,0 +1,51 @@
+using ExchangeSpool.Core.Buffers;
+using ExchangeSpool.Core.Configuration;
+using ExchangeSpool.Core.Format;
+using ExchangeSpool.Core.Storage;
+
+namespace ExchangeSpool.Core;
+
+/// <summary>The shared parts every sink, source and planner of one server works with.</summary>
+public sealed class SpoolContext
+{
+    public SpoolContext(SpoolOptions options, IExchangeStorage storage)
+    {
+        Options = options;
+        Storage = storage;
+        Layout = new ExchangeLayout(storage.BaseDirectories.Count);
+        Budget = new MemoryBudget(options.MemoryLimit);
+        Pool = new BufferPool(Budget, (int)Math.Max(options.MaxPageStorageSize, options.SinkBufferSize));
+        BlockCapacity = Pool.CapacityFor(options.SinkBufferSize);
+    }
+
+    public SpoolOptions Options { get; }
+
+    public IExchangeStorage Storage { get; }
+
+    public ExchangeLayout Layout { get; }
+
+    public MemoryBudget Budget { get; }
+
+    public BufferPool Pool { get; }
+
+    /// <summary>The size a partition's buffer grows to before it is sealed: the sink buffer size, rounded up to the pool's classes.</summary>
+    public int BlockCapacity { get; }
+
+    /// <summary>The commit manifest of an attempt (one small read, never a listing), or null when it has none.</summary>
+    public async Task<CommitManifest?> TryLoadManifestAsync(SinkAttemptId attempt, CancellationToken cancellationToken)
+    {
+        var path = Layout.Manifest(attempt.Exchange, attempt.SinkId, attempt.AttemptId);
+        var bytes = await Storage.ReadSmallFileAsync(path, CommitManifest.MaxSize, cancellationToken).ConfigureAwait(false);
+        if (bytes is null)
+            return null;
+        var manifest = CommitManifest.Parse(bytes, path.RelativePath);
+        if (manifest.SinkId != attempt.SinkId || manifest.AttemptId != attempt.AttemptId)
+            throw SpoolException.DataLoss($"commit manifest {path.RelativePath} belongs to sink {manifest.SinkId} attempt {manifest.AttemptId}");
+        return manifest;
+    }
+
+    /// <summary>The commit manifest of an attempt that must have committed.</summary>
+    public async Task<CommitManifest> LoadManifestAsync(SinkAttemptId attempt, CancellationToken cancellationToken) =>
+        await TryLoadManifestAsync(attempt, cancellationToken).ConfigureAwait(false)
+        ?? throw SpoolException.FailedPrecondition($"{attempt} has no commit manifest: it did not finish, or it was aborted");
+}

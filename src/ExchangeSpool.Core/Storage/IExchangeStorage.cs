@@ -1,0 +1,53 @@
+namespace ExchangeSpool.Core.Storage;
+
+/// <summary>
+/// A file under one of the configured base directories. Only the layout builds relative paths (from
+/// validated ids), and every backend still refuses one that would leave its base directory.
+/// </summary>
+public readonly record struct StoragePath(int BaseIndex, string RelativePath)
+{
+    public override string ToString() => RelativePath;
+}
+
+/// <summary>
+/// One storage backend: local directories here, S3 and HDFS in their own projects. Files are
+/// written once, front to back, and read by range; small files (manifests) are written atomically.
+/// </summary>
+public interface IExchangeStorage
+{
+    /// <summary>"local", "s3", ...</summary>
+    string Kind { get; }
+
+    /// <summary>The base directories as the operator configured them, in configuration order.</summary>
+    IReadOnlyList<string> BaseDirectories { get; }
+
+    ValueTask<IStorageFileWriter> CreateFileAsync(StoragePath path, CancellationToken cancellationToken);
+
+    ValueTask<IStorageFileReader> OpenFileAsync(StoragePath path, CancellationToken cancellationToken);
+
+    /// <summary>Writes a whole small file so that readers see all of it or nothing; fails if it exists.</summary>
+    ValueTask WriteAtomicAsync(StoragePath path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
+
+    /// <summary>The content of a small file, or null when it does not exist.</summary>
+    ValueTask<byte[]?> ReadSmallFileAsync(StoragePath path, int maxLength, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a directory (a prefix on object stores) and everything under it; missing is fine.</summary>
+    ValueTask DeleteDirectoryAsync(StoragePath path, CancellationToken cancellationToken);
+}
+
+/// <summary>Appends to a new file. Blocks arrive in order; the file is visible to readers once completed.</summary>
+public interface IStorageFileWriter : IAsyncDisposable
+{
+    ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+
+    ValueTask CompleteAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>Reads ranges of a completed file.</summary>
+public interface IStorageFileReader : IAsyncDisposable
+{
+    long Length { get; }
+
+    /// <summary>Fills <paramref name="buffer"/> from <paramref name="offset"/>; returns fewer bytes only at the end of the file.</summary>
+    ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken);
+}

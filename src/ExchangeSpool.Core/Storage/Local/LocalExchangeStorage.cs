@@ -1,0 +1,170 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace ExchangeSpool.Core.Storage.Local;
+
+/// <summary>
+/// Spools to local (or shared, mounted) directories. Manifests are written to a temporary name and
+/// renamed into place, so a reader on any node sees a whole manifest or none.
+/// </summary>
+public sealed class LocalExchangeStorage : IExchangeStorage
+{
+    private readonly string[] _roots;
+
+    public LocalExchangeStorage(IReadOnlyList<string> baseDirectories)
+    {
+        BaseDirectories = baseDirectories;
+        _roots = baseDirectories.Select(ToRoot).ToArray();
+        foreach (var root in _roots)
+            Directory.CreateDirectory(root);
+    }
+
+    public string Kind => "local";
+
+    public IReadOnlyList<string> BaseDirectories { get; }
+
+    /// <summary>The absolute directory of a configured base directory (a plain path or a file:// URI).</summary>
+    public static string ToRoot(string baseDirectory)
+    {
+        var path = baseDirectory.StartsWith("file:", StringComparison.OrdinalIgnoreCase)
+            ? new Uri(baseDirectory).LocalPath
+            : baseDirectory;
+        return Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)) + Path.DirectorySeparatorChar;
+    }
+
+    public ValueTask<IStorageFileWriter> CreateFileAsync(StoragePath path, CancellationToken cancellationToken)
+    {
+        var fullPath = Resolve(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+        var handle = File.OpenHandle(fullPath, FileMode.CreateNew, FileAccess.Write, FileShare.Read, FileOptions.Asynchronous);
+        return ValueTask.FromResult<IStorageFileWriter>(new LocalFileWriter(handle));
+    }
+
+    public ValueTask<IStorageFileReader> OpenFileAsync(StoragePath path, CancellationToken cancellationToken)
+    {
+        var fullPath = Resolve(path);
+        try
+        {
+            var handle = File.OpenHandle(fullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
+            return ValueTask.FromResult<IStorageFileReader>(new LocalFileReader(handle));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new SpoolException(SpoolErrorCode.DataLoss, $"spool file {path} is missing from base directory {path.BaseIndex}", e);
+        }
+    }
+
+    public async ValueTask WriteAtomicAsync(StoragePath path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        var fullPath = Resolve(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+        var temporary = $"{fullPath}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            using (var handle = File.OpenHandle(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.Asynchronous))
+            {
+                await RandomAccess.WriteAsync(handle, content, 0, cancellationToken).ConfigureAwait(false);
+                RandomAccess.FlushToDisk(handle);
+            }
+            File.Move(temporary, fullPath, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(fullPath))
+        {
+            throw SpoolException.FailedPrecondition($"{path} already exists");
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+
+    public async ValueTask<byte[]?> ReadSmallFileAsync(StoragePath path, int maxLength, CancellationToken cancellationToken)
+    {
+        var fullPath = Resolve(path);
+        try
+        {
+            using var handle = File.OpenHandle(fullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
+            var length = RandomAccess.GetLength(handle);
+            if (length > maxLength)
+                throw SpoolException.DataLoss($"{path} is {length} bytes, more than the {maxLength} it may have");
+            var content = new byte[length];
+            var read = await RandomAccess.ReadAsync(handle, content, 0, cancellationToken).ConfigureAwait(false);
+            return read == length ? content : content[..read];
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    public ValueTask DeleteDirectoryAsync(StoragePath path, CancellationToken cancellationToken)
+    {
+        var fullPath = Resolve(path);
+        try
+        {
+            Directory.Delete(fullPath, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The absolute path of <paramref name="path"/>, refused unless it stays inside its base directory.</summary>
+    public string Resolve(StoragePath path)
+    {
+        if ((uint)path.BaseIndex >= (uint)_roots.Length)
+            throw SpoolException.InvalidArgument($"base directory index {path.BaseIndex} is not configured (there are {_roots.Length})");
+        var root = _roots[path.BaseIndex];
+        var fullPath = Path.GetFullPath(Path.Combine(root, path.RelativePath));
+        if (path.RelativePath.Length == 0 || !fullPath.StartsWith(root, StringComparison.Ordinal))
+            throw SpoolException.InvalidArgument($"path '{path.RelativePath}' escapes base directory {path.BaseIndex}");
+        return fullPath;
+    }
+
+    private sealed class LocalFileWriter(SafeFileHandle handle) : IStorageFileWriter
+    {
+        private long _position;
+
+        public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        {
+            await RandomAccess.WriteAsync(handle, data, _position, cancellationToken).ConfigureAwait(false);
+            _position += data.Length;
+        }
+
+        public ValueTask CompleteAsync(CancellationToken cancellationToken)
+        {
+            handle.Dispose();
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            handle.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    private sealed class LocalFileReader(SafeFileHandle handle) : IStorageFileReader
+    {
+        public long Length { get; } = RandomAccess.GetLength(handle);
+
+        public async ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
+        {
+            var total = 0;
+            while (total < buffer.Length)
+            {
+                var read = await RandomAccess.ReadAsync(handle, buffer[total..], offset + total, cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                    break;
+                total += read;
+            }
+            return total;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            handle.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
