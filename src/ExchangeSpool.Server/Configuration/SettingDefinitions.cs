@@ -1,0 +1,97 @@
+using static ExchangeSpool.Server.Configuration.SettingValueParsers;
+
+namespace ExchangeSpool.Server.Configuration;
+
+/// <summary>Every configuration key the server knows, in the order they are documented.</summary>
+public static class SettingDefinitions
+{
+    public const string ExchangeManagerName = "spool";
+
+    /// <summary>Keys under this prefix configure the Java plugin, which reads the same file.</summary>
+    public const string PluginKeyPrefix = "exchange.spool.client.";
+
+    private static readonly string[] OtherBackendKeyPrefixes = ["exchange.s3.", "exchange.hdfs.", "exchange.azure.", "exchange.gcs."];
+    private const string HadoopResourcesKey = "hdfs.config.resources";
+    private const string NoEffect = "Accepted for compatibility with Trino's file; no effect (a positive integer).";
+
+    public static IReadOnlyList<SettingDefinition> All { get; } =
+    [
+        Checked("exchange-manager.name", ExchangeManagerName,
+            $"The exchange manager Trino loads from this file; must be `{ExchangeManagerName}`.",
+            RequireExchangeManagerName),
+        Bound("exchange.base-directories", "./spool-data",
+            "Comma-separated local directories (plain paths or `file:///` URIs) where spooled files live; sinks are striped across them.",
+            BaseDirectories, (options, directories) => options.Spool = options.Spool with { BaseDirectories = directories }),
+        Bound("exchange.max-page-storage-size", "16MB",
+            "The largest page, including its 4-byte length frame.",
+            DataSizeBytes, (options, bytes) => options.Spool = options.Spool with { MaxPageStorageSize = bytes }),
+        Bound("exchange.sink-buffer-pool-min-size", "10",
+            "Buffers a sink may hold however few partitions it has.",
+            Integer, (options, count) => options.Spool = options.Spool with { SinkBufferPoolMinSize = count }),
+        Bound("exchange.sink-buffers-per-partition", "2",
+            "Buffers per output partition of a sink: one filling, the rest being written (at least 2).",
+            Integer, (options, count) => options.Spool = options.Spool with { SinkBuffersPerPartition = count }),
+        Bound("exchange.spool.sink-buffer-size", "1MB",
+            "The block size; a partition's buffer grows to it as data arrives (4kB to 64MB).",
+            SmallDataSizeBytes, (options, bytes) => options.Spool = options.Spool with { SinkBufferSize = bytes }),
+        Bound("exchange.sink-max-file-size", "1GB",
+            "A partition's file rolls over before passing this size (never when order is preserved).",
+            DataSizeBytes, (options, bytes) => options.Spool = options.Spool with { SinkMaxFileSize = bytes }),
+        Bound("exchange.source-concurrent-readers", "4",
+            "Files read at once by one source stream.",
+            Integer, (options, count) => options.Spool = options.Spool with { SourceConcurrentReaders = count }),
+        Bound("exchange.source-handle-target-data-size", "256MB",
+            "Files are packed into source handles up to this size.",
+            DataSizeBytes, (options, bytes) => options.Spool = options.Spool with { SourceHandleTargetDataSize = bytes }),
+        Bound("exchange.max-output-partition-count", "50",
+            "The most output partitions one exchange may have (at most 10000).",
+            Integer, (options, count) => options.Spool = options.Spool with { MaxOutputPartitionCount = count }),
+        Bound("exchange.spool.memory-limit", "1GB",
+            "One budget for every sink buffer and every read-ahead block.",
+            DataSizeBytes, (options, bytes) => options.Spool = options.Spool with { MemoryLimit = bytes }),
+        Bound("exchange.spool.address", "127.0.0.1:9477",
+            "The `host:port` the server listens on; loopback only in this version (port 0 picks a free port).",
+            Address, (options, address) => options.Server = options.Server with { Address = address }),
+        Bound("exchange.spool.max-message-size", "32MB",
+            "The largest gRPC message; at least `exchange.max-page-storage-size` + 64kB, at most 1GB.",
+            SmallDataSizeBytes, (options, bytes) => options.Server = options.Server with { MaxMessageSize = bytes }),
+        Checked("exchange.encryption-enabled", "false",
+            "Encryption of spooled data; not built yet, so only `false` is accepted.",
+            RequireEncryptionDisabled),
+        Checked("exchange.source-max-files-per-reader", "25", NoEffect, PositiveInteger),
+        Checked("exchange.file-listing-parallelism", "50", NoEffect, PositiveInteger),
+    ];
+
+    private static readonly Dictionary<string, SettingDefinition> ByKey = All.ToDictionary(definition => definition.Key);
+
+    public static SettingDefinition? Find(string key) => ByKey.GetValueOrDefault(key);
+
+    public static bool IsPluginKey(string key) => key.StartsWith(PluginKeyPrefix, StringComparison.Ordinal);
+
+    /// <summary>Why an unknown key is refused; keys of Trino's other backends get a hint, since they are the likely cause.</summary>
+    public static string UnknownKeyProblem(string key) =>
+        key == HadoopResourcesKey || OtherBackendKeyPrefixes.Any(prefix => key.StartsWith(prefix, StringComparison.Ordinal))
+            ? $"unknown configuration key '{key}': the S3/HDFS backend is not part of this build"
+            : $"unknown configuration key '{key}'";
+
+    /// <summary>A setting whose parsed value is stored in the options.</summary>
+    private static SettingDefinition Bound<T>(string key, string defaultText, string meaning, Func<string, string, T> parse, Action<OptionsBuilder, T> bind) =>
+        new(key, defaultText, meaning, (options, text) => bind(options, parse(key, text)));
+
+    /// <summary>
+    /// A setting that is only checked: Trino's keys that mean nothing here are still parsed, so a
+    /// typo in a shared file is caught now rather than when Trino's own manager reads it.
+    /// </summary>
+    private static SettingDefinition Checked<T>(string key, string defaultText, string meaning, Func<string, string, T> parse) =>
+        new(key, defaultText, meaning, (_, text) => parse(key, text));
+
+    private static string RequireExchangeManagerName(string key, string name) =>
+        name == ExchangeManagerName
+            ? name
+            : throw new ConfigurationException(key, $"this file selects exchange manager '{name}'; exchange-spool serves '{ExchangeManagerName}'");
+
+    private static bool RequireEncryptionDisabled(string key, string text) =>
+        Boolean(key, text)
+            ? throw new ConfigurationException(key, "encryption is not built yet; set it to false")
+            : false;
+}

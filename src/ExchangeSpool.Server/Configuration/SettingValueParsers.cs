@@ -1,0 +1,85 @@
+using System.Globalization;
+
+namespace ExchangeSpool.Server.Configuration;
+
+/// <summary>Turns a setting's text into a typed value, or throws naming the key, the bad value and an example.</summary>
+internal static class SettingValueParsers
+{
+    public static long DataSizeBytes(string key, string text) =>
+        DataSize.TryParse(text, out var bytes) ? bytes : throw NotA(key, text, "a data size", DataSize.Examples);
+
+    /// <summary>For sizes held in an int, such as buffer and message sizes.</summary>
+    public static int SmallDataSizeBytes(string key, string text)
+    {
+        var bytes = DataSizeBytes(key, text);
+        return bytes <= int.MaxValue
+            ? (int)bytes
+            : throw new ConfigurationException(key, $"'{text}' is too large (must be below {DataSize.Format(int.MaxValue + 1L)})");
+    }
+
+    public static int Integer(string key, string text) =>
+        int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw NotA(key, text, "an integer", "4, 50");
+
+    public static int PositiveInteger(string key, string text)
+    {
+        var value = Integer(key, text);
+        return value >= 1 ? value : throw new ConfigurationException(key, $"must be at least 1, found {value}");
+    }
+
+    public static bool Boolean(string key, string text)
+    {
+        if (text.Equals("true", StringComparison.OrdinalIgnoreCase))
+            return true;
+        if (text.Equals("false", StringComparison.OrdinalIgnoreCase))
+            return false;
+        throw NotA(key, text, "a boolean", "true, false");
+    }
+
+    public static ListenAddress Address(string key, string text) =>
+        ListenAddress.TryParse(text, out var address) ? address! : throw NotA(key, text, "host:port", ListenAddress.Examples);
+
+    /// <summary>
+    /// Comma-separated local directories, each a plain path or a <c>file:</c> URI. Trino's file
+    /// names S3 or HDFS locations here too; those backends are not in this build, so say so
+    /// rather than treat <c>s3://bucket</c> as a relative path.
+    /// </summary>
+    public static IReadOnlyList<string> BaseDirectories(string key, string text)
+    {
+        var entries = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var directories = new List<string>();
+        var uriCount = 0;
+        foreach (var entry in entries)
+        {
+            var scheme = UriScheme(entry);
+            if (scheme is null)
+            {
+                directories.Add(entry);
+                continue;
+            }
+            if (!scheme.Equals(Uri.UriSchemeFile, StringComparison.OrdinalIgnoreCase))
+                throw new ConfigurationException(key, $"scheme '{scheme}' is not supported by this build (local directories only)");
+            if (!Uri.TryCreate(entry, UriKind.Absolute, out var uri) || !uri.IsLoopback)
+                throw new ConfigurationException(key, $"'{entry}' is not a local file URI (example: file:///var/spool/exchange)");
+            directories.Add(uri.LocalPath);
+            uriCount++;
+        }
+        if (uriCount > 0 && uriCount < directories.Count)
+            throw new ConfigurationException(key, "mixes file: URIs and plain paths; write every entry the same way");
+        return directories;
+    }
+
+    /// <summary>The scheme of a URI, or null for a plain path. One letter is a Windows drive (<c>C:\spool</c>), not a scheme.</summary>
+    private static string? UriScheme(string entry)
+    {
+        var colon = entry.IndexOf(':');
+        if (colon < 2 || !char.IsAsciiLetter(entry[0]))
+            return null;
+        var scheme = entry[..colon];
+        return scheme.All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '-' or '.') ? scheme : null;
+    }
+
+    private static ConfigurationException NotA(string key, string text, string what, string examples) =>
+        new(key, $"'{text}' is not {what} (examples: {examples})");
+}
