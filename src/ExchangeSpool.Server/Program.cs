@@ -1,1 +1,46 @@
+using System.Reflection;
+using ExchangeSpool.Core.Storage.Local;
+using ExchangeSpool.Server;
+using ExchangeSpool.Server.Configuration;
+
+const string ProgramName = "exchange-spool";
+
+ServerConfiguration configuration;
+try
+{
+    switch (ServerConfiguration.Load(args, Environment.GetEnvironmentVariable))
+    {
+        case ShowHelp:
+            Console.Write(SettingDocumentation.HelpText(ProgramName));
+            return 0;
+        case ShowVersion:
+            Console.WriteLine($"{ProgramName} {typeof(SpoolServer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion}");
+            return 0;
+        case RunServer run:
+            configuration = run.Configuration;
+            break;
+        default:
+            throw new InvalidOperationException("unknown startup request");
+    }
+}
+catch (ConfigurationException e)
+{
+    Console.Error.WriteLine($"{ProgramName}: configuration error: {e.Message}");
+    return 2;
+}
+
+await using var server = SpoolServer.Create(configuration);
+try
+{
+    await server.StartAsync();
+}
+catch (IOException e)
+{
+    Console.Error.WriteLine($"{ProgramName}: cannot listen on {configuration.Server.Address} (exchange.spool.address): {e.Message}");
+    return 1;
+}
+var storage = string.Join(", ", configuration.Spool.BaseDirectories.Select(LocalExchangeStorage.ToRoot));
+Console.WriteLine($"{ProgramName} listening on {server.Address} (gRPC, h2c); storage: local {storage}; memory limit {configuration.Spool.MemoryLimit} bytes");
+Console.Out.Flush();
+await server.WaitForShutdownAsync();
 return 0;

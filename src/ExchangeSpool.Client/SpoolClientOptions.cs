@@ -1,0 +1,18 @@
+namespace ExchangeSpool.Client;
+
+public sealed class SpoolClientOptions
+{
+    /// <summary>Pages a sink sends per message, in bytes; a larger page goes alone.</summary>
+    public int SinkBatchSize { get; init; } = 1024 * 1024;
+
+    /// <summary>Batches a sink may have queued before <see cref="SpoolSink.IsBlocked"/> is pending.</summary>
+    public int SinkMaxQueuedBatches { get; init; } = 2;
+
+    /// <summary>Bytes of pages a source holds before it stops reading its stream.</summary>
+    public long SourceBufferSize { get; init; } = 32 * 1024 * 1024;
+
+    /// <summary>Deadline of control calls (create, plan, close, abort).</summary>
+    public TimeSpan ControlCallTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    public int MaxMessageSize { get; init; } = 32 * 1024 * 1024;
+}
