@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace ExchangeSpool.Grpc;
 
-/// <summary>What a server handler knows about the call it serves.</summary>
+/// <summary>What a server handler knows about the call it serves. Valid only while the handler runs.</summary>
 public sealed class ServerCallContext
 {
     private readonly HttpContext _httpContext;

@@ -72,7 +72,17 @@ internal sealed class ClientCall<TRequest, TResponse> : IDisposable
     public static ClientCall<TRequest, TResponse> StartWithSingleRequest(
         GrpcChannel channel, Method<TRequest, TResponse> method, TRequest request, CallOptions options)
     {
-        var content = new ReadOnlyMemoryContent(MessageFraming.WriteMessageToArray(request, method.RequestMarshaller, channel.MaxSendMessageSize));
+        ReadOnlyMemory<byte> message;
+        try
+        {
+            message = MessageFraming.WriteMessageToArray(request, method.RequestMarshaller, channel.MaxSendMessageSize);
+        }
+        catch (SerializationFailedException ex)
+        {
+            throw ex.ToRpcException();
+        }
+
+        var content = new ReadOnlyMemoryContent(message);
         content.Headers.TryAddWithoutValidation("Content-Type", GrpcProtocol.ContentType);
         return new ClientCall<TRequest, TResponse>(channel, method, options, content);
     }

@@ -12,8 +12,9 @@ internal static class GrpcHttpExchange
     private const int Http2InternalError = 0x2;
 
     /// <summary>
-    /// Answers requests that are not gRPC with the HTTP error grpc-dotnet uses (426 for HTTP/1.x,
-    /// 415 for another content type) and returns false; otherwise starts the gRPC response.
+    /// Starts the gRPC response and returns true, or answers and returns false: requests that are not gRPC
+    /// get the HTTP error grpc-dotnet uses (426 for HTTP/1.x, 415 for another content type), a compressed
+    /// request gets Unimplemented since only the identity encoding is supported.
     /// </summary>
     public static bool TryAccept(HttpContext httpContext, ILogger logger)
     {

@@ -1,4 +1,3 @@
-using ExchangeSpool.Grpc.Internal;
 using Microsoft.AspNetCore.Http;
 
 namespace ExchangeSpool.Grpc.Internal.Server;
@@ -9,10 +8,10 @@ namespace ExchangeSpool.Grpc.Internal.Server;
 /// </summary>
 internal abstract class ServerCallHandler<TRequest, TResponse>(Method<TRequest, TResponse> method, GrpcServerRuntime runtime)
 {
-    private static readonly Status DeadlineExceeded = new(StatusCode.DeadlineExceeded, "Deadline Exceeded");
-    private static readonly Status ClientCancelled = new(StatusCode.Cancelled, "Call canceled by the client.");
-    private static readonly Status ServerStopping = new(StatusCode.Unavailable, "The server is shutting down.");
-    private static readonly Status HandlerFailed = new(StatusCode.Internal, "Exception was thrown by handler.");
+    private static readonly Status DeadlineExceededStatus = new(StatusCode.DeadlineExceeded, "Deadline Exceeded");
+    private static readonly Status ClientCancelledStatus = new(StatusCode.Cancelled, "Call canceled by the client.");
+    private static readonly Status ServerStoppingStatus = new(StatusCode.Unavailable, "The server is shutting down.");
+    private static readonly Status HandlerFailedStatus = new(StatusCode.Internal, "Exception was thrown by handler.");
 
     public async Task HandleCallAsync(HttpContext httpContext)
     {
@@ -35,7 +34,7 @@ internal abstract class ServerCallHandler<TRequest, TResponse>(Method<TRequest, 
         try
         {
             await InvokeAsync(requests, responses, context).ConfigureAwait(false);
-            status = cancellation.DeadlineExceeded ? DeadlineExceeded : Status.Ok;
+            status = cancellation.DeadlineExceeded ? DeadlineExceededStatus : Status.Ok;
         }
         catch (Exception ex)
         {
@@ -85,14 +84,14 @@ internal abstract class ServerCallHandler<TRequest, TResponse>(Method<TRequest, 
         }
 
         ServerLog.HandlerFailed(runtime.Logger, method.FullName, exception);
-        return HandlerFailed;
+        return HandlerFailedStatus;
     }
 
     private Status? Classify(Exception exception, ServerCallCancellation cancellation)
     {
         if (cancellation.DeadlineExceeded)
         {
-            return DeadlineExceeded;
+            return DeadlineExceededStatus;
         }
 
         switch (exception)
@@ -107,7 +106,7 @@ internal abstract class ServerCallHandler<TRequest, TResponse>(Method<TRequest, 
         // Once the client is gone or the server is stopping, whatever the handler threw is a consequence.
         if (cancellation.Token.IsCancellationRequested)
         {
-            return cancellation.ServerStopping ? ServerStopping : ClientCancelled;
+            return cancellation.ServerStopping ? ServerStoppingStatus : ClientCancelledStatus;
         }
 
         try
