@@ -96,6 +96,12 @@ public sealed class SpoolSink
                 return false;
             _aborted = true;
             _queue.Writer.TryComplete();
+            if (_current is { } filling)
+            {
+                _current = null;
+                ArrayPool<byte>.Shared.Return(filling.Buffer);
+                Interlocked.Add(ref _memoryUsage, -filling.Buffer.Length);
+            }
         }
         await _cancel.CancelAsync().ConfigureAwait(false);
         _call.Dispose();

@@ -40,8 +40,9 @@ internal sealed class RequestBodyReader<T>(FramedMessageReader body, Marshaller<
         {
             return marshaller.Deserializer(payload);
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is not RpcException)
         {
+            // A marshaller that knows what is wrong throws RpcException itself; anything else is opaque.
             throw new RpcException(new Status(StatusCode.Internal, "Failed to deserialize request message."), ex);
         }
     }
