@@ -57,3 +57,11 @@ public sealed class WidePartitionLocalSpoolServer : SpoolServerFixture
 {
     protected override IEnumerable<string> ExtraArguments => ["--exchange.max-output-partition-count=1000"];
 }
+
+/// <summary>A server whose memory budget is the smallest allowed, so sinks must wait for each other.</summary>
+public sealed class TightMemoryLocalSpoolServer : SpoolServerFixture
+{
+    public const long MemoryLimit = 36 * 1024 * 1024;
+
+    protected override IEnumerable<string> ExtraArguments => [$"--exchange.spool.memory-limit={MemoryLimit}B"];
+}
