@@ -1,0 +1,96 @@
+using ExchangeSpool.Core.Buffers;
+
+namespace ExchangeSpool.Core.Tests;
+
+public sealed class BufferPoolTests
+{
+    private const int Min = BufferPool.MinPayloadSize;
+
+    /// <summary>What the budget is charged for a buffer of <paramref name="payload"/> bytes.</summary>
+    private static long Charge(int payload) => payload + SpoolBuffer.HeaderRoom;
+
+    [Fact]
+    public void CapacityFor_RoundsUpToPowersOfTwoFrom64KiB()
+    {
+        var pool = new BufferPool(new MemoryBudget(long.MaxValue), 1_000_000);
+
+        Assert.Equal(1 << 20, pool.MaxPayloadSize);
+        Assert.Equal(Min, pool.CapacityFor(0));
+        Assert.Equal(Min, pool.CapacityFor(1));
+        Assert.Equal(Min, pool.CapacityFor(Min));
+        Assert.Equal(2 * Min, pool.CapacityFor(Min + 1));
+        Assert.Equal(1 << 20, pool.CapacityFor((1 << 19) + 1));
+        Assert.Equal(1 << 20, pool.CapacityFor(1 << 20));
+        Assert.Throws<ArgumentOutOfRangeException>(() => pool.CapacityFor((1 << 20) + 1));
+        Assert.Equal(Min, new BufferPool(new MemoryBudget(long.MaxValue), 1000).MaxPayloadSize);
+    }
+
+    [Fact]
+    public void TryRent_ChargesTheBudgetForPayloadAndHeaderRoom()
+    {
+        var pool = new BufferPool(new MemoryBudget(long.MaxValue), 1 << 20);
+
+        Assert.True(pool.TryRent(100_000, out var buffer));
+
+        Assert.Equal(2 * Min, buffer.PayloadCapacity);
+        Assert.Equal(0, buffer.Length);
+        Assert.Equal(Charge(2 * Min), buffer.Array.Length);
+        Assert.Equal(Charge(2 * Min), pool.Budget.Used);
+    }
+
+    [Fact]
+    public void Return_WithoutWaiters_ParksBufferForReuse()
+    {
+        var pool = new BufferPool(new MemoryBudget(long.MaxValue), 1 << 20);
+        Assert.True(pool.TryRent(Min, out var buffer));
+        buffer.Length = 10;
+        buffer.PageCount = 1;
+
+        pool.Return(buffer);
+
+        Assert.Equal(Charge(Min), pool.ParkedBytes);
+        Assert.Equal(Charge(Min), pool.Budget.Used);
+        Assert.True(pool.TryRent(Min - 1, out var again));
+        Assert.Same(buffer, again);
+        Assert.Equal(0, again.Length);
+        Assert.Equal(0, again.PageCount);
+        Assert.Equal(0, pool.ParkedBytes);
+        Assert.Equal(Charge(Min), pool.Budget.Used);
+    }
+
+    [Fact]
+    public async Task Return_WhileSomeoneWaits_ReleasesMemoryAndWakesWaiter()
+    {
+        var pool = new BufferPool(new MemoryBudget(2 * Charge(Min)), 1 << 20);
+        Assert.True(pool.TryRent(Min, out var first));
+        Assert.True(pool.TryRent(Min, out _));
+
+        var waiter = pool.RentAsync(Min, CancellationToken.None).AsTask();
+        Assert.False(waiter.IsCompleted);
+        pool.Return(first);
+
+        var rented = await waiter.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(Min, rented.PayloadCapacity);
+        Assert.Equal(0, pool.ParkedBytes);
+        Assert.Equal(2 * Charge(Min), pool.Budget.Used);
+    }
+
+    [Fact]
+    public void TryRent_BudgetSpent_FailsUntilParkedBuffersOfAnotherSizeAreDropped()
+    {
+        var pool = new BufferPool(new MemoryBudget(2 * Charge(Min)), 1 << 20);
+        Assert.True(pool.TryRent(Min, out var a));
+        Assert.True(pool.TryRent(Min, out var b));
+
+        Assert.False(pool.TryRent(Min, out _));
+        Assert.Equal(2 * Charge(Min), pool.Budget.Used);
+
+        pool.Return(a);
+        pool.Return(b);
+        Assert.True(pool.TryRent(2 * Min, out var larger));
+
+        Assert.Equal(2 * Min, larger.PayloadCapacity);
+        Assert.Equal(0, pool.ParkedBytes);
+        Assert.Equal(Charge(2 * Min), pool.Budget.Used);
+    }
+}

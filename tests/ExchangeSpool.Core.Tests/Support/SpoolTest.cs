@@ -1,0 +1,38 @@
+using ExchangeSpool.Core.Configuration;
+using ExchangeSpool.Core.Storage.Local;
+
+namespace ExchangeSpool.Core.Tests.Support;
+
+/// <summary>
+/// Base of every test that touches storage: a fresh temp directory with two base directories,
+/// deleted when the test ends, and a token that stops a hung test instead of blocking the run.
+/// </summary>
+public abstract class SpoolTest : IDisposable
+{
+    private readonly CancellationTokenSource _guard = new(TimeSpan.FromSeconds(120));
+
+    protected SpoolTest()
+    {
+        Root = Path.Combine(Path.GetTempPath(), "exchange-spool-core-tests", Guid.NewGuid().ToString("N"));
+        BaseDirectories = [Path.Combine(Root, "base0"), Path.Combine(Root, "base1")];
+        Directory.CreateDirectory(Root);
+    }
+
+    protected string Root { get; }
+
+    protected string[] BaseDirectories { get; }
+
+    /// <summary>Cancels only a test that hangs; no test asserts on time.</summary>
+    protected CancellationToken Ct => _guard.Token;
+
+    protected SpoolHarness NewSpool(SpoolOptions? options = null) =>
+        new(new SpoolContext(options ?? new SpoolOptions(), new LocalExchangeStorage(BaseDirectories)));
+
+    public void Dispose()
+    {
+        _guard.Dispose();
+        if (Directory.Exists(Root))
+            Directory.Delete(Root, recursive: true);
+        GC.SuppressFinalize(this);
+    }
+}
