@@ -112,6 +112,36 @@ public abstract class ExchangeContractTests(SpoolServerFixture server)
     }
 
     [Fact]
+    public async Task SecondStreamForAnAttemptBeingWritten_IsRefusedAndTheFirstStillCommits()
+    {
+        await using var exchange = await Client.CreateExchangeAsync(NewQueryId(), "e", 1, false);
+        var sink = exchange.AddSink(0);
+        var handle = exchange.InstantiateSink(sink, 0);
+        using var channel = GrpcChannel.ForAddress(server.Server.Address);
+        using var first = channel.ClientStreaming(Protocol.ExchangeSpoolMethods.WriteSink, default);
+        await first.RequestStream.WriteAsync(new Protocol.PageBatch
+        {
+            Open = new Protocol.SinkOpen { Exchange = exchange.Descriptor, SinkId = 0, AttemptId = 0 },
+            PageCount = 1,
+            Pages = new ReadOnlySequence<byte>(Frame(0, "first"u8.ToArray())),
+        });
+        await WaitUntilAsync(async () => (await Client.GetServerInfoAsync()).ActiveSinks > 0);
+
+        var second = Client.CreateSink(handle);
+        second.Add(0, "second"u8);
+        var error = await Assert.ThrowsAsync<RpcException>(() => second.FinishAsync());
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+        Assert.Contains("already being written", error.Status.Detail);
+
+        await first.RequestStream.WriteAsync(new Protocol.PageBatch { Finish = true });
+        await first.RequestStream.CompleteAsync();
+        await first.ResponseAsync;
+        exchange.SinkFinished(sink, 0);
+        exchange.AllRequiredSinksFinished();
+        Assert.Equal(["first"], AsStrings(await ReadAsync(Client, FinalSelector(exchange, 1, (0, 0)), await AllHandlesAsync(exchange))));
+    }
+
+    [Fact]
     public async Task AddAfterAbort_IsIgnored()
     {
         await using var exchange = await Client.CreateExchangeAsync(NewQueryId(), "e", 1, false);

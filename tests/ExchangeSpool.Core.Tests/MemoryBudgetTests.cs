@@ -110,4 +110,16 @@ public sealed class MemoryBudgetTests
 
         Assert.Throws<InvalidOperationException>(() => budget.Release(11));
     }
+
+    [Fact]
+    public void Release_MoreThanReserved_LeavesBudgetUnchanged()
+    {
+        var budget = new MemoryBudget(100);
+        Assert.True(budget.TryReserve(10));
+
+        Assert.Throws<InvalidOperationException>(() => budget.Release(11));
+
+        Assert.Equal(10, budget.Used);
+        Assert.False(budget.TryReserve(91));
+    }
 }

@@ -52,7 +52,11 @@ public sealed class BufferPool
         if (TryRent(minPayload, out var buffer))
             return buffer;
         var sizeClass = SizeClassOf(minPayload);
-        await _budget.ReserveAsync(BytesOf(sizeClass), cancellationToken).ConfigureAwait(false);
+        var reserved = _budget.ReserveAsync(BytesOf(sizeClass), cancellationToken);
+        // A buffer parked after TryRent looked is memory this waiter may need: give it back now that we queue.
+        if (!reserved.IsCompleted)
+            DropParked(long.MaxValue);
+        await reserved.ConfigureAwait(false);
         return new SpoolBuffer(PayloadSizeOf(sizeClass), sizeClass);
     }
 
@@ -60,16 +64,18 @@ public sealed class BufferPool
     {
         buffer.Reset();
         if (_budget.HasWaiters)
-        {
             _budget.Release(buffer.Array.Length);
-            DropParked(long.MaxValue);
-            return;
-        }
-        lock (_lock)
+        else
         {
-            _free[buffer.SizeClass].Push(buffer);
-            _parkedBytes += buffer.Array.Length;
+            lock (_lock)
+            {
+                _free[buffer.SizeClass].Push(buffer);
+                _parkedBytes += buffer.Array.Length;
+            }
         }
+        // Checked again after parking: a waiter that queued meanwhile must not wait on parked memory.
+        if (_budget.HasWaiters)
+            DropParked(long.MaxValue);
     }
 
     /// <summary>The payload capacity a request for <paramref name="minPayload"/> bytes gets.</summary>

@@ -60,9 +60,9 @@ public sealed class MemoryBudget
         List<Waiter>? granted = null;
         lock (_lock)
         {
+            if (bytes > _used)
+                throw new InvalidOperationException($"Memory budget asked to release {bytes} bytes but only {_used} are reserved.");
             _used -= bytes;
-            if (_used < 0)
-                throw new InvalidOperationException($"Memory budget released {bytes} bytes more than it reserved.");
             while (_waiters.TryPeek(out var next))
             {
                 if (next.Completion.Task.IsCompleted)

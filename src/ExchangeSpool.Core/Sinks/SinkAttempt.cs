@@ -123,6 +123,15 @@ public sealed class SinkAttempt : IAsyncDisposable
         _abortRequested.Cancel();
     }
 
+    /// <summary>Stops an attempt that never took a page, without deleting anything.</summary>
+    internal async Task DiscardUnusedAsync()
+    {
+        SetState(SinkAttemptState.Aborted);
+        await _writer.AbortAsync().ConfigureAwait(false);
+        _completion.TrySetResult(false);
+        _abortRequested.Dispose();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await AbortAsync().ConfigureAwait(false);
@@ -290,11 +299,11 @@ public sealed class SinkAttempt : IAsyncDisposable
 
     private void EnsureOpen()
     {
-        if (_writer.Failure is { } failure)
-            throw failure;
         var state = State;
         if (state != SinkAttemptState.Open)
             throw SpoolException.FailedPrecondition($"{Id} takes no more pages: it is {state.ToString().ToLowerInvariant()}");
+        if (_writer.Failure is { } failure)
+            throw failure;
     }
 
     private void SetState(SinkAttemptState state)

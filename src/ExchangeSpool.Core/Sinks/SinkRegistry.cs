@@ -20,7 +20,8 @@ public sealed class SinkRegistry(SpoolContext context)
         var attempt = new SinkAttempt(context, exchange, id, a => _active.TryRemove(new KeyValuePair<SinkAttemptId, SinkAttempt>(a.Id, a)));
         if (!_active.TryAdd(id, attempt))
         {
-            await attempt.DisposeAsync().ConfigureAwait(false);
+            // The files in that attempt's directory are the other stream's: leave them alone.
+            await attempt.DiscardUnusedAsync().ConfigureAwait(false);
             throw SpoolException.FailedPrecondition($"{id} is already being written by another stream");
         }
         return attempt;

@@ -7,8 +7,9 @@ namespace ExchangeSpool.Core.Sources;
 
 /// <summary>
 /// Reads the files of a set of source handles with <c>exchange.source-concurrent-readers</c> readers.
-/// Each reader reads one file at a time front to back, so the blocks of a file (and the pages of a
-/// sink's partition) come out in write order; read-ahead is bounded by the memory budget and by a
+/// Each reader reads one file at a time front to back, so the pages of a file come out in write order
+/// (and so do a sink's pages of a partition when the exchange preserves order, as its partition then
+/// never rolls over to a second file); read-ahead is bounded by the memory budget and by a
 /// queue of one block per reader. Only files listed by the commit manifest of a selected attempt
 /// are read: anything else is refused before a byte is read.
 /// </summary>
