@@ -4,7 +4,6 @@ namespace ExchangeSpool.Core;
 public enum SpoolErrorCode
 {
     InvalidArgument,
-    NotFound,
     FailedPrecondition,
     ResourceExhausted,
     DataLoss,

@@ -18,7 +18,6 @@ internal static class SpoolStatusMapper
     private static StatusCode ToStatusCode(SpoolErrorCode code) => code switch
     {
         SpoolErrorCode.InvalidArgument => StatusCode.InvalidArgument,
-        SpoolErrorCode.NotFound => StatusCode.NotFound,
         SpoolErrorCode.FailedPrecondition => StatusCode.FailedPrecondition,
         SpoolErrorCode.ResourceExhausted => StatusCode.ResourceExhausted,
         SpoolErrorCode.DataLoss => StatusCode.DataLoss,
