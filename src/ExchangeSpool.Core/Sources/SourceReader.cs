@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using ExchangeSpool.Core.Buffers;
 using ExchangeSpool.Core.Format;
@@ -28,22 +29,32 @@ public sealed class SourceReader(SpoolContext context)
         var readerCount = Math.Min(context.Options.SourceConcurrentReaders, files.Count);
         var blocks = Channel.CreateBounded<SpoolBuffer>(new BoundedChannelOptions(Math.Max(readerCount, 1)) { SingleReader = true });
         var next = -1;
+        Exception? firstFailure = null;
         var readers = new Task[readerCount];
         for (var i = 0; i < readerCount; i++)
         {
             readers[i] = Task.Run(async () =>
             {
-                int index;
-                while ((index = Interlocked.Increment(ref next)) < files.Count)
-                    await ReadFileAsync(files[index], blocks.Writer, failed.Token).ConfigureAwait(false);
+                try
+                {
+                    int index;
+                    while ((index = Interlocked.Increment(ref next)) < files.Count)
+                        await ReadFileAsync(files[index], blocks.Writer, failed.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // One damaged or unreadable file fails the whole read: stop the other readers now.
+                    Interlocked.CompareExchange(ref firstFailure, e, null);
+                    await failed.CancelAsync().ConfigureAwait(false);
+                }
             }, failed.Token);
         }
         var allRead = Task.WhenAll(readers).ContinueWith(
-            t => blocks.Writer.TryComplete(t.Exception?.InnerException ?? (t.IsCanceled ? new OperationCanceledException() : null)),
+            _ => blocks.Writer.TryComplete(),
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         try
         {
-            await foreach (var block in blocks.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            await foreach (var block in blocks.Reader.ReadAllAsync(failed.Token).ConfigureAwait(false))
             {
                 try
                 {
@@ -55,6 +66,9 @@ public sealed class SourceReader(SpoolContext context)
                 }
             }
         }
+        catch (OperationCanceledException) when (Volatile.Read(ref firstFailure) is not null)
+        {
+        }
         finally
         {
             await failed.CancelAsync().ConfigureAwait(false);
@@ -62,6 +76,9 @@ public sealed class SourceReader(SpoolContext context)
             while (blocks.Reader.TryRead(out var left))
                 context.Pool.Return(left);
         }
+        if (Volatile.Read(ref firstFailure) is { } failure)
+            ExceptionDispatchInfo.Throw(failure);
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     private async Task ReadFileAsync((StoragePath Path, ManifestFile File) file, ChannelWriter<SpoolBuffer> blocks, CancellationToken cancellationToken)
