@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 npm ci --prefix tests/ExchangeSpool.Grpc.Tests/interop --no-audit --no-fund --loglevel=error || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
+npm ci --prefix tests/ExchangeSpool.Server.Tests/interop --no-audit --no-fund --loglevel=error || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
 dotnet build ExchangeSpool.sln -c Release -v quiet -nologo || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 
 passed=0

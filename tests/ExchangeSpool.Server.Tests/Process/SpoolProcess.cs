@@ -1,0 +1,115 @@
+using System.Reflection;
+
+namespace ExchangeSpool.Server.Tests.Process;
+
+/// <summary>
+/// The real <c>exchange-spool</c> program, run with <c>dotnet exchange-spool.dll</c> on a free
+/// loopback port and a fresh base directory. Dispose kills it by its pid and deletes the directory.
+/// </summary>
+internal sealed class SpoolProcess : IDisposable
+{
+    public const string ListeningPrefix = "exchange-spool listening on ";
+
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    private static readonly Lazy<string> Executable = new(FindExecutable);
+
+    private readonly ChildProcess _process;
+
+    private SpoolProcess(ChildProcess process, string baseDirectory, Uri address)
+    {
+        _process = process;
+        BaseDirectory = baseDirectory;
+        Address = address;
+    }
+
+    public string BaseDirectory { get; }
+
+    /// <summary>The address from the "listening on" line, e.g. <c>http://127.0.0.1:40123/</c>.</summary>
+    public Uri Address { get; }
+
+    public string Output => _process.Output;
+
+    /// <summary>Starts the server and waits until it prints that it is listening.</summary>
+    public static async Task<SpoolProcess> StartAsync(params string[] extraArguments)
+    {
+        var baseDirectory = Directory.CreateTempSubdirectory("exchange-spool-process-").FullName;
+        ChildProcess? process = null;
+        try
+        {
+            process = Run(
+            [
+                "--exchange.spool.address=127.0.0.1:0",
+                $"--exchange.base-directories={baseDirectory}",
+                .. extraArguments,
+            ], baseDirectory);
+            var line = await process.WaitForLineAsync(l => l.StartsWith(ListeningPrefix, StringComparison.Ordinal), Timeout);
+            var address = line[ListeningPrefix.Length..line.IndexOf(' ', ListeningPrefix.Length)];
+            return new SpoolProcess(process, baseDirectory, new Uri(address));
+        }
+        catch
+        {
+            process?.Dispose();
+            Directory.Delete(baseDirectory, recursive: true);
+            throw;
+        }
+    }
+
+    /// <summary>Runs the program with exactly these arguments (in an empty working directory) until it exits.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunToExitAsync(params string[] arguments)
+    {
+        var workingDirectory = Directory.CreateTempSubdirectory("exchange-spool-process-").FullName;
+        try
+        {
+            using var process = Run(arguments, workingDirectory);
+            var exitCode = await process.WaitForExitAsync(Timeout);
+            return (exitCode, process.Stdout, process.Stderr);
+        }
+        finally
+        {
+            Directory.Delete(workingDirectory, recursive: true);
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            _process.Dispose();
+        }
+        finally
+        {
+            if (Directory.Exists(BaseDirectory))
+                Directory.Delete(BaseDirectory, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Without the test's own EXCHANGE_* variables (EXCHANGE_SPOOL_CONFIG, EXCHANGE_SPOOL_ADDRESS, ...),
+    /// so the program sees only the configuration the test gives it.
+    /// </summary>
+    private static ChildProcess Run(IEnumerable<string> arguments, string workingDirectory) =>
+        ChildProcess.Start(DotnetHost, [Executable.Value, .. arguments], workingDirectory, clearedVariablePrefixes: ["EXCHANGE_"]);
+
+    /// <summary>The dotnet host running the tests (the CLI passes it down), else the one on PATH.</summary>
+    private static string DotnetHost =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+
+    /// <summary>
+    /// exchange-spool.dll next to the test assembly (the ProjectReference copies it), else in the
+    /// server project's output for the same configuration.
+    /// </summary>
+    private static string FindExecutable()
+    {
+        const string fileName = "exchange-spool.dll";
+        var nextToTests = Path.Combine(AppContext.BaseDirectory, fileName);
+        if (File.Exists(nextToTests))
+            return nextToTests;
+        var configuration = typeof(SpoolProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        var inServerOutput = Path.Combine(Repository.Root, "src", "ExchangeSpool.Server", "bin", configuration, "net10.0", fileName);
+        if (File.Exists(inServerOutput))
+            return inServerOutput;
+        Assert.Fail($"{fileName} is neither next to the tests ({nextToTests}) nor in {inServerOutput}: build src/ExchangeSpool.Server.");
+        return null!;
+    }
+}
