@@ -1,0 +1,37 @@
+package io.exchangespool.trino;
+
+import io.trino.spi.ErrorCode;
+import io.trino.spi.ErrorCodeSupplier;
+import io.trino.spi.ErrorType;
+
+import static io.trino.spi.ErrorType.EXTERNAL;
+import static io.trino.spi.ErrorType.INTERNAL_ERROR;
+import static io.trino.spi.ErrorType.USER_ERROR;
+
+/**
+ * Errors the engine understands. The code base is next to Trino's filesystem exchange manager's
+ * (0x0510_0000) without overlapping it.
+ */
+public enum SpoolErrorCode
+        implements ErrorCodeSupplier
+{
+    SPOOL_MAX_OUTPUT_PARTITION_COUNT_EXCEEDED(0, USER_ERROR),
+    SPOOL_MAX_PAGE_SIZE_EXCEEDED(1, USER_ERROR),
+    SPOOL_CONFIGURATION_INVALID(2, INTERNAL_ERROR),
+    SPOOL_SERVER_UNAVAILABLE(3, EXTERNAL),
+    SPOOL_SERVER_ERROR(4, EXTERNAL),
+    SPOOL_SINK_ABORTED(5, INTERNAL_ERROR);
+
+    private final ErrorCode errorCode;
+
+    SpoolErrorCode(int code, ErrorType type)
+    {
+        errorCode = new ErrorCode(code + 0x0511_0000, name(), type);
+    }
+
+    @Override
+    public ErrorCode toErrorCode()
+    {
+        return errorCode;
+    }
+}

@@ -1,0 +1,6 @@
+package io.opentelemetry.api;
+
+/** Stub: the plugin only passes it through. */
+public interface OpenTelemetry
+{
+}

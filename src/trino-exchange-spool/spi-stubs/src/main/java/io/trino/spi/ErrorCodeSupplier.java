@@ -1,0 +1,6 @@
+package io.trino.spi;
+
+public interface ErrorCodeSupplier
+{
+    ErrorCode toErrorCode();
+}

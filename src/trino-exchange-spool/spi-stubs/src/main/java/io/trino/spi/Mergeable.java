@@ -1,0 +1,6 @@
+package io.trino.spi;
+
+public interface Mergeable<T>
+{
+    T mergeWith(T other);
+}

@@ -1,0 +1,5 @@
+package io.trino.spi.exchange;
+
+public interface ExchangeSinkInstanceHandle
+{
+}

@@ -1,0 +1,10 @@
+package io.trino.spi.exchange;
+
+public interface ExchangeSourceHandle
+{
+    int getPartitionId();
+
+    long getDataSizeInBytes();
+
+    long getRetainedSizeInBytes();
+}

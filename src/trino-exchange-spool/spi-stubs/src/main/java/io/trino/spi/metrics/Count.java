@@ -1,0 +1,7 @@
+package io.trino.spi.metrics;
+
+public interface Count<T>
+        extends Metric<T>
+{
+    long getTotal();
+}
