@@ -30,20 +30,31 @@ final class SpoolServerClient
     static final String MAX_PARTITIONS_MESSAGE = "Max number of output partitions exceeded for exchange";
 
     private final SpoolExchangeConfig config;
-    private final ManagedChannel channel;
-    private final ExchangeSpoolGrpc.ExchangeSpoolStub stub;
+    // Control calls use their own connection: the server answers some stream-level protocol
+    // mishaps on a data connection with a GOAWAY, which must not fail unrelated control calls.
+    private final ManagedChannel controlChannel;
+    private final ManagedChannel dataChannel;
+    private final ExchangeSpoolGrpc.ExchangeSpoolStub controlStub;
+    private final ExchangeSpoolGrpc.ExchangeSpoolStub dataStub;
 
     SpoolServerClient(SpoolExchangeConfig config)
     {
         this.config = requireNonNull(config, "config is null");
-        this.channel = NettyChannelBuilder.forAddress(config.host(), config.port())
+        this.controlChannel = newChannel(config);
+        this.dataChannel = newChannel(config);
+        this.controlStub = ExchangeSpoolGrpc.newStub(controlChannel);
+        this.dataStub = ExchangeSpoolGrpc.newStub(dataChannel);
+    }
+
+    private static ManagedChannel newChannel(SpoolExchangeConfig config)
+    {
+        return NettyChannelBuilder.forAddress(config.host(), config.port())
                 .usePlaintext()
                 .maxInboundMessageSize(config.maxMessageSize())
                 .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
                 .keepAliveTime(config.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
                 .keepAliveTimeout(config.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
                 .build();
-        this.stub = ExchangeSpoolGrpc.newStub(channel);
     }
 
     SpoolExchangeConfig config()
@@ -54,45 +65,71 @@ final class SpoolServerClient
     /** For control calls: each carries the configured deadline, so none waits forever. */
     ExchangeSpoolGrpc.ExchangeSpoolStub control()
     {
-        return stub.withDeadlineAfter(config.controlTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    ExchangeSpoolGrpc.ExchangeSpoolBlockingStub blockingControl()
-    {
-        return ExchangeSpoolGrpc.newBlockingStub(channel).withDeadlineAfter(config.controlTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        return controlStub.withDeadlineAfter(config.controlTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** For data streams, which last as long as a task writes or reads; keepalive pings detect a dead server. */
     ExchangeSpoolGrpc.ExchangeSpoolStub data()
     {
-        return stub;
+        return dataStub;
     }
 
-    /** Starts a unary call and returns its answer as a future that fails with {@link #failure}. */
+    /**
+     * Starts a unary control call and returns its answer as a future that fails with {@link #failure}.
+     * Every unary call of the protocol is idempotent, so a call that lost its connection (the server
+     * went away, or closed the connection with a GOAWAY) is retried once on a new one.
+     */
     <T> CompletableFuture<T> unary(String call, Consumer<StreamObserver<T>> start)
     {
         CompletableFuture<T> result = new CompletableFuture<>();
-        start.accept(new StreamObserver<>()
-        {
-            @Override
-            public void onNext(T value)
-            {
-                result.complete(value);
-            }
-
-            @Override
-            public void onError(Throwable t)
-            {
-                result.completeExceptionally(failure(call, t));
-            }
-
-            @Override
-            public void onCompleted()
-            {
-                result.completeExceptionally(failure(call, Status.INTERNAL.withDescription("no response").asRuntimeException()));
-            }
-        });
+        start.accept(new UnaryObserver<>(call, start, result, true));
         return result;
+    }
+
+    private final class UnaryObserver<T>
+            implements StreamObserver<T>
+    {
+        private final String call;
+        private final Consumer<StreamObserver<T>> start;
+        private final CompletableFuture<T> result;
+        private final boolean mayRetry;
+
+        private UnaryObserver(String call, Consumer<StreamObserver<T>> start, CompletableFuture<T> result, boolean mayRetry)
+        {
+            this.call = call;
+            this.start = start;
+            this.result = result;
+            this.mayRetry = mayRetry;
+        }
+
+        @Override
+        public void onNext(T value)
+        {
+            result.complete(value);
+        }
+
+        @Override
+        public void onError(Throwable t)
+        {
+            if (mayRetry && lostConnection(Status.fromThrowable(t))) {
+                start.accept(new UnaryObserver<>(call, start, result, false));
+                return;
+            }
+            result.completeExceptionally(failure(call, t));
+        }
+
+        @Override
+        public void onCompleted()
+        {
+            result.completeExceptionally(failure(call, Status.INTERNAL.withDescription("no response").asRuntimeException()));
+        }
+    }
+
+    private static boolean lostConnection(Status status)
+    {
+        String description = status.getDescription() == null ? "" : status.getDescription();
+        return (status.getCode() == Status.Code.INTERNAL && description.contains("GOAWAY"))
+                || (status.getCode() == Status.Code.UNAVAILABLE && !description.contains("io exception"));
     }
 
     /** Waits for a control call, which its deadline bounds. */
@@ -140,6 +177,7 @@ final class SpoolServerClient
     @Override
     public void close()
     {
-        channel.shutdownNow();
+        controlChannel.shutdownNow();
+        dataChannel.shutdownNow();
     }
 }

@@ -1,0 +1,136 @@
+package io.exchangespool.trino;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * A real exchange-spool server process, configured as Trino configures its exchange manager contract
+ * tests (two base directories, 16MB files, 1MB handles), shared by the whole suite. It is stopped by
+ * its pid when the JVM exits, pass or fail.
+ */
+final class TestingSpoolServer
+{
+    private static final Pattern LISTENING = Pattern.compile("exchange-spool listening on http://([0-9.]+):(\\d+)/");
+    private static TestingSpoolServer shared;
+
+    private final Process process;
+    private final Path root;
+    private final String address;
+
+    private TestingSpoolServer()
+            throws IOException
+    {
+        String dll = System.getProperty("spool.server.dll");
+        if (dll == null || !Files.exists(Path.of(dll))) {
+            throw new IllegalStateException("exchange-spool server not built at " + dll + " (tests/run-all.sh builds it: dotnet build ExchangeSpool.sln -c Release)");
+        }
+        root = Files.createTempDirectory("spool-plugin-test-");
+        List<String> command = new ArrayList<>(List.of(
+                "dotnet", dll,
+                "--exchange.spool.address=127.0.0.1:0",
+                "--exchange.base-directories=" + root.resolve("a") + "," + root.resolve("b"),
+                "--exchange.sink-max-file-size=16MB",
+                "--exchange.source-handle-target-data-size=1MB",
+                "--exchange.spool.memory-limit=512MB"));
+        process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "stop exchange-spool " + process.pid()));
+        CompletableFuture<String> listening = new CompletableFuture<>();
+        Thread output = new Thread(() -> pumpOutput(listening), "exchange-spool output");
+        output.setDaemon(true);
+        output.start();
+        try {
+            address = listening.get(60, TimeUnit.SECONDS);
+        }
+        catch (Exception e) {
+            stop();
+            throw new IllegalStateException("exchange-spool did not start: " + e.getMessage(), e);
+        }
+    }
+
+    static synchronized TestingSpoolServer shared()
+    {
+        if (shared == null) {
+            try {
+                shared = new TestingSpoolServer();
+            }
+            catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return shared;
+    }
+
+    /** host:port, as exchange.spool.address takes it. */
+    String address()
+    {
+        return address;
+    }
+
+    SpoolExchangeManager createManager()
+    {
+        return createManager(Map.of());
+    }
+
+    SpoolExchangeManager createManager(Map<String, String> extraProperties)
+    {
+        Map<String, String> properties = new java.util.HashMap<>(extraProperties);
+        properties.put(SpoolExchangeConfig.ADDRESS, address);
+        return (SpoolExchangeManager) new SpoolExchangeManagerFactory().create(properties, new io.trino.spi.exchange.ExchangeManagerContext() {});
+    }
+
+    private void pumpOutput(CompletableFuture<String> listening)
+    {
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+                java.io.PrintWriter log = new java.io.PrintWriter(Files.newBufferedWriter(Path.of("target", "exchange-spool-server.log")), true)) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                log.println(line);
+                Matcher matcher = LISTENING.matcher(line);
+                if (matcher.find()) {
+                    listening.complete(matcher.group(1) + ":" + matcher.group(2));
+                }
+                else if (!listening.isDone()) {
+                    System.err.println("exchange-spool: " + line);
+                }
+            }
+            listening.completeExceptionally(new IllegalStateException("exchange-spool exited with " + process.waitFor()));
+        }
+        catch (IOException | InterruptedException e) {
+            listening.completeExceptionally(e);
+        }
+    }
+
+    private void stop()
+    {
+        // By our own process handle (its pid), never by name.
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try (Stream<Path> files = Files.walk(root)) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+        catch (IOException ignored) {
+            // Best effort: a temp directory left behind is harmless.
+        }
+    }
+}
