@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds everything and runs every test project; ends with "N passed, N failed" over all of them.
-# Installs what the tests need itself: the npm packages of the gRPC interop test.
+# Installs what the tests need itself: the npm packages of the gRPC interop test, and the Debian
+# packages of the Trino plugin's offline Maven build (only those missing; needs root, as in CI).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +33,42 @@ for project in tests/*/*Tests.csproj; do
   fi
   rm -f "$log"
 done
+
+# The Trino plugin: Maven offline against Debian's repository; Surefire runs its JUnit suite against
+# the server built above, and the verify phase checks the plugin jar and archive.
+java_packages="maven openjdk-17-jdk-headless protobuf-compiler protobuf-compiler-grpc-java-plugin libprotobuf-java
+  libgrpc-java libnetty-java libperfmark-java libgeronimo-annotation-1.3-spec-java libgoogle-gson-java
+  libanimal-sniffer-java libgoogle-common-protos-java junit5 libjackson2-annotations-java libjackson2-databind-java
+  libmaven-compiler-plugin-java libmaven-resources-plugin-java libmaven-jar-plugin-java libsurefire-java
+  libmaven-install-plugin-java libbuild-helper-maven-plugin-java libexec-maven-plugin-java libmaven-shade-plugin-java
+  libmaven-assembly-plugin-java"
+missing=$(for p in $java_packages; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
+if [ -n "$missing" ]; then
+  echo "== installing Debian packages: $(echo $missing)"
+  { apt-get update -q && apt-get install -y --no-install-recommends $missing; } || { echo "apt-get install failed"; failed=$((failed + 1)); status=1; }
+fi
+echo "== src/trino-exchange-spool"
+log=$(mktemp)
+mvn -B -s src/trino-exchange-spool/settings.xml -f src/trino-exchange-spool/pom.xml verify 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+# Surefire prints one aggregate "Tests run: N, Failures: F, Errors: E, Skipped: S" per run; sum them.
+totals=$(grep -E '^\[[A-Z]+\] Tests run: [0-9]+, Failures: [0-9]+, Errors: [0-9]+, Skipped: [0-9]+$' "$log" \
+  | sed -E 's/.*Tests run: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+), Skipped: ([0-9]+)/\1 \2 \3 \4/' \
+  | awk '{ run += $1; bad += $2 + $3; skipped += $4 } END { if (NR) print run - bad - skipped, bad }')
+if [ -z "$totals" ]; then
+  echo "no test summary from src/trino-exchange-spool (exit code $rc)"
+  failed=$((failed + 1))
+  status=1
+else
+  passed=$((passed + ${totals% *}))
+  failed=$((failed + ${totals#* }))
+fi
+if [ "$rc" -ne 0 ]; then
+  echo "maven failed (exit code $rc)"
+  status=1
+  [ -n "$totals" ] && [ "${totals#* }" -eq 0 ] && failed=$((failed + 1))
+fi
+rm -f "$log"
 
 [ "$failed" -gt 0 ] && status=1
 echo "$passed passed, $failed failed"

@@ -1,6 +1,7 @@
 package io.exchangespool.trino;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.exchangespool.protocol.v1.SourceHandle;
 import io.trino.spi.exchange.ExchangeSourceHandle;
@@ -77,6 +78,7 @@ public final class SpoolExchangeSourceHandle
     }
 
     /** The descriptor is shared by every handle of its exchange, so it is not counted here. */
+    @JsonIgnore
     @Override
     public long getRetainedSizeInBytes()
     {
