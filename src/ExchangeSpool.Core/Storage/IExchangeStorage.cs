@@ -18,7 +18,7 @@ public interface IExchangeStorage
     /// <summary>"local", "s3", ...</summary>
     string Kind { get; }
 
-    /// <summary>The base directories as the operator configured them, in configuration order.</summary>
+    /// <summary>The base directories in configuration order, each fully qualified (an absolute path, a bucket URI).</summary>
     IReadOnlyList<string> BaseDirectories { get; }
 
     ValueTask<IStorageFileWriter> CreateFileAsync(StoragePath path, CancellationToken cancellationToken);

@@ -12,14 +12,15 @@ public sealed class LocalExchangeStorage : IExchangeStorage
 
     public LocalExchangeStorage(IReadOnlyList<string> baseDirectories)
     {
-        BaseDirectories = baseDirectories;
         _roots = baseDirectories.Select(ToRoot).ToArray();
         foreach (var root in _roots)
             Directory.CreateDirectory(root);
+        BaseDirectories = _roots.Select(Path.TrimEndingDirectorySeparator).ToArray();
     }
 
     public string Kind => "local";
 
+    /// <summary>Absolute paths, so that what the server reports means the same from any working directory.</summary>
     public IReadOnlyList<string> BaseDirectories { get; }
 
     /// <summary>The absolute directory of a configured base directory (a plain path or a file:// URI).</summary>
