@@ -1,5 +1,6 @@
 using System.Buffers;
 using BenchmarkDotNet.Attributes;
+using ExchangeSpool.Core;
 using ExchangeSpool.Core.Buffers;
 using ExchangeSpool.Core.Format;
 using ExchangeSpool.Core.Storage;
@@ -19,6 +20,7 @@ public class BlockOpenBenchmarks
     private const int FrameSize = 64 * Fixtures.KiB; // 16 frames fill a 1 MiB block exactly
 
     private TempSpool _spool = null!;
+    private ExchangeSpec _exchange = null!;
     private StoragePath _path;
     private ManifestFile _file;
     private string _fullPath = null!;
@@ -31,7 +33,7 @@ public class BlockOpenBenchmarks
     {
         _spool = new TempSpool();
         var context = _spool.Context;
-        var exchange = _spool.CreateExchange(partitionCount: 1);
+        var exchange = _exchange = _spool.CreateExchange(partitionCount: 1);
         var pages = Blocks * Fixtures.MiB / FrameSize;
         var batch = new ReadOnlySequence<byte>(Fixtures.SinkBatch(FrameSize - PageFrames.FrameHeaderSize, pages, partitionCount: 1));
         var attempt = _spool.Sinks.OpenAsync(exchange, 0, 0, CancellationToken.None).GetAwaiter().GetResult();
@@ -75,7 +77,7 @@ public class BlockOpenBenchmarks
     {
         long pages = 0;
         var pool = _spool.Context.Pool;
-        await using var reader = await SpoolFileReader.OpenAsync(_spool.Context.Storage, _path, _file, pool, CancellationToken.None);
+        await using var reader = await SpoolFileReader.OpenAsync(_spool.Context, _exchange, 0, 0, _file, CancellationToken.None);
         while (await reader.ReadBlockAsync(CancellationToken.None) is { } block)
         {
             pages += block.PageCount;
@@ -91,7 +93,7 @@ public class BlockOpenBenchmarks
     public bool VerifyInMemory()
     {
         var span = _block.AsSpan();
-        if (!BlockHeader.TryRead(span, 0, Fixtures.MiB, out var header, out var problem))
+        if (!BlockHeader.TryRead(span, 0, encryptedFile: false, Fixtures.MiB, Fixtures.MiB, out var header, out var problem))
             throw new InvalidOperationException(problem);
         var payload = span.Slice(BlockHeader.Size, header.StoredLength);
         return Crc32C.Compute(payload) == header.PayloadCrc && PageFrames.TryValidate(payload, header.PageCount, out _);

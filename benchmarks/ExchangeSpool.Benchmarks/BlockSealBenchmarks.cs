@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using ExchangeSpool.Core.Buffers;
+using ExchangeSpool.Core.Compression;
 using ExchangeSpool.Core.Format;
 
 namespace ExchangeSpool.Benchmarks;
@@ -10,7 +11,8 @@ public class BlockSealBenchmarks
 {
     private SpoolBuffer _buffer = null!;
     private byte[] _copyTarget = null!;
-    private SpoolFileHeader _fileHeader;
+    private BlockSealer _sealer = null!;
+    private SpoolFileBinding _file = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -20,15 +22,16 @@ public class BlockSealBenchmarks
             throw new InvalidOperationException("the pool refused a 1 MiB buffer");
         Fixtures.FillWithFrames(_buffer, 64 * Fixtures.KiB);
         _copyTarget = new byte[_buffer.Length];
-        _fileHeader = SpoolFileHeader.CreateUnencrypted();
+        _sealer = new BlockSealer(pool, BlockCompression.None, cipher: null);
+        _file = new SpoolFileBinding(SpoolFileHeader.Create(encryptionKeyId: null), new SpoolFilePlace(0, 0, 0, 0));
     }
 
     [Benchmark(Baseline = true, Description = "memcpy 1 MiB")]
     public void Copy() => _buffer.Payload.CopyTo(_copyTarget);
 
     [Benchmark(Description = "Seal 1 MiB block")]
-    public ReadOnlyMemory<byte> Seal() => BlockSealer.Seal(_buffer, 7, null);
+    public ReadOnlyMemory<byte> Seal() => _sealer.Seal(_buffer, 7, _file, firstBlock: false).Bytes;
 
     [Benchmark(Description = "Seal 1 MiB first block (+file header)")]
-    public ReadOnlyMemory<byte> SealFirst() => BlockSealer.Seal(_buffer, 0, _fileHeader);
+    public ReadOnlyMemory<byte> SealFirst() => _sealer.Seal(_buffer, 0, _file, firstBlock: true).Bytes;
 }

@@ -1,5 +1,6 @@
 using ExchangeSpool.Core.Buffers;
 using ExchangeSpool.Core.Configuration;
+using ExchangeSpool.Core.Encryption;
 using ExchangeSpool.Core.Format;
 using ExchangeSpool.Core.Storage;
 
@@ -8,10 +9,12 @@ namespace ExchangeSpool.Core;
 /// <summary>The shared parts every sink, source and planner of one server works with.</summary>
 public sealed class SpoolContext
 {
-    public SpoolContext(SpoolOptions options, IExchangeStorage storage)
+    /// <param name="keys">The master keys when encryption is enabled, null when it is not.</param>
+    public SpoolContext(SpoolOptions options, IExchangeStorage storage, KeyRing? keys = null)
     {
         Options = options;
         Storage = storage;
+        Keys = keys;
         Layout = new ExchangeLayout(storage.BaseDirectories.Count);
         Budget = new MemoryBudget(options.MemoryLimit);
         Pool = new BufferPool(Budget, (int)Math.Max(options.MaxPageStorageSize, options.SinkBufferSize));
@@ -21,6 +24,9 @@ public sealed class SpoolContext
     public SpoolOptions Options { get; }
 
     public IExchangeStorage Storage { get; }
+
+    /// <summary>Non-null exactly when encryption is enabled: files are written with the current key and must be encrypted to be read.</summary>
+    public KeyRing? Keys { get; }
 
     public ExchangeLayout Layout { get; }
 

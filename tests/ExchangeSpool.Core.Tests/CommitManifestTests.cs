@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using ExchangeSpool.Core.Format;
 using ExchangeSpool.Core.Tests.Support;
 
@@ -9,9 +10,9 @@ public sealed class CommitManifestTests : SpoolTest
 
     private static readonly CommitManifest Sample = new(3, 7,
     [
-        new ManifestFile(0, 0, 1_048_640, 1_048_576, 4, 2),
-        new ManifestFile(0, 1, 96, 40, 1, 1),
-        new ManifestFile(5, 0, long.MaxValue / 3, 12_345_678_901, 99_999, int.MaxValue),
+        new ManifestFile(0, 0, 1_048_640, 1_048_576, 4, 2, UInt128.MaxValue / 3),
+        new ManifestFile(0, 1, 96, 40, 1, 1, 1),
+        new ManifestFile(5, 0, long.MaxValue / 3, 12_345_678_901, 99_999, int.MaxValue, UInt128.MaxValue),
     ]);
 
     private static void AssertSameManifest(CommitManifest expected, CommitManifest actual)
@@ -53,6 +54,18 @@ public sealed class CommitManifestTests : SpoolTest
         foreach (var length in new[] { 0, 3, 19, 24, bytes.Length - 1 })
             Assert.Contains(Name, Errors.Expect(SpoolErrorCode.DataLoss, () => CommitManifest.Parse(bytes.AsSpan(0, length), Name)));
         Assert.Contains(Name, Errors.Expect(SpoolErrorCode.DataLoss, () => CommitManifest.Parse([.. bytes, 0], Name)));
+    }
+
+    [Fact]
+    public void Manifest_OfAnotherVersion_FailsNamingManifestAndVersion()
+    {
+        var bytes = Sample.Serialize();
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4), 1);
+
+        var message = Errors.Expect(SpoolErrorCode.DataLoss, () => CommitManifest.Parse(bytes, Name));
+
+        Assert.Contains(Name, message);
+        Assert.Contains("unsupported version 1", message);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using ExchangeSpool.Core.Compression;
 using ExchangeSpool.Core.Configuration;
 using ExchangeSpool.Core.Format;
 using ExchangeSpool.Core.Storage;
@@ -9,7 +10,7 @@ namespace ExchangeSpool.Core.Tests;
 public sealed class FileFormatTests : SpoolTest
 {
     /// <summary>A file written block by block with BlockSealer, and where each block starts.</summary>
-    private sealed record SmallFile(StoragePath Path, ManifestFile Entry, byte[] Bytes, long[] BlockStarts, List<byte[]> Pages)
+    private sealed record SmallFile(ExchangeSpec Spec, StoragePath Path, ManifestFile Entry, byte[] Bytes, long[] BlockStarts, List<byte[]> Pages)
     {
         public int? BlockAt(long offset)
         {
@@ -22,7 +23,10 @@ public sealed class FileFormatTests : SpoolTest
 
     private static async Task<SmallFile> WriteSmallFileAsync(SpoolHarness spool, CancellationToken ct, params int[][] blockPageSizes)
     {
-        var path = new StoragePath(0, "format/0_0.data");
+        var spec = spool.Exchange("format", partitions: 1);
+        var path = spool.DataFile(spec, 0, 0, 0, 0);
+        var binding = new SpoolFileBinding(SpoolFileHeader.Create(encryptionKeyId: null), new SpoolFilePlace(0, 0, 0, 0));
+        var sealer = new BlockSealer(spool.Context.Pool, BlockCompression.None, cipher: null);
         var pages = new List<byte[]>();
         var starts = new List<long>();
         long stored = 0, data = 0, count = 0;
@@ -40,7 +44,7 @@ public sealed class FileFormatTests : SpoolTest
                     buffer.PageCount++;
                     pages.Add(page);
                 }
-                var bytes = BlockSealer.Seal(buffer, (uint)b, b == 0 ? SpoolFileHeader.CreateUnencrypted() : null);
+                var bytes = sealer.Seal(buffer, (uint)b, binding, firstBlock: b == 0).Bytes;
                 starts.Add(b == 0 ? SpoolFileHeader.Size : stored);
                 await writer.WriteAsync(bytes, ct);
                 stored += bytes.Length;
@@ -50,15 +54,15 @@ public sealed class FileFormatTests : SpoolTest
             }
             await writer.CompleteAsync(ct);
         }
-        var entry = new ManifestFile(0, 0, stored, data, count, blockPageSizes.Length);
-        return new SmallFile(path, entry, await File.ReadAllBytesAsync(spool.FullPath(path), ct), starts.ToArray(), pages);
+        var entry = new ManifestFile(0, 0, stored, data, count, blockPageSizes.Length, binding.Header.NonceSeed);
+        return new SmallFile(spec, path, entry, await File.ReadAllBytesAsync(spool.FullPath(path), ct), starts.ToArray(), pages);
     }
 
     /// <summary>Reads <paramref name="bytes"/> in place of the file against <paramref name="entry"/>; returns the data-loss message (null if none was raised).</summary>
     private async Task<string?> DataLossReadingAsync(SpoolHarness spool, SmallFile file, byte[] bytes, ManifestFile entry)
     {
         await File.WriteAllBytesAsync(spool.FullPath(file.Path), bytes, Ct);
-        var error = await Record.ExceptionAsync(() => spool.ReadFileAsync(file.Path, entry, Ct));
+        var error = await Record.ExceptionAsync(() => spool.ReadFileAsync(file.Spec, 0, 0, entry, Ct));
         if (error is null)
             return null;
         var spoolError = Assert.IsType<SpoolException>(error);
@@ -90,7 +94,7 @@ public sealed class FileFormatTests : SpoolTest
         var spool = NewSpool();
         var file = await WriteSmallFileAsync(spool, Ct, [5, 0, 17], [9], [1, 2]);
 
-        var pages = await spool.ReadFileAsync(file.Path, file.Entry, Ct);
+        var pages = await spool.ReadFileAsync(file.Spec, 0, 0, file.Entry, Ct);
 
         Pages.AssertSame(file.Pages, pages, file.Path.RelativePath);
     }
@@ -204,9 +208,26 @@ public sealed class FileFormatTests : SpoolTest
         var path = spool.DataFile(spec, 0, 0, 0, 0);
         File.Copy(spool.FullPath(spool.DataFile(spec, 0, 1, 0, 0)), spool.FullPath(path), overwrite: true);
 
-        var message = await Errors.ExpectAsync(SpoolErrorCode.DataLoss, () => spool.ReadFileAsync(path, ours.Files[0], Ct));
+        var message = await Errors.ExpectAsync(SpoolErrorCode.DataLoss, () => spool.ReadFileAsync(spec, 0, 0, ours.Files[0], Ct));
 
         Assert.Contains(path.RelativePath, message);
         Assert.Contains($"its commit manifest says {ours.Files[0].StoredSize}", message);
+    }
+
+    [Fact]
+    public async Task Reader_FileReplacedByAnotherAttemptsFileOfTheSameSize_FailsOnManifestSeed()
+    {
+        var spool = NewSpool();
+        var spec = spool.Exchange("e1", partitions: 1);
+        var pages = Pages.Spread(0, 1, 10, _ => 100);
+        var ours = await spool.WriteAttemptAsync(spec, 0, 0, pages, Ct);
+        await spool.WriteAttemptAsync(spec, 0, 1, pages, Ct);
+        var path = spool.DataFile(spec, 0, 0, 0, 0);
+        File.Copy(spool.FullPath(spool.DataFile(spec, 0, 1, 0, 0)), spool.FullPath(path), overwrite: true);
+
+        var message = await Errors.ExpectAsync(SpoolErrorCode.DataLoss, () => spool.ReadFileAsync(spec, 0, 0, ours.Files[0], Ct));
+
+        Assert.Contains(path.RelativePath, message);
+        Assert.Contains("is not the file its commit manifest lists", message);
     }
 }

@@ -1,13 +1,14 @@
 namespace ExchangeSpool.Core.Buffers;
 
 /// <summary>
-/// A pooled array laid out as [header room][payload]. The block header is written into the room in
-/// front of the payload, so a block goes to storage as one contiguous write without a copy.
+/// A pooled array laid out as [header room][payload]. The block header (and, in a file's first
+/// block, the file header; in an encrypted block, the GCM tag) is written into the room in front of
+/// the payload, so a block goes to storage as one contiguous write without a copy.
 /// </summary>
 public sealed class SpoolBuffer
 {
-    /// <summary>Bytes reserved in front of the payload for the block header.</summary>
-    public const int HeaderRoom = 64;
+    /// <summary>Bytes reserved in front of the payload: file header, block header and GCM tag.</summary>
+    public const int HeaderRoom = 80;
 
     internal SpoolBuffer(int payloadCapacity, int sizeClass)
     {

@@ -1,3 +1,5 @@
+using ExchangeSpool.Core.Compression;
+
 namespace ExchangeSpool.Core.Configuration;
 
 /// <summary>
@@ -38,6 +40,9 @@ public sealed record SpoolOptions
 
     /// <summary><c>exchange.spool.memory-limit</c>: one budget for every sink buffer and every read-ahead block.</summary>
     public long MemoryLimit { get; init; } = 1024 * MiB;
+
+    /// <summary><c>exchange.spool.compression</c>: LZ4 per block (kept when it saves 10%), or none.</summary>
+    public BlockCompression Compression { get; init; } = BlockCompression.None;
 
     /// <summary>Upper bounds the other settings are checked against.</summary>
     public const int MaxPartitionCountLimit = 10_000;

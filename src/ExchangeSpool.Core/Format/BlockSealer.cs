@@ -1,25 +1,68 @@
 using ExchangeSpool.Core.Buffers;
+using ExchangeSpool.Core.Compression;
+using ExchangeSpool.Core.Encryption;
 
 namespace ExchangeSpool.Core.Format;
 
-/// <summary>Turns a filled buffer into a block: checksums the payload and writes the header in front of it.</summary>
-public static class BlockSealer
+/// <summary>The bytes of a sealed block, and the pooled buffer compression wrote them to (null when they are in the sealed buffer itself).</summary>
+public readonly record struct SealedBlock(ReadOnlyMemory<byte> Bytes, SpoolBuffer? Scratch);
+
+/// <summary>
+/// Turns a filled buffer into a block: compresses it (when configured and worth it), encrypts it
+/// (when a cipher is given) or checksums it, and writes the header, tag and, for a file's first
+/// block, the file header into the room in front, so a block is one contiguous write.
+/// </summary>
+public sealed class BlockSealer(BufferPool pool, BlockCompression compression, BlockCipher? cipher)
 {
+    /// <summary>A compressed block is kept only if it is at most this many tenths of the plain one.</summary>
+    private const int KeepCompressedTenths = 9;
+
     /// <summary>
-    /// Returns the block's bytes, contiguous inside the buffer. The first block of a file also
-    /// carries the file header in front, so a file's first write is a single write too.
+    /// Seals <paramref name="buffer"/>; encryption works in place, so its payload is consumed. The
+    /// caller returns <see cref="SealedBlock.Scratch"/> to the pool once the bytes are written.
     /// </summary>
-    public static ReadOnlyMemory<byte> Seal(SpoolBuffer buffer, uint blockIndex, SpoolFileHeader? fileHeader)
+    public SealedBlock Seal(SpoolBuffer buffer, uint blockIndex, SpoolFileBinding file, bool firstBlock)
     {
-        var payload = buffer.Payload;
-        var header = new BlockHeader(blockIndex, payload.Length, payload.Length, buffer.PageCount, BlockFlags.None, Crc32C.Compute(payload));
-        var start = SpoolBuffer.HeaderRoom - BlockHeader.Size;
-        header.Write(buffer.Array.AsSpan(start, BlockHeader.Size));
-        if (fileHeader is { } file)
+        var scratch = compression == BlockCompression.Lz4 ? TryCompress(buffer) : null;
+        var block = scratch ?? buffer;
+        var payload = block.Payload;
+        var tagLength = cipher is null ? 0 : BlockCipher.TagSize;
+        var flags = (scratch is null ? BlockFlags.None : BlockFlags.Compressed) | (cipher is null ? BlockFlags.None : BlockFlags.Encrypted);
+        // With encryption the GCM tag authenticates the payload; a CRC on top would cost time and add nothing.
+        var header = new BlockHeader(blockIndex, tagLength + payload.Length, buffer.Length, buffer.PageCount, flags,
+            cipher is null ? Crc32C.Compute(payload) : 0);
+        var tagStart = SpoolBuffer.HeaderRoom - tagLength;
+        var start = tagStart - BlockHeader.Size;
+        var headerBytes = block.Array.AsSpan(start, BlockHeader.Size);
+        header.Write(headerBytes);
+        cipher?.Encrypt(file, headerBytes, payload, block.Array.AsSpan(tagStart, tagLength));
+        if (firstBlock)
         {
             start -= SpoolFileHeader.Size;
-            file.Write(buffer.Array.AsSpan(start, SpoolFileHeader.Size));
+            file.Header.Write(block.Array.AsSpan(start, SpoolFileHeader.Size));
         }
-        return buffer.Array.AsMemory(start, SpoolBuffer.HeaderRoom - start + payload.Length);
+        return new SealedBlock(block.Array.AsMemory(start, SpoolBuffer.HeaderRoom - start + payload.Length), scratch);
+    }
+
+    /// <summary>
+    /// One LZ4 attempt into a buffer 90% of the block's size: LZ4 gives up when the output does not
+    /// fit, so a block that would not save 10% (pages Trino already compressed) costs one attempt
+    /// and is stored raw. With no memory to spare the block is stored raw too: the writer must never
+    /// wait for memory that only its own progress frees.
+    /// </summary>
+    private SpoolBuffer? TryCompress(SpoolBuffer buffer)
+    {
+        var room = (int)(buffer.Length * (long)KeepCompressedTenths / 10);
+        if (room == 0 || !pool.TryRent(room, out var scratch))
+            return null;
+        var length = Lz4Native.Compress(buffer.Payload, scratch.Array.AsSpan(SpoolBuffer.HeaderRoom, room));
+        if (length == 0)
+        {
+            pool.Return(scratch);
+            return null;
+        }
+        scratch.Length = length;
+        scratch.PageCount = buffer.PageCount;
+        return scratch;
     }
 }

@@ -2,21 +2,23 @@ using System.Buffers.Binary;
 
 namespace ExchangeSpool.Core.Format;
 
-/// <summary>One data file of a committed attempt, as the manifest records it.</summary>
-public readonly record struct ManifestFile(int PartitionId, int FileIndex, long StoredSize, long DataSize, long PageCount, int BlockCount);
+/// <summary>One data file of a committed attempt, as the manifest records it; the nonce seed is its header's, which identifies it.</summary>
+public readonly record struct ManifestFile(int PartitionId, int FileIndex, long StoredSize, long DataSize, long PageCount, int BlockCount, UInt128 NonceSeed);
 
 /// <summary>
 /// The commit point of a sink attempt: written last, atomically, listing every file the attempt
 /// wrote. Files without a manifest are garbage. Binary: magic "XSPM", version, sink id, attempt id,
-/// file count, then per file partition, index, stored size, data size, pages, blocks; CRC32C last.
+/// file count, then per file partition, index, stored size, data size, pages, blocks, nonce seed;
+/// CRC32C last. Version 2 added the seed; spooled data never outlives its query, so version 1
+/// manifests are refused rather than read.
 /// </summary>
 public sealed record CommitManifest(int SinkId, int AttemptId, IReadOnlyList<ManifestFile> Files)
 {
     public const int MaxSize = 64 * 1024 * 1024;
     private const uint Magic = 0x4D505358; // "XSPM"
-    private const int Version = 1;
+    private const int Version = 2;
     private const int HeaderSize = 20;
-    private const int FileSize = 36;
+    private const int FileSize = 52;
 
     public long DataSize => Files.Sum(f => f.DataSize);
 
@@ -39,6 +41,7 @@ public sealed record CommitManifest(int SinkId, int AttemptId, IReadOnlyList<Man
             BinaryPrimitives.WriteInt64LittleEndian(entry[16..], file.DataSize);
             BinaryPrimitives.WriteInt64LittleEndian(entry[24..], file.PageCount);
             BinaryPrimitives.WriteInt32LittleEndian(entry[32..], file.BlockCount);
+            BinaryPrimitives.WriteUInt128LittleEndian(entry[36..], file.NonceSeed);
             offset += FileSize;
         }
         BinaryPrimitives.WriteUInt32LittleEndian(span[offset..], Crc32C.Compute(span[..offset]));
@@ -50,15 +53,16 @@ public sealed record CommitManifest(int SinkId, int AttemptId, IReadOnlyList<Man
     {
         if (bytes.Length < HeaderSize + 4 || BinaryPrimitives.ReadUInt32LittleEndian(bytes) != Magic)
             throw SpoolException.DataLoss($"commit manifest {name} is damaged (bad magic or too short)");
+        // Checked before the length: an older version's entries have another size.
+        var version = BinaryPrimitives.ReadInt32LittleEndian(bytes[4..]);
+        if (version != Version)
+            throw SpoolException.DataLoss($"commit manifest {name} has unsupported version {version} (this server reads version {Version})");
         var count = BinaryPrimitives.ReadInt32LittleEndian(bytes[16..]);
         if (count < 0 || bytes.Length != HeaderSize + (long)count * FileSize + 4)
             throw SpoolException.DataLoss($"commit manifest {name} is damaged (length does not match {count} files)");
         var body = bytes[..^4];
         if (BinaryPrimitives.ReadUInt32LittleEndian(bytes[^4..]) != Crc32C.Compute(body))
             throw SpoolException.DataLoss($"commit manifest {name} is damaged (checksum mismatch)");
-        var version = BinaryPrimitives.ReadInt32LittleEndian(bytes[4..]);
-        if (version != Version)
-            throw SpoolException.DataLoss($"commit manifest {name} has unsupported version {version}");
         var files = new ManifestFile[count];
         for (var i = 0; i < count; i++)
         {
@@ -69,7 +73,8 @@ public sealed record CommitManifest(int SinkId, int AttemptId, IReadOnlyList<Man
                 BinaryPrimitives.ReadInt64LittleEndian(entry[8..]),
                 BinaryPrimitives.ReadInt64LittleEndian(entry[16..]),
                 BinaryPrimitives.ReadInt64LittleEndian(entry[24..]),
-                BinaryPrimitives.ReadInt32LittleEndian(entry[32..]));
+                BinaryPrimitives.ReadInt32LittleEndian(entry[32..]),
+                BinaryPrimitives.ReadUInt128LittleEndian(entry[36..]));
         }
         return new CommitManifest(
             BinaryPrimitives.ReadInt32LittleEndian(bytes[8..]),

@@ -14,8 +14,9 @@ public enum SpoolFileFlags : ushort
 /// <summary>
 /// The 32 bytes at the start of every spool file:
 /// magic "XSPL", format version (u16), flags (u16), key id (u32), nonce seed (16 bytes), CRC32C of
-/// the first 28 bytes. All integers little-endian. The key id and nonce seed are the slots the
-/// encryption of a later version fills; an unencrypted file still carries a random seed.
+/// the first 28 bytes. All integers little-endian. An encrypted file names the master key id its
+/// blocks were sealed under (0 when unencrypted); every file has a random seed, which the commit
+/// manifest records too, so a file replaced by another (even of another attempt) is noticed.
 /// </summary>
 public readonly record struct SpoolFileHeader(SpoolFileFlags Flags, uint KeyId, UInt128 NonceSeed)
 {
@@ -23,11 +24,17 @@ public readonly record struct SpoolFileHeader(SpoolFileFlags Flags, uint KeyId, 
     public const ushort CurrentVersion = 1;
     private const uint Magic = 0x4C505358; // "XSPL"
 
-    public static SpoolFileHeader CreateUnencrypted()
+    public bool IsEncrypted => (Flags & SpoolFileFlags.Encrypted) != 0;
+
+    /// <summary>A new file's header with a fresh random seed; <paramref name="encryptionKeyId"/> is null for an unencrypted file.</summary>
+    public static SpoolFileHeader Create(uint? encryptionKeyId)
     {
         Span<byte> seed = stackalloc byte[16];
         RandomNumberGenerator.Fill(seed);
-        return new SpoolFileHeader(SpoolFileFlags.None, 0, BinaryPrimitives.ReadUInt128LittleEndian(seed));
+        return new SpoolFileHeader(
+            encryptionKeyId is null ? SpoolFileFlags.None : SpoolFileFlags.Encrypted,
+            encryptionKeyId ?? 0,
+            BinaryPrimitives.ReadUInt128LittleEndian(seed));
     }
 
     public void Write(Span<byte> destination)
@@ -65,8 +72,14 @@ public readonly record struct SpoolFileHeader(SpoolFileFlags Flags, uint KeyId, 
             problem = $"unsupported format version {version}";
             return false;
         }
+        var flags = (SpoolFileFlags)BinaryPrimitives.ReadUInt16LittleEndian(source[6..]);
+        if ((flags & ~SpoolFileFlags.Encrypted) != 0)
+        {
+            problem = $"file flags {(ushort)flags:x} need a feature this version does not have";
+            return false;
+        }
         header = new SpoolFileHeader(
-            (SpoolFileFlags)BinaryPrimitives.ReadUInt16LittleEndian(source[6..]),
+            flags,
             BinaryPrimitives.ReadUInt32LittleEndian(source[8..]),
             BinaryPrimitives.ReadUInt128LittleEndian(source[12..]));
         problem = "";

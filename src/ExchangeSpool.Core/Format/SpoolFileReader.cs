@@ -1,12 +1,14 @@
 using ExchangeSpool.Core.Buffers;
+using ExchangeSpool.Core.Encryption;
 using ExchangeSpool.Core.Storage;
 
 namespace ExchangeSpool.Core.Format;
 
 /// <summary>
 /// Reads a spool file block by block into pooled buffers, verifying each block before it is handed
-/// out. Any damage (flipped bit, truncation, reordered or foreign block, wrong length) fails with a
-/// data-loss error that names the file and the block; a wrong page is never returned.
+/// out. Any damage (flipped bit, truncation, reordered or foreign block, wrong length, a file
+/// replaced by another) fails with a data-loss error that names the exchange, the file and the
+/// block; a wrong page is never returned.
 /// </summary>
 public sealed class SpoolFileReader : IAsyncDisposable
 {
@@ -15,6 +17,9 @@ public sealed class SpoolFileReader : IAsyncDisposable
     private readonly string _name;
     private readonly ManifestFile _expected;
     private readonly byte[] _headerBytes = new byte[BlockHeader.Size];
+    private SpoolFileBinding _binding = null!;
+    private BlockCipher? _cipher;
+    private BlockOpener _opener = null!;
     private long _position = SpoolFileHeader.Size;
     private uint _blockIndex;
     private long _pages;
@@ -27,14 +32,21 @@ public sealed class SpoolFileReader : IAsyncDisposable
         _expected = expected;
     }
 
-    /// <summary>Opens a file and checks its header and length against what its manifest recorded.</summary>
-    public static async ValueTask<SpoolFileReader> OpenAsync(IExchangeStorage storage, StoragePath path, ManifestFile expected, BufferPool pool, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens the file <paramref name="expected"/> of a committed attempt and checks its length,
+    /// header and identity against what the manifest recorded.
+    /// </summary>
+    public static async ValueTask<SpoolFileReader> OpenAsync(SpoolContext context, ExchangeSpec exchange, int sinkId, int attemptId, ManifestFile expected, CancellationToken cancellationToken)
     {
-        var reader = await storage.OpenFileAsync(path, cancellationToken).ConfigureAwait(false);
-        var file = new SpoolFileReader(reader, pool, path.RelativePath, expected);
+        var path = context.Layout.DataFile(exchange.Key, sinkId, attemptId, expected.PartitionId, expected.FileIndex);
+        var reader = await context.Storage.OpenFileAsync(path, cancellationToken).ConfigureAwait(false);
+        var file = new SpoolFileReader(reader, context.Pool, $"exchange {exchange.Key}: spool file {path.RelativePath}", expected);
         try
         {
-            await file.CheckHeaderAsync(cancellationToken).ConfigureAwait(false);
+            var header = await file.ReadFileHeaderAsync(cancellationToken).ConfigureAwait(false);
+            file._binding = new SpoolFileBinding(header, new SpoolFilePlace(sinkId, attemptId, expected.PartitionId, expected.FileIndex));
+            file._cipher = file.CipherFor(header, context.Keys, exchange);
+            file._opener = new BlockOpener(file._cipher);
             return file;
         }
         catch
@@ -56,38 +68,44 @@ public sealed class SpoolFileReader : IAsyncDisposable
         var read = await _reader.ReadAsync(_position, _headerBytes, cancellationToken).ConfigureAwait(false);
         if (read < BlockHeader.Size)
             throw Damaged(_blockIndex, $"truncated: the file ends {read} bytes into the block header");
-        var maxPayload = (int)Math.Min(_pool.MaxPayloadSize, _reader.Length);
-        if (!BlockHeader.TryRead(_headerBytes, _blockIndex, maxPayload, out var header, out var problem))
+        var maxStored = Math.Min(_pool.MaxPayloadSize + BlockCipher.TagSize, _reader.Length - _position - BlockHeader.Size);
+        if (!BlockHeader.TryRead(_headerBytes, _blockIndex, _binding.Header.IsEncrypted, maxStored, _pool.MaxPayloadSize, out var header, out var problem))
             throw Damaged(_blockIndex, problem);
 
-        var buffer = await _pool.RentAsync(header.StoredLength, cancellationToken).ConfigureAwait(false);
+        var stored = await _pool.RentAsync(header.PayloadLength, cancellationToken).ConfigureAwait(false);
+        SpoolBuffer? plain = null;
         try
         {
-            var payload = buffer.Array.AsMemory(SpoolBuffer.HeaderRoom, header.StoredLength);
-            read = await _reader.ReadAsync(_position + BlockHeader.Size, payload, cancellationToken).ConfigureAwait(false);
+            read = await _reader.ReadAsync(_position + BlockHeader.Size, BlockOpener.StoredRegion(stored, header), cancellationToken).ConfigureAwait(false);
             if (read < header.StoredLength)
-                throw Damaged(_blockIndex, $"truncated: {read} of {header.StoredLength} payload bytes present");
-            if (Crc32C.Compute(payload.Span) != header.PayloadCrc)
-                throw Damaged(_blockIndex, "payload checksum mismatch");
-            if (!PageFrames.TryValidate(payload.Span, header.PageCount, out problem))
+                throw Damaged(_blockIndex, $"truncated: {read} of {header.StoredLength} stored bytes present");
+            if (header.IsCompressed)
+                plain = await _pool.RentAsync(header.PlainLength, cancellationToken).ConfigureAwait(false);
+            if (!_opener.TryOpen(header, _headerBytes, _binding, stored, plain, out problem))
                 throw Damaged(_blockIndex, problem);
-            buffer.Length = header.StoredLength;
-            buffer.PageCount = header.PageCount;
         }
         catch
         {
-            _pool.Return(buffer);
+            _pool.Return(stored);
+            if (plain is not null)
+                _pool.Return(plain);
             throw;
         }
+        if (plain is not null)
+            _pool.Return(stored);
         _position += BlockHeader.Size + header.StoredLength;
         _pages += header.PageCount;
         _blockIndex++;
-        return buffer;
+        return plain ?? stored;
     }
 
-    public ValueTask DisposeAsync() => _reader.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        _cipher?.Dispose();
+        await _reader.DisposeAsync().ConfigureAwait(false);
+    }
 
-    private async ValueTask CheckHeaderAsync(CancellationToken cancellationToken)
+    private async ValueTask<SpoolFileHeader> ReadFileHeaderAsync(CancellationToken cancellationToken)
     {
         if (_reader.Length != _expected.StoredSize)
             throw Damaged(null, $"is {_reader.Length} bytes long, its commit manifest says {_expected.StoredSize} (truncated or replaced)");
@@ -95,12 +113,28 @@ public sealed class SpoolFileReader : IAsyncDisposable
         var read = await _reader.ReadAsync(0, bytes, cancellationToken).ConfigureAwait(false);
         if (!SpoolFileHeader.TryRead(bytes.AsSpan(0, read), out var header, out var problem))
             throw Damaged(null, $"has a bad header: {problem}");
-        if (header.Flags != SpoolFileFlags.None)
-            throw Damaged(null, $"is {header.Flags}, which this version cannot read");
+        if (header.NonceSeed != _expected.NonceSeed)
+            throw Damaged(null, "is not the file its commit manifest lists (its seed differs: replaced, e.g. by another attempt's file)");
+        return header;
+    }
+
+    /// <summary>The cipher an encrypted file needs; with encryption on, a file that is not encrypted cannot be authenticated and is refused.</summary>
+    private BlockCipher? CipherFor(SpoolFileHeader header, KeyRing? keys, ExchangeSpec exchange)
+    {
+        if (!header.IsEncrypted)
+            return keys is null
+                ? null
+                : throw Damaged(null, "is not encrypted, but encryption is enabled on this server, so it cannot be authenticated");
+        if (keys is null)
+            throw SpoolException.FailedPrecondition(
+                $"{_name} is encrypted (key id {header.KeyId}), but encryption is not enabled on this server (exchange.encryption-enabled=false)");
+        if (!keys.Contains(header.KeyId))
+            throw SpoolException.FailedPrecondition(
+                $"{_name} is encrypted with key id {header.KeyId}, which this server does not hold (key ids: {string.Join(", ", keys.KeyIds)}); " +
+                "configure that key in exchange.spool.encryption.previous-key-files");
+        return keys.CreateCipher(header.KeyId, exchange);
     }
 
     private SpoolException Damaged(uint? block, string problem) =>
-        SpoolException.DataLoss(block is null
-            ? $"spool file {_name} {problem}"
-            : $"spool file {_name} block {block}: {problem}");
+        SpoolException.DataLoss(block is null ? $"{_name} {problem}" : $"{_name} block {block}: {problem}");
 }

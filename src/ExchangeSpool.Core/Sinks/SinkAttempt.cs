@@ -40,7 +40,7 @@ public sealed class SinkAttempt : IAsyncDisposable
         var options = context.Options;
         var bufferCount = Math.Max(exchange.PartitionCount * options.SinkBuffersPerPartition, options.SinkBufferPoolMinSize);
         _quota = new SemaphoreSlim(bufferCount, bufferCount);
-        _writer = new SinkFileWriter(context.Storage, context.Layout, id, context.Pool, _quota);
+        _writer = new SinkFileWriter(context, exchange, id, _quota);
     }
 
     public SinkAttemptId Id { get; }

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using ExchangeSpool.Core.Buffers;
+using ExchangeSpool.Core.Encryption;
 using ExchangeSpool.Core.Format;
 using ExchangeSpool.Core.Storage;
 
@@ -8,7 +9,8 @@ namespace ExchangeSpool.Core.Sinks;
 /// <summary>
 /// The storage side of a sink attempt: one loop that seals queued buffers into blocks and writes
 /// them in order while the owner fills the next buffers. Every buffer it takes goes back to the pool
-/// and gives back its quota slot, whether the write succeeded, failed or was cancelled.
+/// and gives back its quota slot, whether the write succeeded, failed or was cancelled. With
+/// encryption on it owns the attempt's cipher (one per attempt: the loop is its only user).
 /// </summary>
 internal sealed class SinkFileWriter
 {
@@ -17,6 +19,8 @@ internal sealed class SinkFileWriter
     private readonly SinkAttemptId _attempt;
     private readonly BufferPool _pool;
     private readonly SemaphoreSlim _quota;
+    private readonly BlockCipher? _cipher;
+    private readonly BlockSealer _sealer;
     private readonly Channel<PendingBlock> _queue = Channel.CreateUnbounded<PendingBlock>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly CancellationTokenSource _cancel = new();
@@ -25,13 +29,15 @@ internal sealed class SinkFileWriter
     private readonly Task _loop;
     private volatile Exception? _failure;
 
-    public SinkFileWriter(IExchangeStorage storage, ExchangeLayout layout, SinkAttemptId attempt, BufferPool pool, SemaphoreSlim quota)
+    public SinkFileWriter(SpoolContext context, ExchangeSpec exchange, SinkAttemptId attempt, SemaphoreSlim quota)
     {
-        _storage = storage;
-        _layout = layout;
+        _storage = context.Storage;
+        _layout = context.Layout;
         _attempt = attempt;
-        _pool = pool;
+        _pool = context.Pool;
         _quota = quota;
+        _cipher = context.Keys?.CreateCipher(context.Keys.CurrentKeyId, exchange);
+        _sealer = new BlockSealer(_pool, context.Options.Compression, _cipher);
         _loop = Task.Run(RunAsync);
     }
 
@@ -88,26 +94,37 @@ internal sealed class SinkFileWriter
                 Recycle(block.Buffer);
             }
         }
+        _cipher?.Dispose();
     }
 
     private async ValueTask WriteAsync(PendingBlock block, CancellationToken cancellationToken)
     {
         var partitionId = block.Partition.PartitionId;
-        SpoolFileHeader? fileHeader = null;
         if (!_openFiles.TryGetValue(partitionId, out var file) || file.FileIndex != block.FileIndex)
         {
             if (file is not null)
                 await CompleteFileAsync(file, cancellationToken).ConfigureAwait(false);
             var path = _layout.DataFile(_attempt.Exchange, _attempt.SinkId, _attempt.AttemptId, partitionId, block.FileIndex);
-            file = new OpenFile(partitionId, block.FileIndex, await _storage.CreateFileAsync(path, cancellationToken).ConfigureAwait(false));
+            var binding = new SpoolFileBinding(SpoolFileHeader.Create(_cipher?.KeyId),
+                new SpoolFilePlace(_attempt.SinkId, _attempt.AttemptId, partitionId, block.FileIndex));
+            file = new OpenFile(binding, await _storage.CreateFileAsync(path, cancellationToken).ConfigureAwait(false));
             _openFiles[partitionId] = file;
-            fileHeader = SpoolFileHeader.CreateUnencrypted();
         }
-        var bytes = BlockSealer.Seal(block.Buffer, block.BlockIndex, fileHeader);
-        await file.Writer.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
-        file.StoredSize += bytes.Length;
-        file.DataSize += block.Buffer.Length;
-        file.PageCount += block.Buffer.PageCount;
+        var dataLength = block.Buffer.Length;
+        var pageCount = block.Buffer.PageCount;
+        var sealedBlock = _sealer.Seal(block.Buffer, block.BlockIndex, file.Binding, file.BlockCount == 0);
+        try
+        {
+            await file.Writer.WriteAsync(sealedBlock.Bytes, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (sealedBlock.Scratch is { } scratch)
+                _pool.Return(scratch);
+        }
+        file.StoredSize += sealedBlock.Bytes.Length;
+        file.DataSize += dataLength;
+        file.PageCount += pageCount;
         file.BlockCount++;
     }
 
@@ -115,7 +132,9 @@ internal sealed class SinkFileWriter
     {
         await file.Writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         await file.Writer.DisposeAsync().ConfigureAwait(false);
-        _files.Add(new ManifestFile(file.PartitionId, file.FileIndex, file.StoredSize, file.DataSize, file.PageCount, file.BlockCount));
+        var place = file.Binding.Place;
+        _files.Add(new ManifestFile(place.PartitionId, place.FileIndex, file.StoredSize, file.DataSize, file.PageCount, file.BlockCount,
+            file.Binding.Header.NonceSeed));
     }
 
     private void Recycle(SpoolBuffer buffer)
@@ -124,10 +143,10 @@ internal sealed class SinkFileWriter
         _quota.Release();
     }
 
-    private sealed class OpenFile(int partitionId, int fileIndex, IStorageFileWriter writer)
+    private sealed class OpenFile(SpoolFileBinding binding, IStorageFileWriter writer)
     {
-        public int PartitionId { get; } = partitionId;
-        public int FileIndex { get; } = fileIndex;
+        public SpoolFileBinding Binding { get; } = binding;
+        public int FileIndex => Binding.Place.FileIndex;
         public IStorageFileWriter Writer { get; } = writer;
         public long StoredSize { get; set; }
         public long DataSize { get; set; }

@@ -81,9 +81,9 @@ public sealed class SourceReader(SpoolContext context)
         cancellationToken.ThrowIfCancellationRequested();
     }
 
-    private async Task ReadFileAsync((StoragePath Path, ManifestFile File) file, ChannelWriter<SpoolBuffer> blocks, CancellationToken cancellationToken)
+    private async Task ReadFileAsync(ResolvedFile file, ChannelWriter<SpoolBuffer> blocks, CancellationToken cancellationToken)
     {
-        await using var reader = await SpoolFileReader.OpenAsync(context.Storage, file.Path, file.File, context.Pool, cancellationToken).ConfigureAwait(false);
+        await using var reader = await SpoolFileReader.OpenAsync(context, file.Exchange, file.SinkId, file.AttemptId, file.Entry, cancellationToken).ConfigureAwait(false);
         while (await reader.ReadBlockAsync(cancellationToken).ConfigureAwait(false) is { } block)
         {
             try
@@ -98,8 +98,8 @@ public sealed class SourceReader(SpoolContext context)
         }
     }
 
-    /// <summary>Checks every file against the selector and its attempt's manifest; returns paths in handle order.</summary>
-    private async Task<List<(StoragePath Path, ManifestFile File)>> ResolveFilesAsync(SourceRequest request, CancellationToken cancellationToken)
+    /// <summary>Checks every file against the selector and its attempt's manifest; returns them in handle order.</summary>
+    private async Task<List<ResolvedFile>> ResolveFilesAsync(SourceRequest request, CancellationToken cancellationToken)
     {
         foreach (var exchange in request.Exchanges)
             exchange.Exchange.Validated(context.Options.MaxOutputPartitionCount);
@@ -123,10 +123,11 @@ public sealed class SourceReader(SpoolContext context)
                     manifests[attempt] = manifest;
             }).ConfigureAwait(false);
 
-        var files = new List<(StoragePath, ManifestFile)>();
+        var files = new List<ResolvedFile>();
         foreach (var handle in request.Handles)
         {
-            var key = request.Exchanges[handle.ExchangeIndex].Exchange.Key;
+            var exchange = request.Exchanges[handle.ExchangeIndex].Exchange;
+            var key = exchange.Key;
             foreach (var file in handle.Files)
             {
                 var manifest = manifests[(handle.ExchangeIndex, file.SinkId, file.AttemptId)];
@@ -134,11 +135,14 @@ public sealed class SourceReader(SpoolContext context)
                 if (entry.BlockCount == 0 || entry.DataSize != file.DataSize)
                     throw SpoolException.FailedPrecondition(
                         $"file {handle.PartitionId}_{file.FileIndex} of sink {file.SinkId} attempt {file.AttemptId} of exchange {key} is not part of that attempt's commit (or its size {file.DataSize} does not match)");
-                files.Add((context.Layout.DataFile(key, file.SinkId, file.AttemptId, handle.PartitionId, file.FileIndex), entry));
+                files.Add(new ResolvedFile(exchange, file.SinkId, file.AttemptId, entry));
             }
         }
         return files;
     }
+
+    /// <summary>A file to read: its exchange (whose salt its key derives from), its attempt and its manifest entry.</summary>
+    private sealed record ResolvedFile(ExchangeSpec Exchange, int SinkId, int AttemptId, ManifestFile Entry);
 
     private static SourceExchange CheckHandle(SourceRequest request, SourceHandleRef handle)
     {

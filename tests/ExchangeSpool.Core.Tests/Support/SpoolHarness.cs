@@ -59,15 +59,15 @@ public sealed class SpoolHarness(SpoolContext context)
         var manifest = await ManifestAsync(spec, sinkId, attemptId, ct);
         var result = Enumerable.Range(0, spec.PartitionCount).Select(_ => new List<byte[]>()).ToArray();
         foreach (var file in manifest.Files.OrderBy(f => f.PartitionId).ThenBy(f => f.FileIndex))
-            result[file.PartitionId].AddRange(await ReadFileAsync(DataFile(spec, sinkId, attemptId, file.PartitionId, file.FileIndex), file, ct));
+            result[file.PartitionId].AddRange(await ReadFileAsync(spec, sinkId, attemptId, file, ct));
         return result;
     }
 
     /// <summary>Reads one spool file with <see cref="SpoolFileReader"/>, returning every buffer to the pool.</summary>
-    public async Task<List<byte[]>> ReadFileAsync(StoragePath path, ManifestFile expected, CancellationToken ct)
+    public async Task<List<byte[]>> ReadFileAsync(ExchangeSpec spec, int sinkId, int attemptId, ManifestFile expected, CancellationToken ct)
     {
         var pages = new List<byte[]>();
-        await using var reader = await SpoolFileReader.OpenAsync(Context.Storage, path, expected, Context.Pool, ct);
+        await using var reader = await SpoolFileReader.OpenAsync(Context, spec, sinkId, attemptId, expected, ct);
         while (await reader.ReadBlockAsync(ct) is { } block)
         {
             try

@@ -1,4 +1,5 @@
 using ExchangeSpool.Core.Configuration;
+using ExchangeSpool.Core.Encryption;
 using ExchangeSpool.Core.Storage.Local;
 
 namespace ExchangeSpool.Core.Tests.Support;
@@ -25,8 +26,9 @@ public abstract class SpoolTest : IDisposable
     /// <summary>Cancels only a test that hangs; no test asserts on time.</summary>
     protected CancellationToken Ct => _guard.Token;
 
-    protected SpoolHarness NewSpool(SpoolOptions? options = null) =>
-        new(new SpoolContext(options ?? new SpoolOptions(), new LocalExchangeStorage(BaseDirectories)));
+    /// <param name="keys">Master keys to encrypt with; null leaves encryption off.</param>
+    protected SpoolHarness NewSpool(SpoolOptions? options = null, KeyRing? keys = null) =>
+        new(new SpoolContext(options ?? new SpoolOptions(), new LocalExchangeStorage(BaseDirectories), keys));
 
     public void Dispose()
     {
