@@ -82,6 +82,21 @@ public sealed class SpoolHarness(SpoolContext context)
         return pages;
     }
 
+    /// <summary>
+    /// Puts <paramref name="bytes"/> in place of a data file and reads it against <paramref name="entry"/>;
+    /// returns the data-loss message, or null when it read without error. Any other error fails the test.
+    /// </summary>
+    public async Task<string?> DataLossReadingAsync(ExchangeSpec spec, int sinkId, int attemptId, ManifestFile entry, byte[] bytes, CancellationToken ct)
+    {
+        await File.WriteAllBytesAsync(FullPath(DataFile(spec, sinkId, attemptId, entry.PartitionId, entry.FileIndex)), bytes, ct);
+        var error = await Record.ExceptionAsync(() => ReadFileAsync(spec, sinkId, attemptId, entry, ct));
+        if (error is null)
+            return null;
+        var spoolError = Assert.IsType<SpoolException>(error);
+        Assert.True(spoolError.Code == SpoolErrorCode.DataLoss, $"{spoolError.Code}: {spoolError.Message}");
+        return spoolError.Message;
+    }
+
     /// <summary>Runs a <see cref="SourceReader"/> and returns the pages in the order it emitted them.</summary>
     public async Task<List<byte[]>> ReadSourceAsync(SourceRequest request, CancellationToken ct)
     {
