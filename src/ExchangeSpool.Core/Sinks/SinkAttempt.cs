@@ -157,8 +157,7 @@ public sealed class SinkAttempt : IAsyncDisposable
             var buffer = partition.Buffer!;
             var free = buffer.Free;
             PageFrames.WriteHeader(free, length);
-            reader.UnreadSequence.Slice(0, length).CopyTo(free[PageFrames.FrameHeaderSize..]);
-            reader.Advance(length);
+            CopyPayload(ref reader, free.Slice(PageFrames.FrameHeaderSize, length));
             buffer.Length += frameLength;
             buffer.PageCount++;
             partition.FileDataSize += frameLength;
@@ -166,6 +165,17 @@ public sealed class SinkAttempt : IAsyncDisposable
             pages++;
         }
         return true;
+    }
+
+    /// <summary>Copies the next <c>destination.Length</c> bytes; the span path avoids slicing the sequence per page.</summary>
+    private static void CopyPayload(ref SequenceReader<byte> reader, Span<byte> destination)
+    {
+        var unread = reader.UnreadSpan;
+        if (unread.Length >= destination.Length)
+            unread[..destination.Length].CopyTo(destination);
+        else
+            reader.UnreadSequence.Slice(0, destination.Length).CopyTo(destination);
+        reader.Advance(destination.Length);
     }
 
     private void CheckPage(int partitionId, int length, long remaining)
