@@ -29,7 +29,17 @@ catch (ConfigurationException e)
     return 2;
 }
 
-await using var server = SpoolServer.Create(configuration);
+SpoolServer server;
+try
+{
+    server = SpoolServer.Create(configuration);
+}
+catch (ConfigurationException e)
+{
+    Console.Error.WriteLine($"{ProgramName}: configuration error: {e.Message}");
+    return 2;
+}
+await using var running = server;
 try
 {
     await server.StartAsync();
@@ -40,7 +50,7 @@ catch (IOException e)
     return 1;
 }
 var storage = string.Join(", ", configuration.Spool.BaseDirectories.Select(LocalExchangeStorage.ToRoot));
-Console.WriteLine($"{ProgramName} listening on {server.Address} (gRPC, h2c); storage: local {storage}; memory limit {configuration.Spool.MemoryLimit} bytes");
+Console.WriteLine($"{ProgramName} listening on {server.Address} (gRPC, h2c); storage: local {storage}; memory limit {configuration.Spool.MemoryLimit} bytes; compression {configuration.Spool.Compression.ToString().ToLowerInvariant()}; {server.EncryptionSummary}");
 Console.Out.Flush();
 await server.WaitForShutdownAsync();
 return 0;

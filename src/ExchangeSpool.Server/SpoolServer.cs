@@ -1,5 +1,6 @@
 using System.Net;
 using ExchangeSpool.Core;
+using ExchangeSpool.Core.Encryption;
 using ExchangeSpool.Core.Planning;
 using ExchangeSpool.Core.Sinks;
 using ExchangeSpool.Core.Sources;
@@ -22,20 +23,29 @@ public sealed class SpoolServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private SpoolServer(WebApplication app, SpoolContext context)
+    private SpoolServer(WebApplication app, SpoolContext context, SpoolMetrics metrics, string encryptionSummary)
     {
         _app = app;
         Context = context;
+        Metrics = metrics;
+        EncryptionSummary = encryptionSummary;
     }
 
     public SpoolContext Context { get; }
+
+    public SpoolMetrics Metrics { get; }
+
+    /// <summary>For the startup line: whether encryption is on, with which key id, and where a generated key was written.</summary>
+    public string EncryptionSummary { get; }
 
     /// <summary>The address clients connect to, e.g. <c>http://127.0.0.1:9477</c>, known once started.</summary>
     public Uri Address =>
         new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
+    /// <exception cref="ConfigurationException">A standalone key could not be read or written.</exception>
     public static SpoolServer Create(ServerConfiguration configuration, Action<ILoggingBuilder>? logging = null)
     {
+        var keys = LoadKeys(configuration.Encryption, out var encryptionSummary);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
@@ -44,12 +54,14 @@ public sealed class SpoolServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
             kestrel.ListenGrpc(ToEndPoint(configuration.Server.Address), new GrpcKestrelOptions()));
 
-        var context = new SpoolContext(configuration.Spool, new LocalExchangeStorage(configuration.Spool.BaseDirectories));
+        var context = new SpoolContext(configuration.Spool, new LocalExchangeStorage(configuration.Spool.BaseDirectories), keys);
+        var metrics = new SpoolMetrics();
+        var statusMapper = new SpoolStatusMapper(metrics);
         builder.Services.AddGrpcWire(options =>
         {
             options.MaxReceiveMessageSize = configuration.Server.MaxMessageSize;
             options.MaxSendMessageSize = configuration.Server.MaxMessageSize;
-            options.ExceptionMapper = SpoolStatusMapper.Map;
+            options.ExceptionMapper = statusMapper.Map;
         });
         builder.Services.AddSingleton(context);
         builder.Services.AddSingleton<SinkRegistry>();
@@ -61,7 +73,26 @@ public sealed class SpoolServer : IAsyncDisposable
 
         var app = builder.Build();
         app.MapGrpcService(app.Services.GetRequiredService<ExchangeSpoolService>().Bind);
-        return new SpoolServer(app, context);
+        return new SpoolServer(app, context, metrics, encryptionSummary);
+    }
+
+    /// <summary>The key ring when encryption is on: the configured keys, or a standalone server's generated key.</summary>
+    private static KeyRing? LoadKeys(EncryptionOptions encryption, out string summary)
+    {
+        if (!encryption.Enabled)
+        {
+            summary = "encryption off";
+            return null;
+        }
+        if (encryption.ToKeyRing() is { } configured)
+        {
+            summary = $"encryption AES-256-GCM with key id {configured.CurrentKeyId} (key ids {string.Join(", ", configured.KeyIds)})";
+            return configured;
+        }
+        var generated = StandaloneKey.LoadOrGenerate(encryption, out var location);
+        summary = $"encryption AES-256-GCM with key id {generated.CurrentKeyId}, standalone key " +
+            (location.Generated ? $"generated into {location.Path} (owner-only)" : $"read from {location.Path}");
+        return generated;
     }
 
     public Task StartAsync(CancellationToken cancellationToken = default) => _app.StartAsync(cancellationToken);
@@ -72,6 +103,7 @@ public sealed class SpoolServer : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        Metrics.Dispose();
     }
 
     private static IPEndPoint ToEndPoint(ListenAddress address)

@@ -8,4 +8,6 @@ internal sealed class OptionsBuilder
     public SpoolOptions Spool { get; set; } = new();
 
     public ServerOptions Server { get; set; } = new();
+
+    public EncryptionOptions Encryption { get; set; } = new();
 }

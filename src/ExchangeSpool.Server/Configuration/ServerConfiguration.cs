@@ -14,6 +14,12 @@ public sealed record ServerConfiguration(
     string? ConfigFile,
     IReadOnlyList<EffectiveSetting> Settings)
 {
+    /// <summary>Encryption as configured, with the master keys that were given.</summary>
+    public EncryptionOptions Encryption { get; init; } = new();
+
+    /// <summary>What a secret setting's effective value reads as.</summary>
+    public const string RedactedValue = "(set, not shown)";
+
     /// <summary>Names the properties file when <c>--config</c> does not.</summary>
     public const string ConfigFileVariable = "EXCHANGE_SPOOL_CONFIG";
 
@@ -57,9 +63,14 @@ public sealed record ServerConfiguration(
             definition.Apply(options, effective[definition.Key].Value);
         ThrowIfInvalid(options.Spool.FindInvalidSetting());
         ThrowIfInvalid(options.Server.FindInvalidSetting(options.Spool.MaxPageStorageSize));
+        ThrowIfInvalid(options.Encryption.FindInvalidSetting());
 
-        var settings = SettingDefinitions.All.Select(definition => effective[definition.Key]).ToList();
-        return new RunServer(new ServerConfiguration(options.Spool, options.Server, configFile, settings));
+        var settings = SettingDefinitions.All.Select(definition =>
+                definition.IsSecret && effective[definition.Key].Value.Length > 0
+                    ? effective[definition.Key] with { Value = RedactedValue }
+                    : effective[definition.Key])
+            .ToList();
+        return new RunServer(new ServerConfiguration(options.Spool, options.Server, configFile, settings) { Encryption = options.Encryption });
     }
 
     /// <summary>The file's entries for known keys; the plugin's keys are skipped, any other key is an error.</summary>

@@ -22,6 +22,9 @@ public sealed class SettingDefinition
 
     public string Meaning { get; }
 
+    /// <summary>A key or password: its value is never shown (the effective settings carry a placeholder).</summary>
+    public bool IsSecret { get; init; }
+
     /// <summary><c>exchange.sink-max-file-size</c> is read from <c>EXCHANGE_SINK_MAX_FILE_SIZE</c>.</summary>
     public string EnvironmentVariable => Key.ToUpperInvariant().Replace('.', '_').Replace('-', '_');
 

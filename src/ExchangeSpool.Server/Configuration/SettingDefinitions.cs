@@ -55,9 +55,30 @@ public static class SettingDefinitions
         Bound("exchange.spool.max-message-size", "32MB",
             "The largest gRPC message; at least `exchange.max-page-storage-size` + 64kB, at most 1GB.",
             SmallDataSizeBytes, (options, bytes) => options.Server = options.Server with { MaxMessageSize = bytes }),
-        Checked("exchange.encryption-enabled", "false",
-            "Encryption of spooled data; not built yet, so only `false` is accepted.",
-            RequireEncryptionDisabled),
+        Bound(EncryptionOptions.EnabledKey, "false",
+            "AES-256-GCM per block with a key derived per exchange (HKDF-SHA256) from the master key. With no key configured a standalone server generates one; a cluster member refuses to start.",
+            Boolean, (options, enabled) => options.Encryption = options.Encryption with { Enabled = enabled }),
+        Secret(EncryptionOptions.KeySettingKey,
+            "The current master key, base64 of 32 bytes; give it as the environment variable `EXCHANGE_SPOOL_ENCRYPTION_KEY` (e.g. from a Kubernetes Secret), not on the command line. Never logged.",
+            MasterKey, (options, key) => options.Encryption = options.Encryption with { Key = key }),
+        Bound(EncryptionOptions.KeyFileKey, "",
+            "A file holding the current master key (base64 of 32 bytes); instead of `exchange.spool.encryption.key`.",
+            MasterKeyFile, (options, key) => options.Encryption = options.Encryption with { KeyFromFile = key }),
+        Bound(EncryptionOptions.KeyIdKey, "1",
+            "The current key's id, written into every new file's header; readers pick the key by it.",
+            KeyId, (options, id) => options.Encryption = options.Encryption with { KeyId = id }),
+        Bound(EncryptionOptions.PreviousKeyFilesKey, "",
+            "Keys kept after a rotation to read older files: comma-separated `id=path` entries (e.g. `1=/etc/spool/key-1`).",
+            MasterKeyFiles, (options, keys) => options.Encryption = options.Encryption with { PreviousKeys = keys }),
+        Bound(EncryptionOptions.ClusterModeKey, "false",
+            "`true` when several servers share storage (sidecars of one Trino cluster): encryption then requires a configured key, as servers with different keys cannot read each other's files.",
+            Boolean, (options, cluster) => options.Encryption = options.Encryption with { ClusterMode = cluster }),
+        Bound(EncryptionOptions.DataDirectoryKey, "./spool-state",
+            "Where a standalone server with encryption on and no key configured keeps the key it generates (file `encryption-master-key`, mode 0600).",
+            OptionalText, (options, directory) => options.Encryption = options.Encryption with { DataDirectory = directory ?? "./spool-state" }),
+        Bound("exchange.spool.compression", "none",
+            "`none` or `lz4` (Debian's liblz4.so.1, package `liblz4-1`): LZ4 per block, kept only when it saves at least 10%.",
+            Compression, (options, compression) => options.Spool = options.Spool with { Compression = compression }),
         Checked("exchange.source-max-files-per-reader", "25", NoEffect, PositiveInteger),
         Checked("exchange.file-listing-parallelism", "50", NoEffect, PositiveInteger),
     ];
@@ -78,6 +99,10 @@ public static class SettingDefinitions
     private static SettingDefinition Bound<T>(string key, string defaultText, string meaning, Func<string, string, T> parse, Action<OptionsBuilder, T> bind) =>
         new(key, defaultText, meaning, (options, text) => bind(options, parse(key, text)));
 
+    /// <summary>A setting whose value must not be shown anywhere: no default, and its effective value is redacted.</summary>
+    private static SettingDefinition Secret<T>(string key, string meaning, Func<string, string, T> parse, Action<OptionsBuilder, T> bind) =>
+        new(key, "", meaning, (options, text) => bind(options, parse(key, text))) { IsSecret = true };
+
     /// <summary>
     /// A setting that is only checked: Trino's keys that mean nothing here are still parsed, so a
     /// typo in a shared file is caught now rather than when Trino's own manager reads it.
@@ -90,8 +115,4 @@ public static class SettingDefinitions
             ? name
             : throw new ConfigurationException(key, $"this file selects exchange manager '{name}'; exchange-spool serves '{ExchangeManagerName}'");
 
-    private static bool RequireEncryptionDisabled(string key, string text) =>
-        Boolean(key, text)
-            ? throw new ConfigurationException(key, "encryption is not built yet; set it to false")
-            : false;
 }

@@ -12,7 +12,7 @@ public static class SettingDocumentation
         table.Append("| key | default | meaning |\n");
         table.Append("|---|---|---|\n");
         foreach (var definition in SettingDefinitions.All)
-            table.Append($"| `{definition.Key}` | `{definition.DefaultText}` | {definition.Meaning} |\n");
+            table.Append($"| `{definition.Key}` | {(definition.DefaultText.Length == 0 ? "" : $"`{definition.DefaultText}`")} | {definition.Meaning} |\n");
         return table.ToString();
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ExchangeSpool.Core.Compression;
 
 namespace ExchangeSpool.Server.Configuration;
 
@@ -35,6 +36,47 @@ internal static class SettingValueParsers
         if (text.Equals("false", StringComparison.OrdinalIgnoreCase))
             return false;
         throw NotA(key, text, "a boolean", "true, false");
+    }
+
+    /// <summary>An optional path: empty means not set.</summary>
+    public static string? OptionalText(string key, string text) => text.Length == 0 ? null : text;
+
+    /// <summary>A master key given as base64 text; the error never repeats the value.</summary>
+    public static byte[]? MasterKey(string key, string text) =>
+        text.Length == 0 ? null : MasterKeyText.Decode(key, text, "the value");
+
+    public static byte[]? MasterKeyFile(string key, string text) =>
+        text.Length == 0 ? null : MasterKeyText.ReadFile(key, text);
+
+    /// <summary>A key id: 1 and up, as 0 marks an unencrypted file.</summary>
+    public static uint KeyId(string key, string text) => (uint)PositiveInteger(key, text);
+
+    /// <summary>Comma-separated <c>id=path</c> entries, each file holding one base64 key.</summary>
+    public static IReadOnlyDictionary<uint, byte[]> MasterKeyFiles(string key, string text)
+    {
+        var keys = new Dictionary<uint, byte[]>();
+        foreach (var entry in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var separator = entry.IndexOf('=');
+            if (separator < 1 || separator == entry.Length - 1)
+                throw NotA(key, entry, "an id=path entry", "1=/etc/exchange-spool/key-1, 2=/etc/exchange-spool/key-2");
+            var id = KeyId(key, entry[..separator].Trim());
+            if (!keys.TryAdd(id, MasterKeyText.ReadFile(key, entry[(separator + 1)..].Trim())))
+                throw new ConfigurationException(key, $"key id {id} is listed twice");
+        }
+        return keys;
+    }
+
+    /// <summary><c>none</c> or <c>lz4</c>; lz4 only when the system library loads, so a missing package stops the server at start.</summary>
+    public static BlockCompression Compression(string key, string text)
+    {
+        if (text.Equals("none", StringComparison.OrdinalIgnoreCase))
+            return BlockCompression.None;
+        if (!text.Equals("lz4", StringComparison.OrdinalIgnoreCase))
+            throw NotA(key, text, "a compression", "none, lz4");
+        return Lz4Native.TryLoad(Lz4Native.LibraryName, out var problem)
+            ? BlockCompression.Lz4
+            : throw new ConfigurationException(key, problem);
     }
 
     public static ListenAddress Address(string key, string text) =>

@@ -3,10 +3,20 @@ using ExchangeSpool.Grpc;
 
 namespace ExchangeSpool.Server.Service;
 
-/// <summary>The gRPC status each core failure is answered with; anything else is unexpected (Internal).</summary>
-internal static class SpoolStatusMapper
+/// <summary>
+/// The gRPC status each core failure is answered with; anything else is unexpected (Internal).
+/// Every failure leaves the server here, so this is where data loss is counted.
+/// </summary>
+internal sealed class SpoolStatusMapper(SpoolMetrics metrics)
 {
-    public static Status? Map(Exception exception) => exception switch
+    public Status? Map(Exception exception)
+    {
+        if (exception is SpoolException { Code: SpoolErrorCode.DataLoss })
+            metrics.IntegrityFailure();
+        return ToStatus(exception);
+    }
+
+    private static Status? ToStatus(Exception exception) => exception switch
     {
         SpoolException spool => new Status(ToStatusCode(spool.Code), spool.Message),
         OperationCanceledException => new Status(StatusCode.Cancelled, "the call was cancelled"),

@@ -130,13 +130,6 @@ public sealed class ConfigurationErrorTests : IDisposable
             _fixture.LoadFileError("exchange-manager.name=filesystem"));
     }
 
-    [Fact]
-    public void Encryption_enabled_is_refused_until_it_is_built()
-    {
-        Assert.Equal("exchange.encryption-enabled: encryption is not built yet; set it to false",
-            _fixture.LoadFileError("exchange.encryption-enabled=true"));
-    }
-
     [Theory]
     [InlineData("s3://bucket/exchange", "s3")]
     [InlineData("hdfs://namenode/exchange", "hdfs")]

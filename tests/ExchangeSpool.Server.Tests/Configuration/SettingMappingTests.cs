@@ -57,6 +57,7 @@ public sealed class SettingMappingTests : IDisposable
     [Fact]
     public void A_file_setting_every_key_maps_each_to_its_property()
     {
+        var previousKeyFile = _fixture.WriteFile(Convert.ToBase64String(new byte[32]));
         var configuration = _fixture.LoadFile(
             "exchange-manager.name=spool",
             "exchange.base-directories=file:///var/spool/a, file:///var/spool/b",
@@ -71,7 +72,14 @@ public sealed class SettingMappingTests : IDisposable
             "exchange.spool.memory-limit=4GB",
             "exchange.spool.address=localhost:9500",
             "exchange.spool.max-message-size=12MB",
-            "exchange.encryption-enabled=false",
+            "exchange.encryption-enabled=true",
+            $"exchange.spool.encryption.key={Convert.ToBase64String(Enumerable.Range(1, 32).Select(b => (byte)b).ToArray())}",
+            "exchange.spool.encryption.key-file=",
+            "exchange.spool.encryption.key-id=5",
+            $"exchange.spool.encryption.previous-key-files=2={previousKeyFile}",
+            "exchange.spool.cluster-mode=true",
+            "exchange.spool.data-directory=/var/lib/exchange-spool",
+            "exchange.spool.compression=lz4",
             "exchange.source-max-files-per-reader=30",
             "exchange.file-listing-parallelism=20");
 
@@ -89,6 +97,11 @@ public sealed class SettingMappingTests : IDisposable
         Assert.Equal(4096 * MiB, spool.MemoryLimit);
         Assert.Equal(new ListenAddress("localhost", 9500), configuration.Server.Address);
         Assert.Equal(12 * MiB, configuration.Server.MaxMessageSize);
+        Assert.Equal(Core.Compression.BlockCompression.Lz4, spool.Compression);
+        var encryption = configuration.Encryption;
+        Assert.True(encryption.Enabled && encryption.ClusterMode);
+        Assert.Equal("/var/lib/exchange-spool", encryption.DataDirectory);
+        Assert.Equal("key ring (current key id 5; key ids 2, 5)", encryption.ToKeyRing()!.ToString());
     }
 
     [Fact]
