@@ -1,0 +1,51 @@
+using Amazon.S3;
+using Amazon.S3.Model;
+
+namespace ExchangeSpool.Storage.S3;
+
+/// <summary>
+/// One base directory's bucket with its own client: a client per bucket, so a throttled bucket
+/// cannot hold up requests to the others through a shared connection pool or retry budget.
+/// </summary>
+internal sealed class S3Bucket(S3Location location, IAmazonS3 client, S3Options options, S3RetryPolicy retry) : IDisposable
+{
+    public S3Location Location { get; } = location;
+
+    public string Name => Location.Bucket;
+
+    public IAmazonS3 Client { get; } = client;
+
+    public S3Options Options { get; } = options;
+
+    public S3RetryPolicy Retry { get; } = retry;
+
+    /// <summary>Paces multi-object deletes, so that cleanup after many queries does not provoke SlowDown for the writers.</summary>
+    public RequestPacer DeletePacer { get; } = new(options.DeleteRequestsPerSecond);
+
+    public PutObjectRequest NewPut(string key) => new()
+    {
+        BucketName = Name,
+        Key = key,
+        StorageClass = S3StorageClass.FindValue(Options.StorageClass),
+        ServerSideEncryptionMethod = EncryptionMethod,
+        ServerSideEncryptionKeyManagementServiceKeyId = Options.SseKmsKeyId,
+    };
+
+    public InitiateMultipartUploadRequest NewMultipartUpload(string key) => new()
+    {
+        BucketName = Name,
+        Key = key,
+        StorageClass = S3StorageClass.FindValue(Options.StorageClass),
+        ServerSideEncryptionMethod = EncryptionMethod,
+        ServerSideEncryptionKeyManagementServiceKeyId = Options.SseKmsKeyId,
+    };
+
+    private ServerSideEncryptionMethod? EncryptionMethod => Options.SseType switch
+    {
+        S3ServerSideEncryption.S3 => ServerSideEncryptionMethod.AES256,
+        S3ServerSideEncryption.Kms => ServerSideEncryptionMethod.AWSKMS,
+        _ => null,
+    };
+
+    public void Dispose() => Client.Dispose();
+}

@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Sockets;
+using Amazon.Runtime;
+using Amazon.S3;
+using ExchangeSpool.Core;
+
+namespace ExchangeSpool.Storage.S3;
+
+/// <summary>
+/// Sends one S3 request, retrying throttling (503 SlowDown, 429), server errors (5xx), timeouts and
+/// lost connections with capped exponential backoff and full jitter, at most
+/// <see cref="S3Options.MaxErrorRetries"/> times and within <see cref="S3Options.MaxRetryTime"/>,
+/// so a throttled bucket slows a sink down without stalling it for ever. The SDK's own retries are
+/// off (one S3 client per bucket, no shared adaptive token bucket), so every attempt is counted here.
+/// </summary>
+public sealed class S3RetryPolicy(S3Options options, S3RequestCounters counters)
+{
+    private static readonly TimeSpan BaseDelay = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Runs <paramref name="call"/> until it succeeds or may not be retried. A failure that remains
+    /// is a <see cref="SpoolException"/> naming the operation, bucket, key and S3 error code; only
+    /// 404 and 412 pass through as <see cref="AmazonS3Exception"/>, since callers expect those answers.
+    /// </summary>
+    public async Task<T> ExecuteAsync<T>(S3RequestType type, string operation, string bucket, string key,
+        Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + options.MaxRetryTime;
+        for (var attempt = 0; ; attempt++)
+        {
+            counters.Request(type);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.RequestTimeout);
+            Exception failure;
+            try
+            {
+                return await call(timeout.Token).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.PreconditionFailed)
+            {
+                throw;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+            var delay = Backoff(attempt);
+            if (!IsRetryable(failure) || attempt >= options.MaxErrorRetries || DateTime.UtcNow + delay > deadline)
+                throw Failed(operation, bucket, key, failure, attempt + 1);
+            counters.Retry(type);
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task ExecuteAsync(S3RequestType type, string operation, string bucket, string key,
+        Func<CancellationToken, Task> call, CancellationToken cancellationToken) =>
+        await ExecuteAsync<bool>(type, operation, bucket, key, async token =>
+        {
+            await call(token).ConfigureAwait(false);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Throttling, server errors, timeouts and broken connections; not client errors such as 403 or 400.</summary>
+    public static bool IsRetryable(Exception failure)
+    {
+        if (failure is AmazonServiceException { StatusCode: var status } service && (int)status != 0)
+            return (int)status is 429 or >= 500 || service.ErrorCode is "SlowDown" or "RequestTimeout" or "Throttling";
+        for (var e = failure; e is not null; e = e.InnerException)
+        {
+            if (e is HttpRequestException or IOException or SocketException or OperationCanceledException)
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>Full jitter over a capped exponential: spreads the retries of many writers hit by the same SlowDown.</summary>
+    private static TimeSpan Backoff(int attempt)
+    {
+        var ceiling = Math.Min(MaxDelay.TotalMilliseconds, BaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 16)));
+        return TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling);
+    }
+
+    private static SpoolException Failed(string operation, string bucket, string key, Exception failure, int attempts)
+    {
+        var reason = failure switch
+        {
+            AmazonServiceException { StatusCode: var status } e when (int)status != 0 =>
+                $"{e.ErrorCode ?? "error"} (HTTP {(int)status}): {e.Message}",
+            OperationCanceledException => "timed out",
+            _ => $"{failure.GetType().Name}: {Innermost(failure).Message}",
+        };
+        var tries = attempts == 1 ? "" : $" after {attempts} attempts";
+        return new SpoolException(SpoolErrorCode.Unavailable, $"S3 {operation} s3://{bucket}/{key} failed{tries}: {reason}", failure);
+    }
+
+    private static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null)
+            e = e.InnerException;
+        return e;
+    }
+}
