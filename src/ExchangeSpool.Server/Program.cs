@@ -1,5 +1,4 @@
 using System.Reflection;
-using ExchangeSpool.Core.Storage.Local;
 using ExchangeSpool.Server;
 using ExchangeSpool.Server.Configuration;
 
@@ -49,8 +48,8 @@ catch (IOException e)
     Console.Error.WriteLine($"{ProgramName}: cannot listen on {configuration.Server.Address} (exchange.spool.address): {e.Message}");
     return 1;
 }
-var storage = string.Join(", ", configuration.Spool.BaseDirectories.Select(LocalExchangeStorage.ToRoot));
-Console.WriteLine($"{ProgramName} listening on {server.Address} (gRPC, h2c); storage: local {storage}; memory limit {configuration.Spool.MemoryLimit} bytes; compression {configuration.Spool.Compression.ToString().ToLowerInvariant()}; {server.EncryptionSummary}");
+var storage = $"{server.Context.Storage.Kind} {string.Join(", ", server.Context.Storage.BaseDirectories)}";
+Console.WriteLine($"{ProgramName} listening on {server.Address} (gRPC, h2c); storage: {storage}; memory limit {configuration.Spool.MemoryLimit} bytes; compression {configuration.Spool.Compression.ToString().ToLowerInvariant()}; {server.EncryptionSummary}");
 Console.Out.Flush();
 await server.WaitForShutdownAsync();
 return 0;

@@ -4,7 +4,6 @@ using ExchangeSpool.Core.Encryption;
 using ExchangeSpool.Core.Planning;
 using ExchangeSpool.Core.Sinks;
 using ExchangeSpool.Core.Sources;
-using ExchangeSpool.Core.Storage.Local;
 using ExchangeSpool.Grpc;
 using ExchangeSpool.Server.Configuration;
 using ExchangeSpool.Server.Service;
@@ -54,7 +53,7 @@ public sealed class SpoolServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
             kestrel.ListenGrpc(ToEndPoint(configuration.Server.Address), new GrpcKestrelOptions()));
 
-        var context = new SpoolContext(configuration.Spool, new LocalExchangeStorage(configuration.Spool.BaseDirectories), keys);
+        var context = new SpoolContext(configuration.Spool, StorageFactory.Create(configuration), keys);
         var metrics = new SpoolMetrics();
         var statusMapper = new SpoolStatusMapper(metrics);
         builder.Services.AddGrpcWire(options =>
@@ -103,6 +102,7 @@ public sealed class SpoolServer : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        (Context.Storage as IDisposable)?.Dispose();
         Metrics.Dispose();
     }
 

@@ -1,4 +1,5 @@
 using ExchangeSpool.Core.Configuration;
+using ExchangeSpool.Storage.S3;
 
 namespace ExchangeSpool.Server.Configuration;
 
@@ -10,4 +11,6 @@ internal sealed class OptionsBuilder
     public ServerOptions Server { get; set; } = new();
 
     public EncryptionOptions Encryption { get; set; } = new();
+
+    public S3Options S3 { get; set; } = new();
 }

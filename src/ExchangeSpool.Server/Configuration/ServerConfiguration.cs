@@ -1,4 +1,5 @@
 using ExchangeSpool.Core.Configuration;
+using ExchangeSpool.Storage.S3;
 
 namespace ExchangeSpool.Server.Configuration;
 
@@ -16,6 +17,9 @@ public sealed record ServerConfiguration(
 {
     /// <summary>Encryption as configured, with the master keys that were given.</summary>
     public EncryptionOptions Encryption { get; init; } = new();
+
+    /// <summary>How to reach S3; checked only when the base directories are <c>s3://</c> locations.</summary>
+    public S3Options S3 { get; init; } = new();
 
     /// <summary>What a secret setting's effective value reads as.</summary>
     public const string RedactedValue = "(set, not shown)";
@@ -64,13 +68,15 @@ public sealed record ServerConfiguration(
         ThrowIfInvalid(options.Spool.FindInvalidSetting());
         ThrowIfInvalid(options.Server.FindInvalidSetting(options.Spool.MaxPageStorageSize));
         ThrowIfInvalid(options.Encryption.FindInvalidSetting());
+        if (options.Spool.BaseDirectories.Any(S3Location.IsS3))
+            ThrowIfInvalid(options.S3.FindInvalidSetting());
 
         var settings = SettingDefinitions.All.Select(definition =>
                 definition.IsSecret && effective[definition.Key].Value.Length > 0
                     ? effective[definition.Key] with { Value = RedactedValue }
                     : effective[definition.Key])
             .ToList();
-        return new RunServer(new ServerConfiguration(options.Spool, options.Server, configFile, settings) { Encryption = options.Encryption });
+        return new RunServer(new ServerConfiguration(options.Spool, options.Server, configFile, settings) { Encryption = options.Encryption, S3 = options.S3 });
     }
 
     /// <summary>The file's entries for known keys; the plugin's keys are skipped, any other key is an error.</summary>

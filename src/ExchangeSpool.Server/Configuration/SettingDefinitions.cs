@@ -10,7 +10,7 @@ public static class SettingDefinitions
     /// <summary>Keys under this prefix configure the Java plugin, which reads the same file.</summary>
     public const string PluginKeyPrefix = "exchange.spool.client.";
 
-    private static readonly string[] OtherBackendKeyPrefixes = ["exchange.s3.", "exchange.hdfs.", "exchange.azure.", "exchange.gcs."];
+    private static readonly string[] OtherBackendKeyPrefixes = ["exchange.hdfs.", "exchange.azure.", "exchange.gcs."];
     private const string HadoopResourcesKey = "hdfs.config.resources";
     private const string NoEffect = "Accepted for compatibility with Trino's file; no effect (a positive integer).";
 
@@ -20,7 +20,7 @@ public static class SettingDefinitions
             $"The exchange manager Trino loads from this file; must be `{ExchangeManagerName}`.",
             RequireExchangeManagerName),
         Bound("exchange.base-directories", "./spool-data",
-            "Comma-separated local directories (plain paths or `file:///` URIs) where spooled files live; sinks are striped across them.",
+            "Comma-separated base directories where spooled files live, sinks striped across them: local directories (plain paths or `file:///` URIs) or S3 locations (`s3://bucket/prefix`, one client per bucket); not both.",
             BaseDirectories, (options, directories) => options.Spool = options.Spool with { BaseDirectories = directories }),
         Bound("exchange.max-page-storage-size", "16MB",
             "The largest page, including its 4-byte length frame.",
@@ -81,6 +81,7 @@ public static class SettingDefinitions
             Compression, (options, compression) => options.Spool = options.Spool with { Compression = compression }),
         Checked("exchange.source-max-files-per-reader", "25", NoEffect, PositiveInteger),
         Checked("exchange.file-listing-parallelism", "50", NoEffect, PositiveInteger),
+        .. S3SettingDefinitions.All,
     ];
 
     private static readonly Dictionary<string, SettingDefinition> ByKey = All.ToDictionary(definition => definition.Key);
@@ -92,15 +93,15 @@ public static class SettingDefinitions
     /// <summary>Why an unknown key is refused; keys of Trino's other backends get a hint, since they are the likely cause.</summary>
     public static string UnknownKeyProblem(string key) =>
         key == HadoopResourcesKey || OtherBackendKeyPrefixes.Any(prefix => key.StartsWith(prefix, StringComparison.Ordinal))
-            ? $"unknown configuration key '{key}': the S3/HDFS backend is not part of this build"
+            ? $"unknown configuration key '{key}': the HDFS/Azure/GCS backend is not part of this build"
             : $"unknown configuration key '{key}'";
 
     /// <summary>A setting whose parsed value is stored in the options.</summary>
-    private static SettingDefinition Bound<T>(string key, string defaultText, string meaning, Func<string, string, T> parse, Action<OptionsBuilder, T> bind) =>
+    internal static SettingDefinition Bound<T>(string key, string defaultText, string meaning, Func<string, string, T> parse, Action<OptionsBuilder, T> bind) =>
         new(key, defaultText, meaning, (options, text) => bind(options, parse(key, text)));
 
     /// <summary>A setting whose value must not be shown anywhere: no default, and its effective value is redacted.</summary>
-    private static SettingDefinition Secret<T>(string key, string meaning, Func<string, string, T> parse, Action<OptionsBuilder, T> bind) =>
+    internal static SettingDefinition Secret<T>(string key, string meaning, Func<string, string, T> parse, Action<OptionsBuilder, T> bind) =>
         new(key, "", meaning, (options, text) => bind(options, parse(key, text))) { IsSecret = true };
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using ExchangeSpool.Core.Compression;
+using ExchangeSpool.Storage.S3;
 
 namespace ExchangeSpool.Server.Configuration;
 
@@ -83,15 +84,16 @@ internal static class SettingValueParsers
         ListenAddress.TryParse(text, out var address) ? address! : throw NotA(key, text, "host:port", ListenAddress.Examples);
 
     /// <summary>
-    /// Comma-separated local directories, each a plain path or a <c>file:</c> URI. Trino's file
-    /// names S3 or HDFS locations here too; those backends are not in this build, so say so
-    /// rather than treat <c>s3://bucket</c> as a relative path.
+    /// Comma-separated base directories of one backend: local ones (each a plain path or a
+    /// <c>file:</c> URI) or S3 ones (<c>s3://bucket/prefix</c>). Other schemes Trino knows (HDFS,
+    /// GCS, Azure) are not in this build, so say so rather than treat them as relative paths.
     /// </summary>
     public static IReadOnlyList<string> BaseDirectories(string key, string text)
     {
         var entries = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var directories = new List<string>();
         var uriCount = 0;
+        var s3Count = 0;
         foreach (var entry in entries)
         {
             var scheme = UriScheme(entry);
@@ -100,16 +102,36 @@ internal static class SettingValueParsers
                 directories.Add(entry);
                 continue;
             }
+            if (scheme.Equals(S3Location.Scheme, StringComparison.OrdinalIgnoreCase))
+            {
+                directories.Add(S3BaseDirectory(key, entry));
+                s3Count++;
+                continue;
+            }
             if (!scheme.Equals(Uri.UriSchemeFile, StringComparison.OrdinalIgnoreCase))
-                throw new ConfigurationException(key, $"scheme '{scheme}' is not supported by this build (local directories only)");
+                throw new ConfigurationException(key, $"scheme '{scheme}' is not supported by this build (local directories and s3:// only)");
             if (!Uri.TryCreate(entry, UriKind.Absolute, out var uri) || !uri.IsLoopback)
                 throw new ConfigurationException(key, $"'{entry}' is not a local file URI (example: file:///var/spool/exchange)");
             directories.Add(uri.LocalPath);
             uriCount++;
         }
+        if (s3Count > 0 && s3Count < directories.Count)
+            throw new ConfigurationException(key, "mixes s3:// locations and local directories; all base directories must be of one backend");
         if (uriCount > 0 && uriCount < directories.Count)
             throw new ConfigurationException(key, "mixes file: URIs and plain paths; write every entry the same way");
         return directories;
+    }
+
+    private static string S3BaseDirectory(string key, string entry)
+    {
+        try
+        {
+            return S3Location.Parse(entry).ToString();
+        }
+        catch (ArgumentException e)
+        {
+            throw new ConfigurationException(key, e.Message);
+        }
     }
 
     /// <summary>The scheme of a URI, or null for a plain path. One letter is a Windows drive (<c>C:\spool</c>), not a scheme.</summary>

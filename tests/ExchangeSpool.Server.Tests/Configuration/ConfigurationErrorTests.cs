@@ -18,7 +18,6 @@ public sealed class ConfigurationErrorTests : IDisposable
     }
 
     [Theory]
-    [InlineData("exchange.s3.region")]
     [InlineData("exchange.hdfs.block-size")]
     [InlineData("exchange.azure.endpoint")]
     [InlineData("exchange.gcs.json-key-file-path")]
@@ -27,7 +26,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     {
         var path = _fixture.WriteFile($"{key}=x");
 
-        Assert.Equal($"{path}:1: unknown configuration key '{key}': the S3/HDFS backend is not part of this build", _fixture.LoadError("--config", path));
+        Assert.Equal($"{path}:1: unknown configuration key '{key}': the HDFS/Azure/GCS backend is not part of this build", _fixture.LoadError("--config", path));
     }
 
     [Fact]
@@ -131,12 +130,11 @@ public sealed class ConfigurationErrorTests : IDisposable
     }
 
     [Theory]
-    [InlineData("s3://bucket/exchange", "s3")]
     [InlineData("hdfs://namenode/exchange", "hdfs")]
     [InlineData("/local, gs://bucket/exchange", "gs")]
     public void Remote_base_directory_names_its_scheme(string directories, string scheme)
     {
-        Assert.Equal($"exchange.base-directories: scheme '{scheme}' is not supported by this build (local directories only)",
+        Assert.Equal($"exchange.base-directories: scheme '{scheme}' is not supported by this build (local directories and s3:// only)",
             _fixture.LoadFileError($"exchange.base-directories={directories}"));
     }
 

@@ -81,7 +81,13 @@ public sealed class SettingMappingTests : IDisposable
             "exchange.spool.data-directory=/var/lib/exchange-spool",
             "exchange.spool.compression=lz4",
             "exchange.source-max-files-per-reader=30",
-            "exchange.file-listing-parallelism=20");
+            "exchange.file-listing-parallelism=20",
+            // The S3 keys bind here too; S3ConfigurationTests checks their values.
+            "exchange.s3.endpoint=http://127.0.0.1:9000", "exchange.s3.region=us-east-1", "exchange.s3.path-style-access=true",
+            "exchange.s3.aws-access-key=AK", "exchange.s3.aws-secret-key=SK", "exchange.s3.max-error-retries=3",
+            "exchange.s3.upload.part-size=8MB", "exchange.s3.storage-class=STANDARD", "exchange.s3.sse.type=NONE",
+            "exchange.s3.sse.kms-key-id=", "exchange.spool.s3.ca-certificate-file=", "exchange.spool.s3.request-timeout=1m",
+            "exchange.spool.s3.max-retry-time=2m", "exchange.spool.s3.delete-requests-per-second=5");
 
         Assert.All(configuration.Settings, setting => Assert.Equal(SettingSource.File, setting.Source));
         var spool = configuration.Spool;

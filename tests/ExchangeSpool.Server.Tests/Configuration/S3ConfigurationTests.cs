@@ -1,0 +1,78 @@
+using ExchangeSpool.Storage.S3;
+
+namespace ExchangeSpool.Server.Tests.Configuration;
+
+/// <summary>The S3 backend's settings: Trino's keys bind, and each invalid combination stops the server naming the key.</summary>
+public sealed class S3ConfigurationTests : IDisposable
+{
+    private const string Buckets = "exchange.base-directories=s3://spool-a/exchange,s3://spool-b";
+
+    private readonly ConfigurationFixture _fixture = new();
+
+    public void Dispose() => _fixture.Dispose();
+
+    [Fact]
+    public void Trinos_s3_keys_bind()
+    {
+        var configuration = _fixture.LoadFile(Buckets,
+            "exchange.s3.endpoint=http://127.0.0.1:9000", "exchange.s3.region=eu-west-1", "exchange.s3.path-style-access=true",
+            "exchange.s3.aws-access-key=AK", "exchange.s3.aws-secret-key=SK", "exchange.s3.max-error-retries=3",
+            "exchange.s3.upload.part-size=16MB", "exchange.s3.storage-class=STANDARD_IA", "exchange.s3.sse.type=kms",
+            "exchange.s3.sse.kms-key-id=key-1", "exchange.spool.s3.request-timeout=30s", "exchange.spool.s3.max-retry-time=1m");
+
+        Assert.Equal(["s3://spool-a/exchange", "s3://spool-b"], configuration.Spool.BaseDirectories);
+        var s3 = configuration.S3;
+        Assert.Equal(new Uri("http://127.0.0.1:9000"), s3.Endpoint);
+        Assert.Equal("eu-west-1", s3.Region);
+        Assert.True(s3.PathStyleAccess);
+        Assert.Equal(("AK", "SK"), (s3.AccessKey, s3.SecretKey));
+        Assert.Equal(3, s3.MaxErrorRetries);
+        Assert.Equal(16 * S3Options.MiB, s3.PartSize);
+        Assert.Equal("STANDARD_IA", s3.StorageClass);
+        Assert.Equal((S3ServerSideEncryption.Kms, "key-1"), (s3.SseType, s3.SseKmsKeyId));
+        Assert.Equal((TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1)), (s3.RequestTimeout, s3.MaxRetryTime));
+    }
+
+    [Fact]
+    public void Secret_key_is_redacted_in_the_effective_settings()
+    {
+        var configuration = _fixture.LoadFile(Buckets, "exchange.s3.region=us-east-1", "exchange.s3.aws-access-key=AK", "exchange.s3.aws-secret-key=SK");
+
+        Assert.DoesNotContain(configuration.Settings, setting => setting.Value == "SK");
+    }
+
+    [Fact]
+    public void S3_settings_are_not_checked_for_local_directories()
+    {
+        Assert.Equal(S3Options.MinPartSize, _fixture.LoadFile("exchange.base-directories=/tmp/spool").S3.PartSize);
+    }
+
+    [Theory]
+    [InlineData("exchange.s3.region: S3 base directories need exchange.s3.region or exchange.s3.endpoint")]
+    [InlineData("exchange.s3.upload.part-size: must be between 5MB and 256MB", "exchange.s3.region=us-east-1", "exchange.s3.upload.part-size=4MB")]
+    [InlineData("exchange.s3.upload.part-size: must be between 5MB and 256MB", "exchange.s3.region=us-east-1", "exchange.s3.upload.part-size=257MB")]
+    [InlineData("exchange.s3.aws-secret-key: set both exchange.s3.aws-access-key and exchange.s3.aws-secret-key, or neither (to use the default credential chain)",
+        "exchange.s3.region=us-east-1", "exchange.s3.aws-access-key=AK")]
+    [InlineData("exchange.s3.sse.kms-key-id: is required when exchange.s3.sse.type=KMS", "exchange.s3.region=us-east-1", "exchange.s3.sse.type=KMS")]
+    [InlineData("exchange.s3.sse.kms-key-id: is only used with exchange.s3.sse.type=KMS", "exchange.s3.region=us-east-1", "exchange.s3.sse.kms-key-id=k")]
+    [InlineData("exchange.s3.sse.type: 'AES' is not a server-side encryption type (examples: NONE, S3, KMS)", "exchange.s3.sse.type=AES")]
+    [InlineData("exchange.s3.endpoint: 'minio:9000' is not an http(s) URL (examples: http://minio:9000, https://s3.example.com)", "exchange.s3.endpoint=minio:9000")]
+    [InlineData("exchange.spool.s3.ca-certificate-file: needs an https:// exchange.s3.endpoint",
+        "exchange.s3.endpoint=http://minio:9000", "exchange.spool.s3.ca-certificate-file=/etc/hostname")]
+    [InlineData("exchange.spool.s3.max-retry-time: must be at least exchange.spool.s3.request-timeout",
+        "exchange.s3.region=us-east-1", "exchange.spool.s3.request-timeout=1m", "exchange.spool.s3.max-retry-time=10s")]
+    [InlineData("exchange.s3.max-error-retries: must be at least 0", "exchange.s3.region=us-east-1", "exchange.s3.max-error-retries=-1")]
+    public void Invalid_s3_setting_names_the_key(string expected, params string[] lines)
+    {
+        Assert.Equal(expected, _fixture.LoadFileError([Buckets, .. lines]));
+    }
+
+    [Theory]
+    [InlineData("s3://spool-a,/tmp/spool", "exchange.base-directories: mixes s3:// locations and local directories; all base directories must be of one backend")]
+    [InlineData("s3://Bad_Bucket/x", "exchange.base-directories: 's3://Bad_Bucket/x' does not name a valid bucket (3-63 lowercase letters, digits, '-' or '.')")]
+    [InlineData("s3://spool-a/x/../y", "exchange.base-directories: 's3://spool-a/x/../y' has an empty, '.' or '..' segment in its prefix")]
+    public void Bad_s3_base_directory_is_an_error(string directories, string expected)
+    {
+        Assert.Equal(expected, _fixture.LoadFileError($"exchange.base-directories={directories}", "exchange.s3.region=us-east-1"));
+    }
+}
