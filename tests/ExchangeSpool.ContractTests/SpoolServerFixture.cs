@@ -1,6 +1,7 @@
 using ExchangeSpool.Client;
 using ExchangeSpool.Server;
 using ExchangeSpool.Server.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace ExchangeSpool.ContractTests;
 
@@ -18,13 +19,27 @@ public abstract class SpoolServerFixture : IAsyncLifetime
 
     public SpoolClient Client { get; private set; } = null!;
 
-    public string[] BaseDirectories => [Path.Combine(Root, "a"), Path.Combine(Root, "b")];
+    public virtual string[] BaseDirectories => [Path.Combine(Root, "a"), Path.Combine(Root, "b")];
+
+    /// <summary>The exchange directories a query left in any base directory: directories here, object prefixes on S3.</summary>
+    public virtual Task<IReadOnlyList<string>> ExchangeDirectoriesOfQueryAsync(string queryId) =>
+        Task.FromResult<IReadOnlyList<string>>(BaseDirectories.SelectMany(d => Directory.EnumerateDirectories(d, $"*.{queryId}.*")).ToList());
+
+    /// <summary>Makes the storage ready before the server starts (an S3 fixture creates its buckets).</summary>
+    protected virtual Task PrepareStorageAsync() => Task.CompletedTask;
+
+    /// <summary>Removes what <see cref="PrepareStorageAsync"/> made, after the server stopped.</summary>
+    protected virtual Task CleanUpStorageAsync() => Task.CompletedTask;
 
     /// <summary>Settings on top of the contract ones, as command-line options.</summary>
     protected virtual IEnumerable<string> ExtraArguments => [];
 
+    /// <summary>Where the server's logs go besides the console; null for the default.</summary>
+    protected virtual Action<ILoggingBuilder>? Logging => null;
+
     public async Task InitializeAsync()
     {
+        await PrepareStorageAsync();
         string[] arguments =
         [
             "--exchange.spool.address=127.0.0.1:0",
@@ -35,7 +50,7 @@ public abstract class SpoolServerFixture : IAsyncLifetime
             .. ExtraArguments,
         ];
         var request = (RunServer)ServerConfiguration.Load(arguments, _ => null);
-        _server = SpoolServer.Create(request.Configuration);
+        _server = SpoolServer.Create(request.Configuration, Logging);
         await _server.StartAsync();
         Client = new SpoolClient(_server.Address);
     }
@@ -45,6 +60,7 @@ public abstract class SpoolServerFixture : IAsyncLifetime
         Client?.Dispose();
         if (_server is not null)
             await _server.DisposeAsync();
+        await CleanUpStorageAsync();
         if (Directory.Exists(Root))
             Directory.Delete(Root, recursive: true);
     }
@@ -64,4 +80,24 @@ public sealed class TightMemoryLocalSpoolServer : SpoolServerFixture
     public const long MemoryLimit = 36 * 1024 * 1024;
 
     protected override IEnumerable<string> ExtraArguments => [$"--exchange.spool.memory-limit={MemoryLimit}B"];
+}
+
+/// <summary>Encryption on with the key a standalone server generates into its data directory, and LZ4.</summary>
+public sealed class EncryptedCompressedLocalSpoolServer : SpoolServerFixture
+{
+    protected override IEnumerable<string> ExtraArguments =>
+        ["--exchange.encryption-enabled=true", $"--exchange.spool.data-directory={Path.Combine(Root, "state")}", "--exchange.spool.compression=lz4"];
+}
+
+/// <summary>Encryption on with a configured key, no compression.</summary>
+public sealed class EncryptedLocalSpoolServer : SpoolServerFixture
+{
+    protected override IEnumerable<string> ExtraArguments =>
+        ["--exchange.encryption-enabled=true", $"--exchange.spool.encryption.key={Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))}"];
+}
+
+/// <summary>LZ4 without encryption.</summary>
+public sealed class CompressedLocalSpoolServer : SpoolServerFixture
+{
+    protected override IEnumerable<string> ExtraArguments => ["--exchange.spool.compression=lz4"];
 }
