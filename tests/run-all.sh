@@ -9,6 +9,9 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 npm ci --prefix tests/ExchangeSpool.Grpc.Tests/interop --no-audit --no-fund --loglevel=error || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
 npm ci --prefix tests/ExchangeSpool.Server.Tests/interop --no-audit --no-fund --loglevel=error || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
+# LZ4 compression loads Debian's liblz4.so.1 (package liblz4-1); the tests exercise it.
+dpkg -s liblz4-1 >/dev/null 2>&1 || { apt-get update -q && apt-get install -y --no-install-recommends liblz4-1; } \
+  || { echo "apt-get install liblz4-1 failed"; echo "0 passed, 1 failed"; exit 1; }
 dotnet build ExchangeSpool.sln -c Release -v quiet -nologo || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 
 passed=0
