@@ -1,0 +1,171 @@
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using ExchangeSpool.Storage.S3;
+
+namespace ExchangeSpool.ContractTests.S3;
+
+/// <summary>
+/// The S3 server every S3 test talks to: the endpoint in <c>EXCHANGE_SPOOL_S3_ENDPOINT</c> (with
+/// <c>EXCHANGE_SPOOL_S3_ACCESS_KEY</c> and <c>EXCHANGE_SPOOL_S3_SECRET_KEY</c>; MinIO, for instance),
+/// or else a <see cref="RadosGateway"/> started once for the whole test run.
+/// </summary>
+public sealed class S3TestEndpoint
+{
+    public const string EndpointVariable = "EXCHANGE_SPOOL_S3_ENDPOINT";
+    public const string AccessKeyVariable = "EXCHANGE_SPOOL_S3_ACCESS_KEY";
+    public const string SecretKeyVariable = "EXCHANGE_SPOOL_S3_SECRET_KEY";
+    public const string Region = "us-east-1";
+
+    private static readonly SemaphoreSlim Lock = new(1, 1);
+    private static S3TestEndpoint? _shared;
+
+    private S3TestEndpoint(Uri endpoint, string accessKey, string secretKey, RadosGateway? gateway)
+    {
+        Endpoint = endpoint;
+        AccessKey = accessKey;
+        SecretKey = secretKey;
+        Gateway = gateway;
+    }
+
+    public Uri Endpoint { get; }
+
+    public string AccessKey { get; }
+
+    public string SecretKey { get; }
+
+    /// <summary>The gateway this run started, or null for an external endpoint.</summary>
+    public RadosGateway? Gateway { get; }
+
+    public static async Task<S3TestEndpoint> SharedAsync()
+    {
+        await Lock.WaitAsync();
+        try
+        {
+            return _shared ??= await CreateAsync();
+        }
+        finally
+        {
+            Lock.Release();
+        }
+    }
+
+    public static async Task StopSharedAsync()
+    {
+        await Lock.WaitAsync();
+        try
+        {
+            if (_shared?.Gateway is { } gateway)
+            {
+                await gateway.DisposeAsync();
+                Console.WriteLine($"RADOS Gateway: started in {gateway.StartTime.TotalSeconds:F1}s, stopped in {gateway.StopTime.TotalSeconds:F1}s");
+            }
+            _shared = null;
+        }
+        finally
+        {
+            Lock.Release();
+        }
+    }
+
+    private static async Task<S3TestEndpoint> CreateAsync()
+    {
+        if (Environment.GetEnvironmentVariable(EndpointVariable) is { Length: > 0 } endpoint)
+        {
+            return new S3TestEndpoint(new Uri(endpoint),
+                Environment.GetEnvironmentVariable(AccessKeyVariable) ?? throw new InvalidOperationException($"{EndpointVariable} is set but {AccessKeyVariable} is not"),
+                Environment.GetEnvironmentVariable(SecretKeyVariable) ?? throw new InvalidOperationException($"{EndpointVariable} is set but {SecretKeyVariable} is not"),
+                gateway: null);
+        }
+        if (!RadosGateway.IsInstalled)
+            throw new InvalidOperationException($"no S3 server: install ceph-mon ceph-osd radosgw (tests/run-all.sh does) or set {EndpointVariable}");
+        var gateway = await RadosGateway.StartAsync();
+        return new S3TestEndpoint(gateway.Endpoint, gateway.AccessKey, gateway.SecretKey, gateway);
+    }
+
+    /// <summary>The S3 backend's options for this endpoint, or for a proxy in front of it.</summary>
+    public S3Options Options(Uri? through = null) => new()
+    {
+        Endpoint = through ?? Endpoint,
+        Region = Region,
+        PathStyleAccess = true,
+        AccessKey = AccessKey,
+        SecretKey = SecretKey,
+    };
+
+    /// <summary>The settings that point a spool server at this endpoint (or a proxy in front of it).</summary>
+    public IEnumerable<string> ServerArguments(Uri? through = null) =>
+    [
+        $"--exchange.s3.endpoint={through ?? Endpoint}",
+        $"--exchange.s3.region={Region}",
+        "--exchange.s3.path-style-access=true",
+        $"--exchange.s3.aws-access-key={AccessKey}",
+        $"--exchange.s3.aws-secret-key={SecretKey}",
+    ];
+
+    /// <summary>A client for the tests' own checks, configured as the backend configures its clients.</summary>
+    public AmazonS3Client CreateClient() => new(new BasicAWSCredentials(AccessKey, SecretKey), new AmazonS3Config
+    {
+        ServiceURL = Endpoint.ToString(),
+        AuthenticationRegion = Region,
+        ForcePathStyle = true,
+        RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+        ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+    });
+
+    /// <summary>New buckets with unique names, so runs against a shared external endpoint do not collide.</summary>
+    public async Task<string[]> CreateBucketsAsync(int count)
+    {
+        using var client = CreateClient();
+        var run = Guid.NewGuid().ToString("N")[..10];
+        var names = Enumerable.Range(0, count).Select(i => $"spool-test-{run}-{i}").ToArray();
+        foreach (var name in names)
+            await client.PutBucketAsync(new PutBucketRequest { BucketName = name });
+        return names;
+    }
+
+    /// <summary>Empties and removes buckets on an external endpoint; a gateway of ours takes them with it when it stops.</summary>
+    public async Task DeleteBucketsAsync(IEnumerable<string> names)
+    {
+        if (Gateway is not null)
+            return;
+        using var client = CreateClient();
+        foreach (var name in names)
+        {
+            foreach (var key in await ListKeysAsync(client, name, ""))
+                await client.DeleteObjectAsync(name, key);
+            foreach (var upload in (await client.ListMultipartUploadsAsync(name)).MultipartUploads ?? [])
+                await client.AbortMultipartUploadAsync(name, upload.Key, upload.UploadId);
+            await client.DeleteBucketAsync(name);
+        }
+    }
+
+    public static async Task<List<string>> ListKeysAsync(IAmazonS3 client, string bucket, string prefix)
+    {
+        var keys = new List<string>();
+        var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix };
+        ListObjectsV2Response page;
+        do
+        {
+            page = await client.ListObjectsV2Async(request);
+            keys.AddRange((page.S3Objects ?? []).Select(o => o.Key));
+            request.ContinuationToken = page.NextContinuationToken;
+        }
+        while (page.IsTruncated == true);
+        return keys;
+    }
+}
+
+/// <summary>Every S3 test class is in this collection: they share one gateway, stopped when the last of them is done.</summary>
+[CollectionDefinition(Name)]
+public sealed class S3Collection : ICollectionFixture<S3EndpointLifetime>
+{
+    public const string Name = "S3";
+}
+
+public sealed class S3EndpointLifetime : IAsyncLifetime
+{
+    public Task InitializeAsync() => S3TestEndpoint.SharedAsync();
+
+    public Task DisposeAsync() => S3TestEndpoint.StopSharedAsync();
+}
