@@ -93,4 +93,20 @@ public sealed class BufferPoolTests
         Assert.Equal(0, pool.ParkedBytes);
         Assert.Equal(Charge(2 * Min), pool.Budget.Used);
     }
+
+    [Fact]
+    public async Task RentPairAsync_BudgetSpent_WaitsForBothWithoutHoldingEither()
+    {
+        var pool = new BufferPool(new MemoryBudget(2 * Charge(Min)), Min);
+        Assert.True(pool.TryRent(Min, out var held));
+
+        var pair = pool.RentPairAsync(Min, Min, CancellationToken.None).AsTask();
+
+        Assert.False(pair.IsCompleted);
+        Assert.Equal(Charge(Min), pool.Budget.Used);
+        pool.Return(held);
+        var (first, second) = await pair.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.NotSame(first, second);
+        Assert.Equal(2 * Charge(Min), pool.Budget.Used);
+    }
 }

@@ -52,12 +52,36 @@ public sealed class BufferPool
         if (TryRent(minPayload, out var buffer))
             return buffer;
         var sizeClass = SizeClassOf(minPayload);
-        var reserved = _budget.ReserveAsync(BytesOf(sizeClass), cancellationToken);
+        await ReserveAsync(BytesOf(sizeClass), cancellationToken).ConfigureAwait(false);
+        return new SpoolBuffer(PayloadSizeOf(sizeClass), sizeClass);
+    }
+
+    /// <summary>
+    /// Two buffers that are needed together (a stored block and its decompressed form). Waiting for
+    /// the second while holding the first could deadlock readers against each other once the budget
+    /// is spent, so both are waited for as one reservation.
+    /// </summary>
+    public async ValueTask<(SpoolBuffer First, SpoolBuffer Second)> RentPairAsync(int firstMinPayload, int secondMinPayload, CancellationToken cancellationToken)
+    {
+        if (TryRent(firstMinPayload, out var first))
+        {
+            if (TryRent(secondMinPayload, out var second))
+                return (first, second);
+            Return(first);
+        }
+        var firstClass = SizeClassOf(firstMinPayload);
+        var secondClass = SizeClassOf(secondMinPayload);
+        await ReserveAsync(BytesOf(firstClass) + BytesOf(secondClass), cancellationToken).ConfigureAwait(false);
+        return (new SpoolBuffer(PayloadSizeOf(firstClass), firstClass), new SpoolBuffer(PayloadSizeOf(secondClass), secondClass));
+    }
+
+    private async ValueTask ReserveAsync(long bytes, CancellationToken cancellationToken)
+    {
+        var reserved = _budget.ReserveAsync(bytes, cancellationToken);
         // A buffer parked after TryRent looked is memory this waiter may need: give it back now that we queue.
         if (!reserved.IsCompleted)
             DropParked(long.MaxValue);
         await reserved.ConfigureAwait(false);
-        return new SpoolBuffer(PayloadSizeOf(sizeClass), sizeClass);
     }
 
     public void Return(SpoolBuffer buffer)

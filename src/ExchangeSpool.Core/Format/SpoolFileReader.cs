@@ -72,15 +72,17 @@ public sealed class SpoolFileReader : IAsyncDisposable
         if (!BlockHeader.TryRead(_headerBytes, _blockIndex, _binding.Header.IsEncrypted, maxStored, _pool.MaxPayloadSize, out var header, out var problem))
             throw Damaged(_blockIndex, problem);
 
-        var stored = await _pool.RentAsync(header.PayloadLength, cancellationToken).ConfigureAwait(false);
+        SpoolBuffer stored;
         SpoolBuffer? plain = null;
+        if (header.IsCompressed)
+            (stored, plain) = await _pool.RentPairAsync(header.PayloadLength, header.PlainLength, cancellationToken).ConfigureAwait(false);
+        else
+            stored = await _pool.RentAsync(header.PayloadLength, cancellationToken).ConfigureAwait(false);
         try
         {
             read = await _reader.ReadAsync(_position + BlockHeader.Size, BlockOpener.StoredRegion(stored, header), cancellationToken).ConfigureAwait(false);
             if (read < header.StoredLength)
                 throw Damaged(_blockIndex, $"truncated: {read} of {header.StoredLength} stored bytes present");
-            if (header.IsCompressed)
-                plain = await _pool.RentAsync(header.PlainLength, cancellationToken).ConfigureAwait(false);
             if (!_opener.TryOpen(header, _headerBytes, _binding, stored, plain, out problem))
                 throw Damaged(_blockIndex, problem);
         }
