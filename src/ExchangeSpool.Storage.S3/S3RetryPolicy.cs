@@ -68,7 +68,8 @@ public sealed class S3RetryPolicy(S3Options options, S3RequestCounters counters)
     /// <summary>Throttling, server errors, timeouts and broken connections; not client errors such as 403 or 400.</summary>
     public static bool IsRetryable(Exception failure)
     {
-        if (failure is AmazonServiceException { StatusCode: var status } service && (int)status != 0)
+        // An error answer; a failure while reading a successful answer's body carries its 2xx status instead.
+        if (failure is AmazonServiceException { StatusCode: var status } service && (int)status >= 300)
             return (int)status is 429 or >= 500 || service.ErrorCode is "SlowDown" or "RequestTimeout" or "Throttling";
         for (var e = failure; e is not null; e = e.InnerException)
         {
@@ -89,7 +90,7 @@ public sealed class S3RetryPolicy(S3Options options, S3RequestCounters counters)
     {
         var reason = failure switch
         {
-            AmazonServiceException { StatusCode: var status } e when (int)status != 0 =>
+            AmazonServiceException { StatusCode: var status } e when (int)status >= 300 =>
                 $"{e.ErrorCode ?? "error"} (HTTP {(int)status}): {e.Message}",
             OperationCanceledException => "timed out",
             _ => $"{failure.GetType().Name}: {Innermost(failure).Message}",

@@ -30,6 +30,13 @@ public sealed record Fault(FaultKind Kind, Func<HttpRequest, bool> Matches, int 
     public static bool AnyPut(HttpRequest request) => request.Method is "PUT" or "POST";
 
     public static bool AnyGet(HttpRequest request) => request.Method == "GET" && !request.Query.ContainsKey("list-type") && !request.Query.ContainsKey("uploads");
+
+    /// <summary>A ranged GET: the reads of spool files, not of manifests.</summary>
+    public static bool RangedGet(HttpRequest request) => request.Method == "GET" && request.Headers.Range.Count > 0;
+
+    /// <summary>Keys of one query only, so that a late request of an earlier test cannot use up the fault.</summary>
+    public static Func<HttpRequest, bool> OfQuery(string queryId, Func<HttpRequest, bool> matches) =>
+        request => matches(request) && request.Path.Value!.Contains($".{queryId}.", StringComparison.Ordinal);
 }
 
 /// <summary>

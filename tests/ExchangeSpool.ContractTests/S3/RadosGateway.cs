@@ -37,21 +37,30 @@ public sealed class RadosGateway : IAsyncDisposable
     /// <summary>The Debian packages this needs; tests/run-all.sh installs them.</summary>
     public static bool IsInstalled => File.Exists("/usr/bin/radosgw") && File.Exists("/usr/bin/ceph-osd") && File.Exists("/usr/bin/ceph-mon");
 
+    /// <summary>Boots a fresh cluster; a boot that fails (now and then the OSD is refused with "wrong fsid") is torn down and tried once more.</summary>
     public static async Task<RadosGateway> StartAsync()
     {
-        var gateway = new RadosGateway();
         var clock = Stopwatch.StartNew();
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await gateway.BootAsync();
+            var gateway = new RadosGateway();
+            try
+            {
+                await gateway.BootAsync();
+                gateway.StartTime = clock.Elapsed;
+                return gateway;
+            }
+            catch (Exception e) when (attempt < 2)
+            {
+                Console.WriteLine($"RADOS Gateway: boot failed, trying again: {e.Message}");
+                await gateway.DisposeAsync();
+            }
+            catch
+            {
+                await gateway.DisposeAsync();
+                throw;
+            }
         }
-        catch
-        {
-            await gateway.DisposeAsync();
-            throw;
-        }
-        gateway.StartTime = clock.Elapsed;
-        return gateway;
     }
 
     private async Task BootAsync()
