@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds everything and runs every test project; ends with "N passed, N failed" over all of them.
 # Installs what the tests need itself: the npm packages of the gRPC interop test, and the Debian
-# packages of the Trino plugin's offline Maven build (only those missing; needs root, as in CI).
+# packages of Ceph (the S3 tests' server) and of the Trino plugin's offline Maven build (only those
+# missing; needs root, as in CI).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,14 @@ npm ci --prefix tests/ExchangeSpool.Server.Tests/interop --no-audit --no-fund --
 # LZ4 compression loads Debian's liblz4.so.1 (package liblz4-1); the tests exercise it.
 dpkg -s liblz4-1 >/dev/null 2>&1 || { apt-get update -q && apt-get install -y --no-install-recommends liblz4-1; } \
   || { echo "apt-get install liblz4-1 failed"; echo "0 passed, 1 failed"; exit 1; }
+# The S3 tests start a Ceph RADOS Gateway on loopback themselves (and stop it by pid), unless
+# EXCHANGE_SPOOL_S3_ENDPOINT names another S3 server; they need Debian's Ceph daemons.
+ceph_missing=$(for p in ceph-mon ceph-osd radosgw uuid-runtime; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
+if [ -n "$ceph_missing" ] && [ -z "${EXCHANGE_SPOOL_S3_ENDPOINT:-}" ]; then
+  echo "== installing Debian packages: $(echo $ceph_missing)"
+  { apt-get update -q && apt-get install -y --no-install-recommends $ceph_missing; } \
+    || { echo "apt-get install of Ceph failed"; echo "0 passed, 1 failed"; exit 1; }
+fi
 dotnet build ExchangeSpool.sln -c Release -v quiet -nologo || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 
 passed=0
