@@ -85,8 +85,11 @@ public sealed class TightMemoryLocalSpoolServer : SpoolServerFixture
 /// <summary>Encryption on with the key a standalone server generates into its data directory, and LZ4.</summary>
 public sealed class EncryptedCompressedLocalSpoolServer : SpoolServerFixture
 {
-    protected override IEnumerable<string> ExtraArguments =>
-        ["--exchange.encryption-enabled=true", $"--exchange.spool.data-directory={Path.Combine(Root, "state")}", "--exchange.spool.compression=lz4"];
+    /// <summary>The settings, for any backend's fixture: <paramref name="root"/> holds the generated key.</summary>
+    public static IEnumerable<string> Arguments(string root) =>
+        ["--exchange.encryption-enabled=true", $"--exchange.spool.data-directory={Path.Combine(root, "state")}", "--exchange.spool.compression=lz4"];
+
+    protected override IEnumerable<string> ExtraArguments => Arguments(Root);
 }
 
 /// <summary>Encryption on with a configured key, no compression.</summary>

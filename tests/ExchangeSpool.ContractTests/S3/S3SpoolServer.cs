@@ -76,6 +76,16 @@ public sealed class FaultyS3SpoolServer : S3SpoolServer
     }
 }
 
+/// <summary>The S3 fixture with encryption (a standalone generated key) and LZ4, as the local one.</summary>
+public sealed class EncryptedCompressedS3SpoolServer : S3SpoolServer
+{
+    protected override IEnumerable<string> ExtraArguments => [.. base.ExtraArguments, .. EncryptedCompressedLocalSpoolServer.Arguments(Root)];
+}
+
 [Collection(S3Collection.Name)]
 public sealed class S3BackendContractTests(S3SpoolServer server)
     : ExchangeContractTests(server), IClassFixture<S3SpoolServer>;
+
+[Collection(S3Collection.Name)]
+public sealed class EncryptedCompressedS3ContractTests(EncryptedCompressedS3SpoolServer server)
+    : ExchangeContractTests(server), IClassFixture<EncryptedCompressedS3SpoolServer>;
