@@ -1,0 +1,73 @@
+namespace ExchangeSpool.Bench;
+
+/// <summary>The harness's command line. Sizes are bytes; <c>--quick</c> shrinks every default to a smoke run of seconds.</summary>
+public sealed record BenchOptions
+{
+    public int Sinks { get; init; } = 4;
+    public int Partitions { get; init; } = 50;
+    public long Bytes { get; init; } = 1L << 30;
+    public int PageSize { get; init; } = 64 * 1024;
+    /// <summary>One gRPC message of the transport limit: the client's default sink batch size.</summary>
+    public int MessageSize { get; init; } = 1024 * 1024;
+    public int LatencyRepetitions { get; init; } = 1000;
+    /// <summary>Bytes each sink writes in the peak-RSS shapes.</summary>
+    public long RssBytesPerSink { get; init; } = 32L << 20;
+    public long RssMemoryLimit { get; init; } = 1L << 30;
+    public (int Sinks, int Partitions)[] RssShapes { get; init; } = [(64, 50), (8, 1000)];
+    public string? JsonPath { get; init; }
+    public string WorkDirectory { get; init; } = Path.Combine(Path.GetTempPath(), $"exchange-spool-bench-{Environment.ProcessId}");
+    public bool Quick { get; init; }
+
+    public static BenchOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = args.Contains("--quick") ? QuickDefaults : new BenchOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            options = args[i] switch
+            {
+                "--quick" => options,
+                "--sinks" => options with { Sinks = int.Parse(Value()) },
+                "--partitions" => options with { Partitions = int.Parse(Value()) },
+                "--bytes" => options with { Bytes = ParseSize(Value()) },
+                "--page-size" => options with { PageSize = checked((int)ParseSize(Value())) },
+                "--latency-repetitions" => options with { LatencyRepetitions = int.Parse(Value()) },
+                "--rss-bytes-per-sink" => options with { RssBytesPerSink = ParseSize(Value()) },
+                "--rss-memory-limit" => options with { RssMemoryLimit = ParseSize(Value()) },
+                "--json" => options with { JsonPath = Value() },
+                "--dir" => options with { WorkDirectory = Path.Combine(Value(), $"exchange-spool-bench-{Environment.ProcessId}") },
+                _ => throw new ArgumentException($"unknown option {args[i]}; options: --sinks N --partitions N --bytes SIZE --page-size SIZE " +
+                    "--latency-repetitions N --rss-bytes-per-sink SIZE --rss-memory-limit SIZE --json FILE --dir DIR --quick"),
+            };
+        }
+        if (options.Sinks < 1 || options.Partitions < 1 || options.Bytes < options.Sinks || options.PageSize < 1)
+            throw new ArgumentException("--sinks, --partitions, --page-size must be positive and --bytes at least one byte per sink");
+        return options;
+    }
+
+    /// <summary>Small enough for the test suite: every section runs, in a few seconds.</summary>
+    private static BenchOptions QuickDefaults => new()
+    {
+        Sinks = 2,
+        Partitions = 4,
+        Bytes = 8L << 20,
+        PageSize = 16 * 1024,
+        LatencyRepetitions = 30,
+        RssBytesPerSink = 256 * 1024,
+        RssMemoryLimit = 256L << 20,
+        RssShapes = [(8, 5), (2, 100)],
+        Quick = true,
+    };
+
+    /// <summary>1024-based sizes, as the server's configuration reads them: 64KB, 16MB, 2GB, or plain bytes.</summary>
+    public static long ParseSize(string text)
+    {
+        var units = new[] { ("GB", 1L << 30), ("MB", 1L << 20), ("KB", 1L << 10), ("B", 1L) };
+        foreach (var (suffix, factor) in units)
+        {
+            if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
+                return (long)(double.Parse(text[..^suffix.Length], System.Globalization.CultureInfo.InvariantCulture) * factor);
+        }
+        return long.Parse(text);
+    }
+}

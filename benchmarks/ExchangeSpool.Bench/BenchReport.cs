@@ -1,0 +1,34 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ExchangeSpool.Bench;
+
+/// <summary>Every figure of one run; <c>--json</c> writes it as is.</summary>
+public sealed record BenchReport(
+    BenchSettings Settings,
+    Directions Transport,
+    Directions Disk,
+    IReadOnlyList<SpoolResult> Spool,
+    LatencyResult Latency,
+    IReadOnlyList<RssResult> Rss,
+    NotMeasured S3,
+    NotMeasured Plugin)
+{
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+}
+
+public sealed record BenchSettings(int Sinks, int Partitions, long Bytes, int PageSize, int MessageSize, int ProcessorCount, string Runtime, DateTime StartedUtc)
+{
+    public static BenchSettings From(BenchOptions options) => new(options.Sinks, options.Partitions, options.Bytes, options.PageSize,
+        options.MessageSize, Environment.ProcessorCount, System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription, DateTime.UtcNow);
+}
+
+/// <summary>A section this harness does not measure yet, and why.</summary>
+public sealed record NotMeasured(string Reason);

@@ -1,0 +1,64 @@
+using ExchangeSpool.Client;
+
+namespace ExchangeSpool.Bench;
+
+/// <summary>
+/// The server's peak resident memory while many sinks write at once, against the memory budget it is
+/// configured with plus 150 MiB for the runtime, code, Kestrel and per-stream state. The server is a
+/// child process (its RSS is its own); the kernel's high-water mark (VmHWM) is read at the end and
+/// VmRSS is sampled meanwhile as a check on it.
+/// </summary>
+public static class PeakRss
+{
+    public const long Allowance = 150L << 20;
+
+    public static async Task<RssResult> MeasureAsync(string directory, int sinks, int partitions, BenchOptions options)
+    {
+        using var server = await ServerProcess.StartAsync(directory,
+        [
+            $"exchange.spool.memory-limit={options.RssMemoryLimit / 1024}kB",
+            $"exchange.max-output-partition-count={Math.Max(partitions, 50)}",
+        ]);
+        var (idle, _) = server.Memory();
+        using var client = new SpoolClient(server.Address);
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(() => SampleAsync(server, sampling.Token));
+        var bytes = options.RssBytesPerSink * sinks;
+        var workload = new SpoolWorkload(client, sinks, partitions, bytes, PageData.Random(options.PageSize));
+        string? failure = null;
+        try
+        {
+            var exchange = await SpoolWorkload.CreateExchangeAsync(client, partitions);
+            await workload.WriteAsync(exchange);
+            await workload.ReadAsync(exchange);
+            await exchange.CloseAsync();
+        }
+        catch (Exception e)
+        {
+            // A failed sink or an out-of-memory server is a result of this section, not a crash of the harness.
+            failure = $"{e.GetType().Name}: {e.Message}";
+        }
+        await sampling.CancelAsync();
+        var sampled = await sampler;
+        var peak = server.Memory().Peak;
+        return new RssResult(sinks, partitions, bytes, options.RssMemoryLimit, idle, Math.Max(peak, sampled), failure);
+    }
+
+    private static async Task<long> SampleAsync(ServerProcess server, CancellationToken stop)
+    {
+        long max = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            max = Math.Max(max, server.Memory().Rss);
+            try { await Task.Delay(20, stop); } catch (OperationCanceledException) { break; }
+        }
+        return max;
+    }
+}
+
+public sealed record RssResult(int Sinks, int Partitions, long Bytes, long MemoryLimit, long IdleRssBytes, long PeakRssBytes, string? Failure)
+{
+    public long Allowed => MemoryLimit + Bench.PeakRss.Allowance;
+
+    public double Ratio => PeakRssBytes / (double)Allowed;
+}

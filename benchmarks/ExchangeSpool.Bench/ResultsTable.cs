@@ -1,0 +1,77 @@
+using Spectre.Console;
+
+namespace ExchangeSpool.Bench;
+
+/// <summary>
+/// The tables at the end: each figure as a ratio to the limit measured in the same run (absolute
+/// figures beside it for context only; they swing between runs and machines), with the target.
+/// </summary>
+public static class ResultsTable
+{
+    public const double ThroughputTarget = 0.8;
+    public const double LatencyTargetMilliseconds = 5;
+
+    /// <summary>Throughput as ratios to the transport and disk limits of the same direction.</summary>
+    public static Table Throughputs(BenchReport report)
+    {
+        var s = report.Settings;
+        var table = new Table().Border(TableBorder.Rounded)
+            .Title($"throughput: {s.Sinks} sinks × {s.Partitions} partitions × {Size(s.Bytes)}, {Size(s.PageSize)} pages, {s.ProcessorCount} cores")
+            .AddColumn("measurement").AddColumn(new TableColumn("÷ transport").RightAligned()).AddColumn(new TableColumn("÷ disk").RightAligned())
+            .AddColumn(new TableColumn("GB/s").RightAligned()).AddColumn("target (≥ 0.80 of the lower limit, encryption on)");
+        Row(table, "transport limit, upload (HTTP/2 discard)", report.Transport.Write, report.Transport.Write, report.Disk.Write, false);
+        Row(table, "transport limit, download (HTTP/2 generate)", report.Transport.Read, report.Transport.Read, report.Disk.Read, false);
+        Row(table, "disk limit, write (plain files)", report.Disk.Write, report.Transport.Write, report.Disk.Write, false);
+        Row(table, "disk limit, read (plain files)", report.Disk.Read, report.Transport.Read, report.Disk.Read, false);
+        foreach (var spool in report.Spool)
+        {
+            var label = spool.Encryption ? "encryption on" : "encryption off";
+            Row(table, $"spool write, {label}", spool.Throughput.Write, report.Transport.Write, report.Disk.Write, spool.Encryption);
+            Row(table, $"spool plan + read, {label}", spool.Throughput.Read, report.Transport.Read, report.Disk.Read, spool.Encryption);
+        }
+        return table;
+    }
+
+    /// <summary>Latency, memory, and the sections not measured.</summary>
+    public static Table Others(BenchReport report)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("latency and memory")
+            .AddColumn("measurement").AddColumn(new TableColumn("ratio").RightAligned()).AddColumn(new TableColumn("figure").RightAligned())
+            .AddColumn("target");
+        var latency = report.Latency;
+        table.AddRow($"small exchange p50 ({latency.Repetitions} repetitions)", "", $"{latency.P50Milliseconds:F2} ms",
+            Verdict(latency.P50Milliseconds <= LatencyTargetMilliseconds, $"≤ {LatencyTargetMilliseconds} ms"));
+        table.AddRow("small exchange p99", "", $"{latency.P99Milliseconds:F2} ms", "");
+        foreach (var rss in report.Rss)
+        {
+            table.AddRow($"peak server RSS, {rss.Sinks} sinks × {rss.Partitions} partitions, {Size(rss.Bytes)}",
+                $"{rss.Ratio:F2}", $"{Size(rss.PeakRssBytes)} of {Size(rss.Allowed)} (idle {Size(rss.IdleRssBytes)})",
+                rss.Failure is null ? Verdict(rss.Ratio <= 1, "≤ budget + 150 MiB") : $"[red]failed: {Markup.Escape(rss.Failure)}[/]");
+        }
+        table.AddRow("S3: spool ÷ AWSSDK.S3 multipart", "", "", $"[grey]not measured: {Markup.Escape(report.S3.Reason)}[/]");
+        table.AddRow("Trino plugin ÷ .NET client", "", "", $"[grey]not measured: {Markup.Escape(report.Plugin.Reason)}[/]");
+        return table;
+    }
+
+    /// <summary>The target compares with the transport limit, or with the disk limit where that is lower.</summary>
+    private static void Row(Table table, string label, Throughput figure, Throughput transport, Throughput disk, bool hasTarget)
+    {
+        var target = "";
+        if (hasTarget)
+        {
+            var lower = figure.RatioTo(disk.GigabytesPerSecond < transport.GigabytesPerSecond ? disk : transport);
+            target = Verdict(lower >= ThroughputTarget, $"{lower:F2}");
+        }
+        table.AddRow(label, $"{figure.RatioTo(transport):F2}", $"{figure.RatioTo(disk):F2}", $"{figure.GigabytesPerSecond:F2}", target);
+    }
+
+    private static string Verdict(bool met, string figure) => met ? $"[green]{figure} met[/]" : $"[red]{figure} missed[/]";
+
+    public static string Size(long bytes) => bytes switch
+    {
+        >= 1L << 30 => $"{bytes / (double)(1L << 30):0.##} GiB",
+        >= 1L << 20 => $"{bytes / (double)(1L << 20):0.#} MiB",
+        >= 1L << 10 => $"{bytes / (double)(1L << 10):0.#} KiB",
+        _ => $"{bytes} B",
+    };
+}
