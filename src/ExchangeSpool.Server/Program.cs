@@ -49,7 +49,8 @@ catch (IOException e)
     return 1;
 }
 var storage = $"{server.Context.Storage.Kind} {string.Join(", ", server.Context.Storage.BaseDirectories)}";
-Console.WriteLine($"{ProgramName} listening on {server.Address} (gRPC, h2c); storage: {storage}; memory limit {configuration.Spool.MemoryLimit} bytes; compression {configuration.Spool.Compression.ToString().ToLowerInvariant()}; {server.EncryptionSummary}");
+Console.WriteLine($"{ProgramName} listening on {server.Address} (gRPC, h2c); storage: {storage}; memory limit {configuration.Spool.MemoryLimit} bytes; compression {configuration.Spool.Compression.ToString().ToLowerInvariant()}; {server.EncryptionSummary}" +
+    (server.MetricsAddress is { } metrics ? $"; metrics on {metrics}metrics" : ""));
 Console.Out.Flush();
 await server.WaitForShutdownAsync();
 return 0;

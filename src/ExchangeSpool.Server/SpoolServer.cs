@@ -6,11 +6,13 @@ using ExchangeSpool.Core.Sinks;
 using ExchangeSpool.Core.Sources;
 using ExchangeSpool.Grpc;
 using ExchangeSpool.Server.Configuration;
+using ExchangeSpool.Server.Metrics;
 using ExchangeSpool.Server.Service;
+using ExchangeSpool.Storage.S3;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -22,12 +24,20 @@ public sealed class SpoolServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private SpoolServer(WebApplication app, SpoolContext context, SpoolMetrics metrics, string encryptionSummary)
+    private readonly PrometheusExporter _exporter;
+    private readonly Func<ListenOptions> _grpcListener;
+    private readonly Func<ListenOptions?> _metricsListener;
+
+    private SpoolServer(WebApplication app, SpoolContext context, SpoolMetrics metrics, PrometheusExporter exporter, string encryptionSummary,
+        Func<ListenOptions> grpcListener, Func<ListenOptions?> metricsListener)
     {
         _app = app;
         Context = context;
         Metrics = metrics;
+        _exporter = exporter;
         EncryptionSummary = encryptionSummary;
+        _grpcListener = grpcListener;
+        _metricsListener = metricsListener;
     }
 
     public SpoolContext Context { get; }
@@ -37,9 +47,11 @@ public sealed class SpoolServer : IAsyncDisposable
     /// <summary>For the startup line: whether encryption is on, with which key id, and where a generated key was written.</summary>
     public string EncryptionSummary { get; }
 
-    /// <summary>The address clients connect to, e.g. <c>http://127.0.0.1:9477</c>, known once started.</summary>
-    public Uri Address =>
-        new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+    /// <summary>The address clients connect to, e.g. <c>http://127.0.0.1:9477</c>, known once started (the port bound when 0 was asked).</summary>
+    public Uri Address => ToUri(_grpcListener().IPEndPoint!);
+
+    /// <summary>Where <c>/metrics</c> is served, when <c>exchange.spool.metrics-address</c> is set.</summary>
+    public Uri? MetricsAddress => _metricsListener()?.IPEndPoint is { } endPoint ? ToUri(endPoint) : null;
 
     /// <exception cref="ConfigurationException">A standalone key could not be read or written.</exception>
     public static SpoolServer Create(ServerConfiguration configuration, Action<ILoggingBuilder>? logging = null)
@@ -50,8 +62,14 @@ public sealed class SpoolServer : IAsyncDisposable
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         logging?.Invoke(builder.Logging);
+        ListenOptions? grpcListener = null;
+        ListenOptions? metricsListener = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
-            kestrel.ListenGrpc(ToEndPoint(configuration.Server.Address), new GrpcKestrelOptions()));
+        {
+            kestrel.ListenGrpc(ToEndPoint(configuration.Server.Address), new GrpcKestrelOptions(), listen => grpcListener = listen);
+            if (configuration.Server.MetricsAddress is { } metricsAddress)
+                kestrel.Listen(ToEndPoint(metricsAddress), listen => metricsListener = listen);
+        });
 
         var context = new SpoolContext(configuration.Spool, StorageFactory.Create(configuration), keys);
         var metrics = new SpoolMetrics();
@@ -71,8 +89,13 @@ public sealed class SpoolServer : IAsyncDisposable
             services, configuration.Server.MaxMessageSize));
 
         var app = builder.Build();
-        app.MapGrpcService(app.Services.GetRequiredService<ExchangeSpoolService>().Bind);
-        return new SpoolServer(app, context, metrics, encryptionSummary);
+        var service = app.Services.GetRequiredService<ExchangeSpoolService>();
+        app.MapGrpcService(service.Bind);
+        metrics.ObserveServer(() => context.Budget.Used - context.Pool.ParkedBytes, context.Budget.Limit,
+            () => app.Services.GetRequiredService<SinkRegistry>().ActiveCount, () => service.ActiveSources);
+        var exporter = new PrometheusExporter(context.Storage is S3Storage s3 ? [metrics.Meter, s3.Counters.Meter] : [metrics.Meter]);
+        app.MapGet("/metrics", () => Results.Text(exporter.Render(), "text/plain; version=0.0.4"));
+        return new SpoolServer(app, context, metrics, exporter, encryptionSummary, () => grpcListener!, () => metricsListener);
     }
 
     /// <summary>The key ring when encryption is on: the configured keys, or a standalone server's generated key.</summary>
@@ -103,8 +126,11 @@ public sealed class SpoolServer : IAsyncDisposable
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         (Context.Storage as IDisposable)?.Dispose();
+        _exporter.Dispose();
         Metrics.Dispose();
     }
+
+    private static Uri ToUri(IPEndPoint endPoint) => new($"http://{endPoint}/");
 
     private static IPEndPoint ToEndPoint(ListenAddress address)
     {

@@ -5,6 +5,7 @@ using ExchangeSpool.Core;
 using ExchangeSpool.Core.Encryption;
 using ExchangeSpool.Core.Storage.Local;
 using ExchangeSpool.Grpc;
+using ExchangeSpool.Server.Metrics;
 using ExchangeSpool.Server.Service;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;

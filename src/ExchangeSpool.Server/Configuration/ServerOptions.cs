@@ -11,6 +11,9 @@ public sealed record ServerOptions
     /// <summary><c>exchange.spool.address</c>: where the gRPC service listens.</summary>
     public ListenAddress Address { get; init; } = new("127.0.0.1", 9477);
 
+    /// <summary><c>exchange.spool.metrics-address</c>: where Prometheus metrics are served over HTTP; null when off.</summary>
+    public ListenAddress? MetricsAddress { get; init; }
+
     /// <summary><c>exchange.spool.max-message-size</c>: the largest gRPC message either way.</summary>
     public int MaxMessageSize { get; init; } = 32 * 1024 * 1024;
 

@@ -80,6 +80,8 @@ internal static class SettingValueParsers
             : throw new ConfigurationException(key, problem);
     }
 
+    public static ListenAddress? OptionalAddress(string key, string text) => text.Length == 0 ? null : Address(key, text);
+
     public static ListenAddress Address(string key, string text) =>
         ListenAddress.TryParse(text, out var address) ? address! : throw NotA(key, text, "host:port", ListenAddress.Examples);
 

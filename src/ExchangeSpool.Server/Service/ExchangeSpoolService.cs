@@ -31,6 +31,9 @@ internal sealed class ExchangeSpoolService(
 
     private int _activeSources;
 
+    /// <summary>ReadSource calls streaming now.</summary>
+    public int ActiveSources => Volatile.Read(ref _activeSources);
+
     public void Bind(GrpcServiceBinder binder) => binder
         .AddUnaryMethod(ExchangeSpoolMethods.GetServerInfo, GetServerInfo)
         .AddUnaryMethod(ExchangeSpoolMethods.CreateExchange, CreateExchange)
@@ -53,7 +56,7 @@ internal sealed class ExchangeSpoolService(
             MaxMessageSize = maxMessageSize,
             Serving = !lifetime.ApplicationStopping.IsCancellationRequested,
             ActiveSinks = sinks.ActiveCount,
-            ActiveSources = Volatile.Read(ref _activeSources),
+            ActiveSources = ActiveSources,
         });
 
     private Task<ExchangeDescriptor> CreateExchange(CreateExchangeRequest request, ServerCallContext call)

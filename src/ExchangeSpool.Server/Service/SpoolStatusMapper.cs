@@ -1,5 +1,6 @@
 using ExchangeSpool.Core;
 using ExchangeSpool.Grpc;
+using ExchangeSpool.Server.Metrics;
 
 namespace ExchangeSpool.Server.Service;
 

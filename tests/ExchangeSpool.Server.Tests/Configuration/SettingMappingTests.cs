@@ -28,6 +28,7 @@ public sealed class SettingMappingTests : IDisposable
         Assert.Equal(50, spool.MaxOutputPartitionCount);
         Assert.Equal(1024 * MiB, spool.MemoryLimit);
         Assert.Equal(new ListenAddress("127.0.0.1", 9477), configuration.Server.Address);
+        Assert.Null(configuration.Server.MetricsAddress);
         Assert.Equal(32 * MiB, configuration.Server.MaxMessageSize);
         Assert.Null(configuration.ConfigFile);
     }
@@ -71,6 +72,7 @@ public sealed class SettingMappingTests : IDisposable
             "exchange.max-output-partition-count=1000",
             "exchange.spool.memory-limit=4GB",
             "exchange.spool.address=localhost:9500",
+            "exchange.spool.metrics-address=0.0.0.0:9501",
             "exchange.spool.max-message-size=12MB",
             "exchange.encryption-enabled=true",
             $"exchange.spool.encryption.key={Convert.ToBase64String(Enumerable.Range(1, 32).Select(b => (byte)b).ToArray())}",
@@ -102,6 +104,7 @@ public sealed class SettingMappingTests : IDisposable
         Assert.Equal(1000, spool.MaxOutputPartitionCount);
         Assert.Equal(4096 * MiB, spool.MemoryLimit);
         Assert.Equal(new ListenAddress("localhost", 9500), configuration.Server.Address);
+        Assert.Equal(new ListenAddress("0.0.0.0", 9501), configuration.Server.MetricsAddress);
         Assert.Equal(12 * MiB, configuration.Server.MaxMessageSize);
         Assert.Equal(Core.Compression.BlockCompression.Lz4, spool.Compression);
         var encryption = configuration.Encryption;

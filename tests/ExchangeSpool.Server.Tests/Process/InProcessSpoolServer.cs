@@ -24,6 +24,8 @@ internal sealed class InProcessSpoolServer : IAsyncDisposable
 
     public Uri Address => _server.Address;
 
+    public Uri? MetricsAddress => _server.MetricsAddress;
+
     public SpoolClient Client { get; }
 
     /// <summary><paramref name="extraArguments"/>: settings as command-line options.</summary>

@@ -1,0 +1,38 @@
+using System.Diagnostics.Metrics;
+
+namespace ExchangeSpool.Server.Metrics;
+
+/// <summary>The server's instruments, on one meter per server (so tests can tell servers apart).</summary>
+public sealed class SpoolMetrics : IDisposable
+{
+    public const string MeterName = "ExchangeSpool";
+    public const string IntegrityFailuresName = "exchangespool.integrity_failures";
+
+    private readonly Counter<long> _integrityFailures;
+
+    public SpoolMetrics()
+    {
+        Meter = new Meter(MeterName);
+        _integrityFailures = Meter.CreateCounter<long>(IntegrityFailuresName, unit: "{failure}",
+            description: "Reads refused because spooled data failed verification (checksum, authentication, length, identity).");
+    }
+
+    public Meter Meter { get; }
+
+    public void IntegrityFailure() => _integrityFailures.Add(1);
+
+    /// <summary>Gauges read when scraped: what the memory budget holds and how many streams are open.</summary>
+    public void ObserveServer(Func<long> memoryUsed, long memoryLimit, Func<int> activeSinks, Func<int> activeSources)
+    {
+        Meter.CreateObservableGauge("exchangespool.memory.used", memoryUsed, unit: "By",
+            description: "Bytes of the memory budget held by sink buffers and read-ahead (exchange.spool.memory-limit).");
+        Meter.CreateObservableGauge("exchangespool.memory.limit", () => memoryLimit, unit: "By",
+            description: "The memory budget (exchange.spool.memory-limit).");
+        Meter.CreateObservableGauge("exchangespool.sinks.active", activeSinks, unit: "{stream}",
+            description: "Sink attempts being written now.");
+        Meter.CreateObservableGauge("exchangespool.sources.active", activeSources, unit: "{stream}",
+            description: "Source reads streaming now.");
+    }
+
+    public void Dispose() => Meter.Dispose();
+}
