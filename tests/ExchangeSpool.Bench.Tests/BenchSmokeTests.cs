@@ -1,0 +1,63 @@
+using System.Text.Json;
+using ExchangeSpool.Bench;
+using Spectre.Console;
+
+namespace ExchangeSpool.Bench.Tests;
+
+/// <summary>
+/// The harness's smoke run: every section runs on tiny sizes and lands in the JSON. Figures are
+/// never asserted on (they depend on the machine and its load); only that each was measured.
+/// </summary>
+public sealed class BenchSmokeTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("bench-smoke-").FullName;
+
+    [Fact]
+    public async Task QuickRunCompletesAndWritesEverySection()
+    {
+        var json = Path.Combine(_directory, "figures.json");
+        var output = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No });
+
+        var exitCode = await BenchRunner.RunAsync(["--quick", "--json", json, "--dir", _directory], console).WaitAsync(TimeSpan.FromSeconds(120));
+
+        Assert.True(exitCode == 0, output.ToString());
+        Assert.Contains("transport limit, upload", output.ToString());
+        Assert.Contains("peak server RSS", output.ToString());
+        using var figures = JsonDocument.Parse(File.ReadAllText(json));
+        var root = figures.RootElement;
+        AssertMeasured(root.GetProperty("transport"));
+        AssertMeasured(root.GetProperty("disk"));
+        var spool = root.GetProperty("spool").EnumerateArray().ToList();
+        Assert.Equal([false, true], spool.Select(s => s.GetProperty("encryption").GetBoolean()));
+        foreach (var run in spool)
+            AssertMeasured(run.GetProperty("throughput"));
+        var latency = root.GetProperty("latency");
+        Assert.True(latency.GetProperty("repetitions").GetInt32() > 0);
+        Assert.True(latency.GetProperty("p50Milliseconds").GetDouble() > 0);
+        Assert.True(latency.GetProperty("p99Milliseconds").GetDouble() >= latency.GetProperty("p50Milliseconds").GetDouble());
+        var rss = root.GetProperty("rss").EnumerateArray().ToList();
+        Assert.Equal(2, rss.Count);
+        foreach (var shape in rss)
+        {
+            Assert.Equal(JsonValueKind.Null, shape.GetProperty("failure").ValueKind);
+            Assert.True(shape.GetProperty("peakRssBytes").GetInt64() > 0);
+            Assert.True(shape.GetProperty("memoryLimit").GetInt64() > 0);
+        }
+        Assert.False(string.IsNullOrEmpty(root.GetProperty("s3").GetProperty("reason").GetString()));
+        Assert.False(string.IsNullOrEmpty(root.GetProperty("plugin").GetProperty("reason").GetString()));
+    }
+
+    /// <summary>Both directions moved bytes in a positive time.</summary>
+    private static void AssertMeasured(JsonElement directions)
+    {
+        foreach (var direction in new[] { "write", "read" })
+        {
+            var figure = directions.GetProperty(direction);
+            Assert.True(figure.GetProperty("bytes").GetInt64() > 0, direction);
+            Assert.True(figure.GetProperty("seconds").GetDouble() > 0, direction);
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
