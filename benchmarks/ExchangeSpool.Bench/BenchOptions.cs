@@ -14,6 +14,11 @@ public sealed record BenchOptions
     public long RssBytesPerSink { get; init; } = 32L << 20;
     public long RssMemoryLimit { get; init; } = 1L << 30;
     public (int Sinks, int Partitions)[] RssShapes { get; init; } = [(64, 50), (8, 1000)];
+    /// <summary>The S3 section: on by default, off in --quick (booting and stopping the gateway alone takes ~20 s).</summary>
+    public bool S3 { get; init; } = true;
+    /// <summary>Fewer partitions than the local run, so that each object spans several 5 MiB parts (multipart, as the issue asks).</summary>
+    public int S3Partitions { get; init; } = 4;
+    public long S3Bytes { get; init; } = 512L << 20;
     public string? JsonPath { get; init; }
     public string WorkDirectory { get; init; } = Path.Combine(Path.GetTempPath(), $"exchange-spool-bench-{Environment.ProcessId}");
     public bool Quick { get; init; }
@@ -34,10 +39,15 @@ public sealed record BenchOptions
                 "--latency-repetitions" => options with { LatencyRepetitions = int.Parse(Value()) },
                 "--rss-bytes-per-sink" => options with { RssBytesPerSink = ParseSize(Value()) },
                 "--rss-memory-limit" => options with { RssMemoryLimit = ParseSize(Value()) },
+                "--s3" => options with { S3 = true },
+                "--no-s3" => options with { S3 = false },
+                "--s3-partitions" => options with { S3Partitions = int.Parse(Value()) },
+                "--s3-bytes" => options with { S3Bytes = ParseSize(Value()) },
                 "--json" => options with { JsonPath = Value() },
                 "--dir" => options with { WorkDirectory = Path.Combine(Value(), $"exchange-spool-bench-{Environment.ProcessId}") },
                 _ => throw new ArgumentException($"unknown option {args[i]}; options: --sinks N --partitions N --bytes SIZE --page-size SIZE " +
-                    "--latency-repetitions N --rss-bytes-per-sink SIZE --rss-memory-limit SIZE --json FILE --dir DIR --quick"),
+                    "--latency-repetitions N --rss-bytes-per-sink SIZE --rss-memory-limit SIZE --s3 --no-s3 --s3-partitions N --s3-bytes SIZE " +
+                    "--json FILE --dir DIR --quick"),
             };
         }
         if (options.Sinks < 1 || options.Partitions < 1 || options.Bytes < options.Sinks || options.PageSize < 1)
@@ -56,6 +66,8 @@ public sealed record BenchOptions
         RssBytesPerSink = 256 * 1024,
         RssMemoryLimit = 256L << 20,
         RssShapes = [(8, 5), (2, 100)],
+        S3 = false,
+        S3Bytes = 24L << 20,
         Quick = true,
     };
 

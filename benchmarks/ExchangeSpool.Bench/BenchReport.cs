@@ -11,7 +11,7 @@ public sealed record BenchReport(
     IReadOnlyList<SpoolResult> Spool,
     LatencyResult Latency,
     IReadOnlyList<RssResult> Rss,
-    NotMeasured S3,
+    S3Section S3,
     NotMeasured Plugin)
 {
     public static readonly JsonSerializerOptions Json = new()
@@ -29,6 +29,9 @@ public sealed record BenchSettings(int Sinks, int Partitions, long Bytes, int Pa
     public static BenchSettings From(BenchOptions options) => new(options.Sinks, options.Partitions, options.Bytes, options.PageSize,
         options.MessageSize, Environment.ProcessorCount, System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription, DateTime.UtcNow);
 }
+
+/// <summary>The S3 figures, or why there are none in this run.</summary>
+public sealed record S3Section(S3Result? Result, string? NotMeasured);
 
 /// <summary>A section this harness does not measure yet, and why.</summary>
 public sealed record NotMeasured(string Reason);

@@ -27,6 +27,8 @@ public static class BenchRunner
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
                 .StartAsync(progress => MeasureAsync(options, progress));
             console.Write(ResultsTable.Throughputs(report));
+            if (ResultsTable.S3(report) is { } s3)
+                console.Write(s3);
             console.Write(ResultsTable.Others(report));
             if (options.JsonPath is { } path)
             {
@@ -50,6 +52,7 @@ public static class BenchRunner
         var spoolOff = progress.AddTask($"spool {spoolShape}, encryption off", autoStart: false);
         var spoolOn = progress.AddTask($"spool {spoolShape}, encryption on", autoStart: false);
         var latency = progress.AddTask($"small exchange latency ×{o.LatencyRepetitions}", autoStart: false);
+        var s3 = progress.AddTask($"S3: spool vs AWSSDK.S3, {o.Sinks}×{o.S3Partitions}×{ResultsTable.Size(o.S3Bytes)}", autoStart: false);
         var rss = o.RssShapes.Select(shape => progress.AddTask($"peak RSS {shape.Sinks} sinks × {shape.Partitions} partitions", autoStart: false)).ToArray();
 
         var settings = BenchSettings.From(o);
@@ -66,9 +69,18 @@ public static class BenchRunner
             var (sinks, partitions) = o.RssShapes[i];
             rssFigures.Add(await Step(rss[i], () => PeakRss.MeasureAsync(Path.Combine(o.WorkDirectory, $"rss{i}"), sinks, partitions, o)));
         }
-        return new BenchReport(settings, transportFigures, diskFigures, [off, on], latencyFigures, rssFigures,
-            new NotMeasured("the S3 comparison (ExchangeSpool on the RGW vs AWSSDK.S3 multipart) is not built yet"),
+        var s3Figures = await Step(s3, () => MeasureS3Async(o));
+        return new BenchReport(settings, transportFigures, diskFigures, [off, on], latencyFigures, rssFigures, s3Figures,
             new NotMeasured("the Trino plugin's throughput (SPI driven from Java) is not built yet"));
+    }
+
+    private static async Task<S3Section> MeasureS3Async(BenchOptions o)
+    {
+        if (!o.S3)
+            return new S3Section(null, o.Quick ? "skipped by --quick (add --s3 to run it)" : "skipped by --no-s3");
+        if (S3Endpoint.Unavailable is { } reason)
+            return new S3Section(null, reason);
+        return new S3Section(await S3Comparison.MeasureAsync(Path.Combine(o.WorkDirectory, "s3"), o.Sinks, o.S3Partitions, o.S3Bytes, o.PageSize), null);
     }
 
     /// <summary>One section: its bar starts, runs to 100% when the section is done.</summary>

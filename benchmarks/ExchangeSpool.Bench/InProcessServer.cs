@@ -35,11 +35,19 @@ public sealed class InProcessServer : IAsyncDisposable
 /// <summary>The command line every server of the harness gets: its own directories, a free loopback port, then the section's settings.</summary>
 public static class ServerArguments
 {
-    public static string[] For(string directory, IEnumerable<string> settings) =>
-    [
-        $"--exchange.base-directories={Path.Combine(directory, "spool")}",
-        $"--exchange.spool.data-directory={Path.Combine(directory, "state")}",
-        "--exchange.spool.address=127.0.0.1:0",
-        .. settings.Select(setting => $"--{setting}"),
-    ];
+    /// <summary>A section that names its own base directories (S3) replaces the local default.</summary>
+    public static string[] For(string directory, IEnumerable<string> settings)
+    {
+        var given = settings.ToList();
+        var baseDirectories = given.Any(s => s.StartsWith("exchange.base-directories=", StringComparison.Ordinal))
+            ? []
+            : new[] { $"--exchange.base-directories={Path.Combine(directory, "spool")}" };
+        return
+        [
+            .. baseDirectories,
+            $"--exchange.spool.data-directory={Path.Combine(directory, "state")}",
+            "--exchange.spool.address=127.0.0.1:0",
+            .. given.Select(setting => $"--{setting}"),
+        ];
+    }
 }

@@ -13,9 +13,7 @@ public static class SpoolEndToEnd
         using var client = server.CreateClient();
         var page = PageData.Random(options.PageSize);
 
-        // A small exchange first, so that JIT and connection setup are not charged to the run.
-        var warmUp = new SpoolWorkload(client, options.Sinks, options.Partitions, options.Sinks * (long)options.PageSize, page);
-        await RoundTripAsync(client, warmUp, options.Partitions);
+        await SpoolWorkload.WarmUpAsync(client, options.Sinks, options.Partitions, page);
 
         var workload = new SpoolWorkload(client, options.Sinks, options.Partitions, options.Bytes, page);
         var exchange = await SpoolWorkload.CreateExchangeAsync(client, options.Partitions);
@@ -29,14 +27,6 @@ public static class SpoolEndToEnd
         {
             await exchange.CloseAsync();
         }
-    }
-
-    private static async Task RoundTripAsync(ExchangeSpool.Client.SpoolClient client, SpoolWorkload workload, int partitions)
-    {
-        var exchange = await SpoolWorkload.CreateExchangeAsync(client, partitions);
-        await workload.WriteAsync(exchange);
-        await workload.ReadAsync(exchange);
-        await exchange.CloseAsync();
     }
 }
 

@@ -14,6 +14,16 @@ public sealed class SpoolWorkload(SpoolClient client, int sinks, int partitions,
     public static Task<SpoolExchange> CreateExchangeAsync(SpoolClient client, int partitions) =>
         client.CreateExchangeAsync($"bench{Environment.ProcessId}", $"e{Interlocked.Increment(ref _exchangeCounter)}", partitions, false);
 
+    /// <summary>A small exchange of the same shape, written and read, so that JIT and connection setup are not charged to a measured run.</summary>
+    public static async Task WarmUpAsync(SpoolClient client, int sinks, int partitions, byte[] page)
+    {
+        var warmUp = new SpoolWorkload(client, sinks, partitions, sinks * (long)page.Length, page);
+        var exchange = await CreateExchangeAsync(client, partitions);
+        await warmUp.WriteAsync(exchange);
+        await warmUp.ReadAsync(exchange);
+        await exchange.CloseAsync();
+    }
+
     /// <summary>Writes and commits every sink; throws what failed the first failed sink.</summary>
     public async Task WriteAsync(SpoolExchange exchange)
     {
