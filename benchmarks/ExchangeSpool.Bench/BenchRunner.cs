@@ -80,7 +80,15 @@ public static class BenchRunner
             return new S3Section(null, o.Quick ? "skipped by --quick (add --s3 to run it)" : "skipped by --no-s3");
         if (S3Endpoint.Unavailable is { } reason)
             return new S3Section(null, reason);
-        return new S3Section(await S3Comparison.MeasureAsync(Path.Combine(o.WorkDirectory, "s3"), o.Sinks, o.S3Partitions, o.S3Bytes, o.PageSize), null);
+        try
+        {
+            return new S3Section(await S3Comparison.MeasureAsync(Path.Combine(o.WorkDirectory, "s3"), o.Sinks, o.S3Partitions, o.S3Bytes, o.PageSize), null);
+        }
+        catch (Exception e)
+        {
+            // The S3 server is outside this harness (a gateway that did not boot, an unreachable endpoint): report it, keep the other figures.
+            return new S3Section(null, $"failed: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+        }
     }
 
     /// <summary>One section: its bar starts, runs to 100% when the section is done.</summary>
