@@ -20,7 +20,10 @@ public enum SpoolErrorCode
     SPOOL_CONFIGURATION_INVALID(2, INTERNAL_ERROR),
     SPOOL_SERVER_UNAVAILABLE(3, EXTERNAL),
     SPOOL_SERVER_ERROR(4, EXTERNAL),
-    SPOOL_SINK_ABORTED(5, INTERNAL_ERROR);
+    SPOOL_SINK_ABORTED(5, INTERNAL_ERROR),
+    // The engine gave a source handles of an exchange its final output selector does not cover:
+    // a broken engine contract, not a server failure.
+    SPOOL_OUTPUT_SELECTOR_MISSING_EXCHANGE(6, INTERNAL_ERROR);
 
     private final ErrorCode errorCode;
 

@@ -187,7 +187,7 @@ final class SpoolExchange
             handleSource.close();
         }
         CloseExchangeRequest request = CloseExchangeRequest.newBuilder().setExchange(descriptor.descriptor().getExchange()).build();
-        client.<CloseExchangeResponse>unary("CloseExchange", observer -> client.control().closeExchange(request, observer));
+        client.<CloseExchangeResponse>unary("CloseExchange", (stub, observer) -> stub.closeExchange(request, observer));
     }
 
     private void planIfWaiting()

@@ -36,7 +36,7 @@ public final class SpoolExchangeManager
                 .setPartitionCount(outputPartitionCount)
                 .setPreserveOrder(preserveOrderWithinPartition)
                 .build();
-        ExchangeDescriptor descriptor = client.await("CreateExchange", client.unary("CreateExchange", observer -> client.control().createExchange(request, observer)));
+        ExchangeDescriptor descriptor = client.await("CreateExchange", client.unary("CreateExchange", (stub, observer) -> stub.createExchange(request, observer)));
         return new SpoolExchange(client, context.getExchangeId(), new SpoolExchangeDescriptor(descriptor));
     }
 

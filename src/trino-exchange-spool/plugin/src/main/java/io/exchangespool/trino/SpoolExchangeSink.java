@@ -289,7 +289,7 @@ final class SpoolExchangeSink
                 .setSinkId(handle.getSinkId())
                 .setAttemptId(handle.getAttemptId())
                 .build();
-        return client.unary("AbortSink for " + handle, (StreamObserver<AbortSinkResponse> observer) -> client.control().abortSink(request, observer));
+        return client.<AbortSinkResponse>unary("AbortSink for " + handle, (stub, observer) -> stub.abortSink(request, observer));
     }
 
     private final class ResponseObserver

@@ -210,7 +210,10 @@ final class SpoolExchangeSource
     {
         Slice values = selector.getValues().get(new ExchangeId(exchange.exchangeId()));
         if (values == null) {
-            throw new TrinoException(SpoolErrorCode.SPOOL_SERVER_ERROR, "the final output selector has no entry for %s, whose handles this source was given".formatted(exchange));
+            // Trino's engine puts every exchange whose handles it gives a source into the final selector.
+            throw new TrinoException(SpoolErrorCode.SPOOL_OUTPUT_SELECTOR_MISSING_EXCHANGE,
+                    "Exchange contract violated by the engine: the final output selector (version %s, exchanges %s) has no entry for %s, whose source handles this source was given"
+                            .formatted(selector.getVersion(), selector.getValues().keySet(), exchange));
         }
         return ByteString.copyFrom(values.byteArray(), values.byteArrayOffset(), values.length());
     }

@@ -1,6 +1,8 @@
 package io.exchangespool.trino;
 
 import io.exchangespool.protocol.v1.ExchangeSpoolGrpc;
+import io.grpc.ConnectivityState;
+import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
@@ -9,10 +11,12 @@ import io.netty.channel.ChannelOption;
 import io.trino.spi.TrinoException;
 
 import java.io.Closeable;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 import static io.exchangespool.trino.SpoolErrorCode.SPOOL_MAX_OUTPUT_PARTITION_COUNT_EXCEEDED;
 import static io.exchangespool.trino.SpoolErrorCode.SPOOL_MAX_PAGE_SIZE_EXCEEDED;
@@ -62,27 +66,76 @@ final class SpoolServerClient
         return config;
     }
 
-    /** For control calls: each carries the configured deadline, so none waits forever. */
+    /**
+     * For control streams (PlanSourceHandles): each carries the configured deadline, so none waits
+     * forever. A channel that failed to connect is told to reconnect now (see {@link #data()}),
+     * without waiting for it.
+     */
     ExchangeSpoolGrpc.ExchangeSpoolStub control()
     {
+        if (controlChannel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+            controlChannel.resetConnectBackoff();
+        }
         return controlStub.withDeadlineAfter(config.controlTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** For data streams, which last as long as a task writes or reads; keepalive pings detect a dead server. */
+    /**
+     * For data streams, which last as long as a task writes or reads, so they carry no deadline;
+     * keepalive pings detect a dead server. A channel that failed to connect (the server was down
+     * when a call was last tried) fails every new call at once with the old cause until its
+     * reconnect backoff, which grows to two minutes, has passed, even when the server is back: so
+     * such a channel is told to reconnect now, and the caller waits for that at most
+     * {@code connect-timeout}. If the server is still down the stream then fails at once naming
+     * the cause. A channel that is connected, connecting or idle is used as it is, without waiting.
+     */
     ExchangeSpoolGrpc.ExchangeSpoolStub data()
     {
+        reconnectIfFailed(dataChannel, config.connectTimeout());
         return dataStub;
+    }
+
+    private static void reconnectIfFailed(ManagedChannel channel, Duration timeout)
+    {
+        ConnectivityState state = channel.getState(false);
+        if (state != ConnectivityState.TRANSIENT_FAILURE) {
+            return;
+        }
+        channel.resetConnectBackoff();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (state != ConnectivityState.READY && state != ConnectivityState.SHUTDOWN) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            CountDownLatch changed = new CountDownLatch(1);
+            channel.notifyWhenStateChanged(state, changed::countDown);
+            try {
+                if (!changed.await(left, TimeUnit.NANOSECONDS)) {
+                    return;
+                }
+            }
+            catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            state = channel.getState(false);
+        }
     }
 
     /**
      * Starts a unary control call and returns its answer as a future that fails with {@link #failure}.
-     * Every unary call of the protocol is idempotent, so a call that lost its connection (the server
-     * went away, or closed the connection with a GOAWAY) is retried once on a new one.
+     * Each call carries the configured control deadline, retry included, so none waits forever.
+     * Every unary call of the protocol is idempotent, so a call that found no connection or lost it
+     * (the server went away or restarted, or closed the connection with a GOAWAY) is retried once:
+     * the channel is told to reconnect now rather than after its backoff, and the retry waits for
+     * the connection within what is left of the deadline. If the retry cannot connect either, the
+     * first failure, which names the cause, is reported.
      */
-    <T> CompletableFuture<T> unary(String call, Consumer<StreamObserver<T>> start)
+    <T> CompletableFuture<T> unary(String call, BiConsumer<ExchangeSpoolGrpc.ExchangeSpoolStub, StreamObserver<T>> start)
     {
         CompletableFuture<T> result = new CompletableFuture<>();
-        start.accept(new UnaryObserver<>(call, start, result, true));
+        Deadline deadline = Deadline.after(config.controlTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        start.accept(controlStub.withDeadline(deadline), new UnaryObserver<>(call, start, deadline, result, null));
         return result;
     }
 
@@ -90,16 +143,19 @@ final class SpoolServerClient
             implements StreamObserver<T>
     {
         private final String call;
-        private final Consumer<StreamObserver<T>> start;
+        private final BiConsumer<ExchangeSpoolGrpc.ExchangeSpoolStub, StreamObserver<T>> start;
+        private final Deadline deadline;
         private final CompletableFuture<T> result;
-        private final boolean mayRetry;
+        // The first attempt's failure when this is the retry, else null.
+        private final Throwable firstFailure;
 
-        private UnaryObserver(String call, Consumer<StreamObserver<T>> start, CompletableFuture<T> result, boolean mayRetry)
+        private UnaryObserver(String call, BiConsumer<ExchangeSpoolGrpc.ExchangeSpoolStub, StreamObserver<T>> start, Deadline deadline, CompletableFuture<T> result, Throwable firstFailure)
         {
             this.call = call;
             this.start = start;
+            this.deadline = deadline;
             this.result = result;
-            this.mayRetry = mayRetry;
+            this.firstFailure = firstFailure;
         }
 
         @Override
@@ -111,11 +167,14 @@ final class SpoolServerClient
         @Override
         public void onError(Throwable t)
         {
-            if (mayRetry && lostConnection(Status.fromThrowable(t))) {
-                start.accept(new UnaryObserver<>(call, start, result, false));
+            Status status = Status.fromThrowable(t);
+            if (firstFailure == null && lostConnection(status) && !deadline.isExpired()) {
+                controlChannel.resetConnectBackoff();
+                start.accept(controlStub.withDeadline(deadline).withWaitForReady(), new UnaryObserver<>(call, start, deadline, result, t));
                 return;
             }
-            result.completeExceptionally(failure(call, t));
+            boolean couldNotConnect = status.getCode() == Status.Code.DEADLINE_EXCEEDED || status.getCode() == Status.Code.UNAVAILABLE;
+            result.completeExceptionally(failure(call, firstFailure != null && couldNotConnect ? firstFailure : t));
         }
 
         @Override
@@ -129,7 +188,7 @@ final class SpoolServerClient
     {
         String description = status.getDescription() == null ? "" : status.getDescription();
         return (status.getCode() == Status.Code.INTERNAL && description.contains("GOAWAY"))
-                || (status.getCode() == Status.Code.UNAVAILABLE && !description.contains("io exception"));
+                || status.getCode() == Status.Code.UNAVAILABLE;
     }
 
     /** Waits for a control call, which its deadline bounds. */

@@ -379,4 +379,32 @@ class TestSpoolExchangeContract
     {
         return pages.stream().map(page -> page.length() + ":" + page.hashCode()).sorted().toList();
     }
+
+    @Test
+    void finalSelectorWithoutTheExchangeOfAHandle_failsAsAnEngineContractViolation()
+            throws Exception
+    {
+        Exchange exchange = createExchange(manager, 1, false);
+        Exchange other = createExchange(manager, 1, false);
+        ExchangeSinkHandle sink = exchange.addSink(0);
+        exchange.noMoreSinks();
+        writeAndFinish(manager, exchange, sink, 0, strings(0, "a"));
+        exchange.sinkFinished(sink, 0);
+        exchange.allRequiredSinksFinished();
+        List<ExchangeSourceHandle> handles = EngineDriver.allHandles(exchange);
+        ExchangeSource source = manager.createSource();
+        try {
+            source.setOutputSelector(finalSelector(other, 1, new int[] {0, 0}));
+            source.addSourceHandles(handles);
+            source.isBlocked().get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            TrinoException error = assertThrows(TrinoException.class, source::read);
+            assertEquals(SpoolErrorCode.SPOOL_OUTPUT_SELECTOR_MISSING_EXCHANGE.toErrorCode(), error.getErrorCode());
+            assertTrue(error.getMessage().contains("contract") && error.getMessage().contains(exchange.getId().toString()), error.getMessage());
+        }
+        finally {
+            source.close();
+            exchange.close();
+            other.close();
+        }
+    }
 }

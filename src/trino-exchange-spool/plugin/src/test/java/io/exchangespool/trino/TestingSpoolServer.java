@@ -19,37 +19,53 @@ import java.util.stream.Stream;
 
 /**
  * A real exchange-spool server process, configured as Trino configures its exchange manager contract
- * tests (two base directories, 16MB files, 1MB handles), shared by the whole suite. It is stopped by
- * its pid when the JVM exits, pass or fail.
+ * tests (two base directories, 16MB files, 1MB handles), shared by the whole suite, or private to a
+ * test class that kills and restarts it. It is stopped by its pid when the JVM exits, pass or fail.
  */
 final class TestingSpoolServer
 {
     private static final Pattern LISTENING = Pattern.compile("exchange-spool listening on http://([0-9.]+):(\\d+)/");
     private static TestingSpoolServer shared;
 
-    private final Process process;
     private final Path root;
-    private final String address;
+    private final String logName;
+    private final String dll;
+    private volatile Process process;
+    private volatile String address;
 
-    private TestingSpoolServer()
+    private TestingSpoolServer(String logName)
             throws IOException
     {
-        String dll = System.getProperty("spool.server.dll");
+        dll = System.getProperty("spool.server.dll");
         if (dll == null || !Files.exists(Path.of(dll))) {
             throw new IllegalStateException("exchange-spool server not built at " + dll + " (tests/run-all.sh builds it: dotnet build ExchangeSpool.sln -c Release)");
         }
+        this.logName = logName;
+        Files.deleteIfExists(Path.of("target", logName));
         root = Files.createTempDirectory("spool-plugin-test-");
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "stop exchange-spool of " + root));
+        start("127.0.0.1:0");
+    }
+
+    /** Starts a process on the given address (port 0: any free port) with this server's base directories. */
+    private void start(String listenAddress)
+    {
         List<String> command = new ArrayList<>(List.of(
                 "dotnet", dll,
-                "--exchange.spool.address=127.0.0.1:0",
+                "--exchange.spool.address=" + listenAddress,
                 "--exchange.base-directories=" + root.resolve("a") + "," + root.resolve("b"),
                 "--exchange.sink-max-file-size=16MB",
                 "--exchange.source-handle-target-data-size=1MB",
                 "--exchange.spool.memory-limit=512MB"));
-        process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "stop exchange-spool " + process.pid()));
+        try {
+            process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Process started = process;
         CompletableFuture<String> listening = new CompletableFuture<>();
-        Thread output = new Thread(() -> pumpOutput(listening), "exchange-spool output");
+        Thread output = new Thread(() -> pumpOutput(started, listening), "exchange-spool output " + started.pid());
         output.setDaemon(true);
         output.start();
         try {
@@ -61,11 +77,68 @@ final class TestingSpoolServer
         }
     }
 
+    /**
+     * A server of its own (own process, own base directories), for tests that kill or restart it;
+     * {@link #close()} stops it and deletes its directories.
+     */
+    static TestingSpoolServer privateServer(String name)
+    {
+        try {
+            return new TestingSpoolServer("exchange-spool-server-" + name + ".log");
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Kills the process by its pid (SIGKILL: a crash, no graceful shutdown) and waits until it is gone. */
+    void kill()
+    {
+        Process current = process;
+        current.destroyForcibly();
+        try {
+            if (!current.waitFor(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("exchange-spool " + current.pid() + " did not exit after SIGKILL");
+            }
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Starts a new process on the same address and the same base directories, as a restarted sidecar would. */
+    void restart()
+    {
+        if (process.isAlive()) {
+            kill();
+        }
+        String previous = address;
+        start(previous);
+        if (!previous.equals(address)) {
+            throw new IllegalStateException("restarted exchange-spool listens on " + address + ", not " + previous);
+        }
+    }
+
+    boolean isAlive()
+    {
+        return process.isAlive();
+    }
+
+    /** Stops a private server and deletes its base directories. */
+    void close()
+    {
+        if (this == shared) {
+            throw new IllegalStateException("the shared server is stopped when the JVM exits");
+        }
+        stop();
+    }
+
     static synchronized TestingSpoolServer shared()
     {
         if (shared == null) {
             try {
-                shared = new TestingSpoolServer();
+                shared = new TestingSpoolServer("exchange-spool-server.log");
             }
             catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -92,10 +165,11 @@ final class TestingSpoolServer
         return (SpoolExchangeManager) new SpoolExchangeManagerFactory().create(properties, new io.trino.spi.exchange.ExchangeManagerContext() {});
     }
 
-    private void pumpOutput(CompletableFuture<String> listening)
+    private void pumpOutput(Process process, CompletableFuture<String> listening)
     {
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-                java.io.PrintWriter log = new java.io.PrintWriter(Files.newBufferedWriter(Path.of("target", "exchange-spool-server.log")), true)) {
+                java.io.PrintWriter log = new java.io.PrintWriter(Files.newBufferedWriter(Path.of("target", logName),
+                        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND), true)) {
             String line;
             while ((line = reader.readLine()) != null) {
                 log.println(line);
@@ -117,6 +191,10 @@ final class TestingSpoolServer
     private void stop()
     {
         // By our own process handle (its pid), never by name.
+        Process process = this.process;
+        if (process == null) {
+            return;
+        }
         process.destroy();
         try {
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
