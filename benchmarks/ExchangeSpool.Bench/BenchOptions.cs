@@ -19,6 +19,8 @@ public sealed record BenchOptions
     /// <summary>Fewer partitions than the local run, so that each object spans several 5 MiB parts (multipart, as the issue asks).</summary>
     public int S3Partitions { get; init; } = 4;
     public long S3Bytes { get; init; } = 512L << 20;
+    /// <summary>The plugin section: on by default, off in --quick (javac and a JVM take seconds).</summary>
+    public bool Plugin { get; init; } = true;
     public string? JsonPath { get; init; }
     public string WorkDirectory { get; init; } = Path.Combine(Path.GetTempPath(), $"exchange-spool-bench-{Environment.ProcessId}");
     public bool Quick { get; init; }
@@ -43,10 +45,12 @@ public sealed record BenchOptions
                 "--no-s3" => options with { S3 = false },
                 "--s3-partitions" => options with { S3Partitions = int.Parse(Value()) },
                 "--s3-bytes" => options with { S3Bytes = ParseSize(Value()) },
+                "--plugin" => options with { Plugin = true },
+                "--no-plugin" => options with { Plugin = false },
                 "--json" => options with { JsonPath = Value() },
                 "--dir" => options with { WorkDirectory = Path.Combine(Value(), $"exchange-spool-bench-{Environment.ProcessId}") },
                 _ => throw new ArgumentException($"unknown option {args[i]}; options: --sinks N --partitions N --bytes SIZE --page-size SIZE " +
-                    "--latency-repetitions N --rss-bytes-per-sink SIZE --rss-memory-limit SIZE --s3 --no-s3 --s3-partitions N --s3-bytes SIZE " +
+                    "--latency-repetitions N --rss-bytes-per-sink SIZE --rss-memory-limit SIZE --s3 --no-s3 --s3-partitions N --s3-bytes SIZE --plugin --no-plugin " +
                     "--json FILE --dir DIR --quick"),
             };
         }
@@ -67,6 +71,7 @@ public sealed record BenchOptions
         RssMemoryLimit = 256L << 20,
         RssShapes = [(8, 5), (2, 100)],
         S3 = false,
+        Plugin = false,
         S3Bytes = 24L << 20,
         Quick = true,
     };

@@ -12,7 +12,7 @@ public sealed record BenchReport(
     LatencyResult Latency,
     IReadOnlyList<RssResult> Rss,
     S3Section S3,
-    NotMeasured Plugin)
+    PluginSection Plugin)
 {
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -32,6 +32,3 @@ public sealed record BenchSettings(int Sinks, int Partitions, long Bytes, int Pa
 
 /// <summary>The S3 figures, or why there are none in this run.</summary>
 public sealed record S3Section(S3Result? Result, string? NotMeasured);
-
-/// <summary>A section this harness does not measure yet, and why.</summary>
-public sealed record NotMeasured(string Reason);

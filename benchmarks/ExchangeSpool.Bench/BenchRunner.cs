@@ -29,6 +29,8 @@ public static class BenchRunner
             console.Write(ResultsTable.Throughputs(report));
             if (ResultsTable.S3(report) is { } s3)
                 console.Write(s3);
+            if (ResultsTable.Plugin(report) is { } plugin)
+                console.Write(plugin);
             console.Write(ResultsTable.Others(report));
             if (options.JsonPath is { } path)
             {
@@ -53,6 +55,7 @@ public static class BenchRunner
         var spoolOn = progress.AddTask($"spool {spoolShape}, encryption on", autoStart: false);
         var latency = progress.AddTask($"small exchange latency ×{o.LatencyRepetitions}", autoStart: false);
         var s3 = progress.AddTask($"S3: spool vs AWSSDK.S3, {o.Sinks}×{o.S3Partitions}×{ResultsTable.Size(o.S3Bytes)}", autoStart: false);
+        var plugin = progress.AddTask($"Trino plugin vs .NET client, {spoolShape}", autoStart: false);
         var rss = o.RssShapes.Select(shape => progress.AddTask($"peak RSS {shape.Sinks} sinks × {shape.Partitions} partitions", autoStart: false)).ToArray();
 
         var settings = BenchSettings.From(o);
@@ -70,8 +73,8 @@ public static class BenchRunner
             rssFigures.Add(await Step(rss[i], () => PeakRss.MeasureAsync(Path.Combine(o.WorkDirectory, $"rss{i}"), sinks, partitions, o)));
         }
         var s3Figures = await Step(s3, () => MeasureS3Async(o));
-        return new BenchReport(settings, transportFigures, diskFigures, [off, on], latencyFigures, rssFigures, s3Figures,
-            new NotMeasured("the Trino plugin's throughput (SPI driven from Java) is not built yet"));
+        var pluginFigures = await Step(plugin, () => MeasurePluginAsync(o));
+        return new BenchReport(settings, transportFigures, diskFigures, [off, on], latencyFigures, rssFigures, s3Figures, pluginFigures);
     }
 
     private static async Task<S3Section> MeasureS3Async(BenchOptions o)
@@ -88,6 +91,23 @@ public static class BenchRunner
         {
             // The S3 server is outside this harness (a gateway that did not boot, an unreachable endpoint): report it, keep the other figures.
             return new S3Section(null, $"failed: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+        }
+    }
+
+    private static async Task<PluginSection> MeasurePluginAsync(BenchOptions o)
+    {
+        if (!o.Plugin)
+            return new PluginSection(null, o.Quick ? "skipped by --quick (add --plugin to run it)" : "skipped by --no-plugin");
+        if (PluginComparison.Unavailable is { } reason)
+            return new PluginSection(null, reason);
+        try
+        {
+            return new PluginSection(await PluginComparison.MeasureAsync(Path.Combine(o.WorkDirectory, "plugin"), o.Sinks, o.Partitions, o.Bytes, o.PageSize), null);
+        }
+        catch (Exception e)
+        {
+            // A JVM or plugin failure is a finding of this section; the other figures still stand.
+            return new PluginSection(null, $"failed: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
         }
     }
 
