@@ -11,10 +11,8 @@ import io.netty.channel.ChannelOption;
 import io.trino.spi.TrinoException;
 
 import java.io.Closeable;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
@@ -84,42 +82,16 @@ final class SpoolServerClient
      * keepalive pings detect a dead server. A channel that failed to connect (the server was down
      * when a call was last tried) fails every new call at once with the old cause until its
      * reconnect backoff, which grows to two minutes, has passed, even when the server is back: so
-     * such a channel is told to reconnect now, and the caller waits for that at most
-     * {@code connect-timeout}. If the server is still down the stream then fails at once naming
-     * the cause. A channel that is connected, connecting or idle is used as it is, without waiting.
+     * such a channel is told to reconnect now. That moves it to connecting at once, and a call
+     * started then waits for that attempt and fails only if it fails. Nothing here waits: engine
+     * threads call this, some while holding a sink's or source's lock that read() needs too.
      */
     ExchangeSpoolGrpc.ExchangeSpoolStub data()
     {
-        reconnectIfFailed(dataChannel, config.connectTimeout());
+        if (dataChannel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+            dataChannel.resetConnectBackoff();
+        }
         return dataStub;
-    }
-
-    private static void reconnectIfFailed(ManagedChannel channel, Duration timeout)
-    {
-        ConnectivityState state = channel.getState(false);
-        if (state != ConnectivityState.TRANSIENT_FAILURE) {
-            return;
-        }
-        channel.resetConnectBackoff();
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (state != ConnectivityState.READY && state != ConnectivityState.SHUTDOWN) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return;
-            }
-            CountDownLatch changed = new CountDownLatch(1);
-            channel.notifyWhenStateChanged(state, changed::countDown);
-            try {
-                if (!changed.await(left, TimeUnit.NANOSECONDS)) {
-                    return;
-                }
-            }
-            catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            state = channel.getState(false);
-        }
     }
 
     /**
