@@ -42,7 +42,17 @@ public static class S3Comparison
         var spoolWrite = await Throughput.MeasureAsync(bytes, () => workload.WriteAsync(exchange));
         var spoolRead = await Throughput.MeasureAsync(bytes, () => workload.ReadAsync(exchange));
         await exchange.CloseAsync();
+        if (endpoint.IsExternal)
+            await DeleteBucketAsync(s3, bucket, objects.Select(o => o.Item1).Append("warm-up"));
         return new S3Result(endpoint.Kind, sinks, partitions, PartSize, new Directions(directWrite, directRead), new Directions(spoolWrite, spoolRead));
+    }
+
+    /// <summary>Leaves an external S3 server as it was (a gateway of ours takes its buckets with it when it stops).</summary>
+    private static async Task DeleteBucketAsync(IAmazonS3 s3, string bucket, IEnumerable<string> keys)
+    {
+        foreach (var batch in keys.Chunk(1000))
+            await s3.DeleteObjectsAsync(new DeleteObjectsRequest { BucketName = bucket, Objects = batch.Select(key => new KeyVersion { Key = key }).ToList() });
+        await s3.DeleteBucketAsync(bucket);
     }
 
     private static async Task UploadAsync(IAmazonS3 s3, string bucket, string key, long length, byte[] part)

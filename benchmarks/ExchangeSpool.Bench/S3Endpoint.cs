@@ -25,6 +25,7 @@ public sealed class S3Endpoint : IAsyncDisposable
     public Uri Endpoint { get; }
     public string AccessKey { get; }
     public string SecretKey { get; }
+    public bool IsExternal => _gateway is null;
     public string Kind => _gateway is null ? $"external {Endpoint}" : "Ceph RADOS Gateway (memstore) on loopback";
 
     /// <summary>Why there is no S3 server to measure, or null when there is one.</summary>
