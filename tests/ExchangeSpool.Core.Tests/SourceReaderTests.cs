@@ -174,4 +174,28 @@ public sealed class SourceReaderTests : SpoolTest
         Assert.Contains(spool.DataFile(spec, 1, 0, 1, 0).RelativePath, message);
         Assert.Equal(spool.Context.Pool.ParkedBytes, spool.Context.Budget.Used);
     }
+
+    [Fact]
+    public async Task Read_DamagedFile_NeverCancelsAWriteInProgress()
+    {
+        var spool = NewSpool(Options);
+        var spec = spool.Exchange("e1", partitions: 2);
+        await WriteAsync(spool, spec, (0, 0), (1, 0));
+        var damaged = spool.FullPath(spool.DataFile(spec, 1, 0, 1, 0));
+        var bytes = await File.ReadAllBytesAsync(damaged, Ct);
+        bytes[^10] ^= 0x20;
+        await File.WriteAllBytesAsync(damaged, bytes, Ct);
+        var request = Request((spec, [], await PlanAsync(spool, spec, (0, 0), (1, 0))));
+        var writesCancelled = 0;
+
+        await Errors.ExpectAsync(SpoolErrorCode.DataLoss, () => new SourceReader(spool.Context).ReadAsync(request, async (_, token) =>
+        {
+            // A slow consumer: the damaged file fails while this write is under way.
+            await Task.Delay(20, CancellationToken.None);
+            if (token.IsCancellationRequested)
+                Interlocked.Increment(ref writesCancelled);
+        }, Ct));
+
+        Assert.Equal(0, writesCancelled);
+    }
 }

@@ -58,7 +58,9 @@ public sealed class SourceReader(SpoolContext context)
             {
                 try
                 {
-                    await emit(block, failed.Token).ConfigureAwait(false);
+                    // Only the caller cancels a write: a failing reader must not cut a message in half,
+                    // or the stream is reset instead of ending with the reader's data-loss status.
+                    await emit(block, cancellationToken).ConfigureAwait(false);
                 }
                 finally
                 {
