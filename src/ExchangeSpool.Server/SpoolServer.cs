@@ -22,6 +22,9 @@ namespace ExchangeSpool.Server;
 /// <summary>Builds and runs the exchange-spool host from a validated configuration; used by Program and by tests.</summary>
 public sealed class SpoolServer : IAsyncDisposable
 {
+    /// <summary>How long stopping waits for exchange deletions under way.</summary>
+    private static readonly TimeSpan DeletionGracePeriod = TimeSpan.FromSeconds(30);
+
     private readonly WebApplication _app;
 
     private readonly PrometheusExporter _exporter;
@@ -85,6 +88,7 @@ public sealed class SpoolServer : IAsyncDisposable
         builder.Services.AddSingleton<ExchangeLifecycle>();
         builder.Services.AddSingleton<HandlePlanner>();
         builder.Services.AddSingleton<SourceReader>();
+        builder.Services.AddSingleton<ExchangeDeletions>();
         builder.Services.AddSingleton(services => ActivatorUtilities.CreateInstance<ExchangeSpoolService>(
             services, configuration.Server.MaxMessageSize));
 
@@ -124,6 +128,7 @@ public sealed class SpoolServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync().ConfigureAwait(false);
+        await _app.Services.GetRequiredService<ExchangeDeletions>().DrainAsync(DeletionGracePeriod).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         (Context.Storage as IDisposable)?.Dispose();
         _exporter.Dispose();

@@ -20,6 +20,7 @@ internal sealed class ExchangeSpoolService(
     ExchangeLifecycle lifecycle,
     HandlePlanner planner,
     SourceReader sources,
+    ExchangeDeletions deletions,
     IHostApplicationLifetime lifetime,
     int maxMessageSize)
 {
@@ -82,10 +83,10 @@ internal sealed class ExchangeSpoolService(
         while (sent < handles.Count);
     }
 
-    private async Task<CloseExchangeResponse> CloseExchange(CloseExchangeRequest request, ServerCallContext call)
+    private Task<CloseExchangeResponse> CloseExchange(CloseExchangeRequest request, ServerCallContext call)
     {
-        await lifecycle.CloseAsync(ProtocolMapping.ToKey(request.Exchange), call.CancellationToken).ConfigureAwait(false);
-        return new CloseExchangeResponse();
+        deletions.Schedule(ProtocolMapping.ToKey(request.Exchange));
+        return Task.FromResult(new CloseExchangeResponse());
     }
 
     private async Task<AbortSinkResponse> AbortSink(AbortSinkRequest request, ServerCallContext call)

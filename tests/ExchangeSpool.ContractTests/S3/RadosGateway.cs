@@ -37,7 +37,7 @@ public sealed class RadosGateway : IAsyncDisposable
     /// <summary>The Debian packages this needs; tests/run-all.sh installs them.</summary>
     public static bool IsInstalled => File.Exists("/usr/bin/radosgw") && File.Exists("/usr/bin/ceph-osd") && File.Exists("/usr/bin/ceph-mon");
 
-    /// <summary>Boots a fresh cluster; a boot that fails (now and then the OSD is refused with "wrong fsid") is torn down and tried once more.</summary>
+    /// <summary>Boots a fresh cluster; a boot that fails (now and then the OSD is refused with "wrong fsid") is torn down and tried again, three boots at most.</summary>
     public static async Task<RadosGateway> StartAsync()
     {
         var clock = Stopwatch.StartNew();
@@ -50,7 +50,7 @@ public sealed class RadosGateway : IAsyncDisposable
                 gateway.StartTime = clock.Elapsed;
                 return gateway;
             }
-            catch (Exception e) when (attempt < 2)
+            catch (Exception e) when (attempt < 3)
             {
                 Console.WriteLine($"RADOS Gateway: boot failed, trying again: {e.Message}");
                 await gateway.DisposeAsync();
