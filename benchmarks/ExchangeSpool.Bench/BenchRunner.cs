@@ -1,3 +1,4 @@
+using ExchangeSpool.ContractTests.S3;
 using Spectre.Console;
 
 namespace ExchangeSpool.Bench;
@@ -81,7 +82,7 @@ public static class BenchRunner
     {
         if (!o.S3)
             return new S3Section(null, o.Quick ? "skipped by --quick (add --s3 to run it)" : "skipped by --no-s3");
-        if (S3Endpoint.Unavailable is { } reason)
+        if (S3TestEndpoint.Unavailable is { } reason)
             return new S3Section(null, reason);
         try
         {

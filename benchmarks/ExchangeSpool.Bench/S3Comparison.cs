@@ -1,5 +1,6 @@
 using Amazon.S3;
 using Amazon.S3.Model;
+using ExchangeSpool.ContractTests.S3;
 
 namespace ExchangeSpool.Bench;
 
@@ -18,7 +19,7 @@ public static class S3Comparison
 
     public static async Task<S3Result> MeasureAsync(string directory, int sinks, int partitions, long bytes, int pageSize)
     {
-        await using var endpoint = await S3Endpoint.StartAsync();
+        await using var endpoint = await S3TestEndpoint.StartAsync();
         using var s3 = endpoint.CreateClient();
         var bucket = $"spool-bench-{Guid.NewGuid():N}"[..30];
         await s3.PutBucketAsync(new PutBucketRequest { BucketName = bucket });
@@ -33,7 +34,7 @@ public static class S3Comparison
         var directRead = await Throughput.MeasureAsync(bytes, () => Task.WhenAll(objects.Select((o, i) =>
             Task.Run(() => DownloadAsync(s3, bucket, o.Item1, o.Item2, readers[i % sinks])))));
 
-        await using var server = await InProcessServer.StartAsync(directory, endpoint.ServerSettings(bucket));
+        await using var server = await InProcessServer.StartAsync(directory, [$"exchange.base-directories=s3://{bucket}/spool", .. endpoint.ServerSettings()]);
         using var client = server.CreateClient();
         var page = PageData.Random(pageSize);
         await SpoolWorkload.WarmUpAsync(client, sinks, partitions, page);
@@ -42,17 +43,8 @@ public static class S3Comparison
         var spoolWrite = await Throughput.MeasureAsync(bytes, () => workload.WriteAsync(exchange));
         var spoolRead = await Throughput.MeasureAsync(bytes, () => workload.ReadAsync(exchange));
         await exchange.CloseAsync();
-        if (endpoint.IsExternal)
-            await DeleteBucketAsync(s3, bucket, objects.Select(o => o.Item1).Append("warm-up"));
+        await endpoint.DeleteBucketsAsync([bucket]);
         return new S3Result(endpoint.Kind, sinks, partitions, PartSize, new Directions(directWrite, directRead), new Directions(spoolWrite, spoolRead));
-    }
-
-    /// <summary>Leaves an external S3 server as it was (a gateway of ours takes its buckets with it when it stops).</summary>
-    private static async Task DeleteBucketAsync(IAmazonS3 s3, string bucket, IEnumerable<string> keys)
-    {
-        foreach (var batch in keys.Chunk(1000))
-            await s3.DeleteObjectsAsync(new DeleteObjectsRequest { BucketName = bucket, Objects = batch.Select(key => new KeyVersion { Key = key }).ToList() });
-        await s3.DeleteBucketAsync(bucket);
     }
 
     private static async Task UploadAsync(IAmazonS3 s3, string bucket, string key, long length, byte[] part)

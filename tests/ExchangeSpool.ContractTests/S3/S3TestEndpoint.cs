@@ -8,9 +8,10 @@ namespace ExchangeSpool.ContractTests.S3;
 /// <summary>
 /// The S3 server every S3 test talks to: the endpoint in <c>EXCHANGE_SPOOL_S3_ENDPOINT</c> (with
 /// <c>EXCHANGE_SPOOL_S3_ACCESS_KEY</c> and <c>EXCHANGE_SPOOL_S3_SECRET_KEY</c>; MinIO, for instance),
-/// or else a <see cref="RadosGateway"/> started once for the whole test run.
+/// or else a <see cref="RadosGateway"/> started once for the whole test run. The benchmark harness
+/// compiles this file in too, for its S3 section.
 /// </summary>
-public sealed class S3TestEndpoint
+public sealed class S3TestEndpoint : IAsyncDisposable
 {
     public const string EndpointVariable = "EXCHANGE_SPOOL_S3_ENDPOINT";
     public const string AccessKeyVariable = "EXCHANGE_SPOOL_S3_ACCESS_KEY";
@@ -42,7 +43,7 @@ public sealed class S3TestEndpoint
         await Lock.WaitAsync();
         try
         {
-            return _shared ??= await CreateAsync();
+            return _shared ??= await StartAsync();
         }
         finally
         {
@@ -55,9 +56,9 @@ public sealed class S3TestEndpoint
         await Lock.WaitAsync();
         try
         {
-            if (_shared?.Gateway is { } gateway)
+            if (_shared is { Gateway: { } gateway } shared)
             {
-                await gateway.DisposeAsync();
+                await shared.DisposeAsync();
                 Console.WriteLine($"RADOS Gateway: started in {gateway.StartTime.TotalSeconds:F1}s, stopped in {gateway.StopTime.TotalSeconds:F1}s");
             }
             _shared = null;
@@ -68,7 +69,14 @@ public sealed class S3TestEndpoint
         }
     }
 
-    private static async Task<S3TestEndpoint> CreateAsync()
+    /// <summary>Why there is no S3 server to use here, or null when there is one.</summary>
+    public static string? Unavailable =>
+        Environment.GetEnvironmentVariable(EndpointVariable) is { Length: > 0 } || RadosGateway.IsInstalled
+            ? null
+            : $"no S3 server: install ceph-mon ceph-osd radosgw uuid-runtime (tests/run-all.sh does) or set {EndpointVariable}";
+
+    /// <summary>An endpoint of the caller's own; disposing it stops the gateway it started.</summary>
+    public static async Task<S3TestEndpoint> StartAsync()
     {
         if (Environment.GetEnvironmentVariable(EndpointVariable) is { Length: > 0 } endpoint)
         {
@@ -77,11 +85,16 @@ public sealed class S3TestEndpoint
                 Environment.GetEnvironmentVariable(SecretKeyVariable) ?? throw new InvalidOperationException($"{EndpointVariable} is set but {SecretKeyVariable} is not"),
                 gateway: null);
         }
-        if (!RadosGateway.IsInstalled)
-            throw new InvalidOperationException($"no S3 server: install ceph-mon ceph-osd radosgw (tests/run-all.sh does) or set {EndpointVariable}");
+        if (Unavailable is { } reason)
+            throw new InvalidOperationException(reason);
         var gateway = await RadosGateway.StartAsync();
         return new S3TestEndpoint(gateway.Endpoint, gateway.AccessKey, gateway.SecretKey, gateway);
     }
+
+    /// <summary>What the endpoint is, for reports.</summary>
+    public string Kind => Gateway is null ? $"external {Endpoint}" : "Ceph RADOS Gateway (memstore) on loopback";
+
+    public ValueTask DisposeAsync() => Gateway?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     /// <summary>The S3 backend's options for this endpoint, or for a proxy in front of it.</summary>
     public S3Options Options(Uri? through = null) => new()
@@ -93,15 +106,18 @@ public sealed class S3TestEndpoint
         SecretKey = SecretKey,
     };
 
-    /// <summary>The settings that point a spool server at this endpoint (or a proxy in front of it).</summary>
-    public IEnumerable<string> ServerArguments(Uri? through = null) =>
+    /// <summary>The settings (<c>key=value</c>) that point a spool server at this endpoint (or a proxy in front of it).</summary>
+    public IEnumerable<string> ServerSettings(Uri? through = null) =>
     [
-        $"--exchange.s3.endpoint={through ?? Endpoint}",
-        $"--exchange.s3.region={Region}",
-        "--exchange.s3.path-style-access=true",
-        $"--exchange.s3.aws-access-key={AccessKey}",
-        $"--exchange.s3.aws-secret-key={SecretKey}",
+        $"exchange.s3.endpoint={through ?? Endpoint}",
+        $"exchange.s3.region={Region}",
+        "exchange.s3.path-style-access=true",
+        $"exchange.s3.aws-access-key={AccessKey}",
+        $"exchange.s3.aws-secret-key={SecretKey}",
     ];
+
+    /// <summary>The same as command-line options.</summary>
+    public IEnumerable<string> ServerArguments(Uri? through = null) => ServerSettings(through).Select(setting => $"--{setting}");
 
     /// <summary>A client for the tests' own checks, configured as the backend configures its clients.</summary>
     public AmazonS3Client CreateClient() => new(new BasicAWSCredentials(AccessKey, SecretKey), new AmazonS3Config
@@ -154,18 +170,4 @@ public sealed class S3TestEndpoint
         while (page.IsTruncated == true);
         return keys;
     }
-}
-
-/// <summary>Every S3 test class is in this collection: they share one gateway, stopped when the last of them is done.</summary>
-[CollectionDefinition(Name)]
-public sealed class S3Collection : ICollectionFixture<S3EndpointLifetime>
-{
-    public const string Name = "S3";
-}
-
-public sealed class S3EndpointLifetime : IAsyncLifetime
-{
-    public Task InitializeAsync() => S3TestEndpoint.SharedAsync();
-
-    public Task DisposeAsync() => S3TestEndpoint.StopSharedAsync();
 }
