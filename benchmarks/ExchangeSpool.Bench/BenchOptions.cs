@@ -14,13 +14,16 @@ public sealed record BenchOptions
     public long RssBytesPerSink { get; init; } = 32L << 20;
     public long RssMemoryLimit { get; init; } = 1L << 30;
     public (int Sinks, int Partitions)[] RssShapes { get; init; } = [(64, 50), (8, 1000)];
-    /// <summary>The S3 section: on by default, off in --quick (booting and stopping the gateway alone takes ~20 s).</summary>
-    public bool S3 { get; init; } = true;
+    /// <summary>Every section, in the order they run.</summary>
+    public static readonly string[] AllSections = ["transport", "disk", "local", "latency", "rss", "s3", "plugin"];
+
+    /// <summary>The sections this run measures: all by default; --quick leaves out s3 (booting and stopping the gateway alone takes ~20 s) and plugin (javac and a JVM).</summary>
+    public IReadOnlySet<string> Sections { get; init; } = new HashSet<string>(AllSections);
+
+    public bool Runs(string section) => Sections.Contains(section);
     /// <summary>Fewer partitions than the local run, so that each object spans several 5 MiB parts (multipart, as the issue asks).</summary>
     public int S3Partitions { get; init; } = 4;
     public long S3Bytes { get; init; } = 512L << 20;
-    /// <summary>The plugin section: on by default, off in --quick (javac and a JVM take seconds).</summary>
-    public bool Plugin { get; init; } = true;
     public string? JsonPath { get; init; }
     public string WorkDirectory { get; init; } = Path.Combine(Path.GetTempPath(), $"exchange-spool-bench-{Environment.ProcessId}");
     public bool Quick { get; init; }
@@ -41,17 +44,18 @@ public sealed record BenchOptions
                 "--latency-repetitions" => options with { LatencyRepetitions = int.Parse(Value()) },
                 "--rss-bytes-per-sink" => options with { RssBytesPerSink = ParseSize(Value()) },
                 "--rss-memory-limit" => options with { RssMemoryLimit = ParseSize(Value()) },
-                "--s3" => options with { S3 = true },
-                "--no-s3" => options with { S3 = false },
+                "--s3" => options.With("s3", true),
+                "--no-s3" => options.With("s3", false),
                 "--s3-partitions" => options with { S3Partitions = int.Parse(Value()) },
                 "--s3-bytes" => options with { S3Bytes = ParseSize(Value()) },
-                "--plugin" => options with { Plugin = true },
-                "--no-plugin" => options with { Plugin = false },
+                "--plugin" => options.With("plugin", true),
+                "--no-plugin" => options.With("plugin", false),
+                "--only" => options with { Sections = ParseSections(Value()) },
                 "--json" => options with { JsonPath = Value() },
                 "--dir" => options with { WorkDirectory = Path.Combine(Value(), $"exchange-spool-bench-{Environment.ProcessId}") },
                 _ => throw new ArgumentException($"unknown option {args[i]}; options: --sinks N --partitions N --bytes SIZE --page-size SIZE " +
                     "--latency-repetitions N --rss-bytes-per-sink SIZE --rss-memory-limit SIZE --s3 --no-s3 --s3-partitions N --s3-bytes SIZE --plugin --no-plugin " +
-                    "--json FILE --dir DIR --quick"),
+                    $"--only {string.Join(',', AllSections)} --json FILE --dir DIR --quick"),
             };
         }
         if (options.Sinks < 1 || options.Partitions < 1 || options.Bytes < options.Sinks || options.PageSize < 1)
@@ -70,11 +74,28 @@ public sealed record BenchOptions
         RssBytesPerSink = 256 * 1024,
         RssMemoryLimit = 256L << 20,
         RssShapes = [(8, 5), (2, 100)],
-        S3 = false,
-        Plugin = false,
+        Sections = new HashSet<string>(AllSections.Except(["s3", "plugin"])),
         S3Bytes = 24L << 20,
         Quick = true,
     };
+
+    private BenchOptions With(string section, bool on)
+    {
+        var sections = new HashSet<string>(Sections);
+        if (on)
+            sections.Add(section);
+        else
+            sections.Remove(section);
+        return this with { Sections = sections };
+    }
+
+    private static HashSet<string> ParseSections(string list)
+    {
+        var sections = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
+        if (sections.Count == 0 || sections.Except(AllSections).Any())
+            throw new ArgumentException($"--only takes a comma-separated list of {string.Join(", ", AllSections)}; got '{list}'");
+        return sections;
+    }
 
     /// <summary>1024-based sizes, as the server's configuration reads them: 64KB, 16MB, 2GB, or plain bytes.</summary>
     public static long ParseSize(string text)

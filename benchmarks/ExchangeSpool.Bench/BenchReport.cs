@@ -3,13 +3,13 @@ using System.Text.Json.Serialization;
 
 namespace ExchangeSpool.Bench;
 
-/// <summary>Every figure of one run; <c>--json</c> writes it as is.</summary>
+/// <summary>Every figure of one run (null or empty for a section --only left out); <c>--json</c> writes it as is.</summary>
 public sealed record BenchReport(
     BenchSettings Settings,
-    Directions Transport,
-    Directions Disk,
+    Directions? Transport,
+    Directions? Disk,
     IReadOnlyList<SpoolResult> Spool,
-    LatencyResult Latency,
+    LatencyResult? Latency,
     IReadOnlyList<RssResult> Rss,
     S3Section S3,
     PluginSection Plugin)

@@ -27,7 +27,8 @@ public static class BenchRunner
             var report = await console.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
                 .StartAsync(progress => MeasureAsync(options, progress));
-            console.Write(ResultsTable.Throughputs(report));
+            if (ResultsTable.Throughputs(report) is { } throughputs)
+                console.Write(throughputs);
             if (ResultsTable.S3(report) is { } s3)
                 console.Write(s3);
             if (ResultsTable.Plugin(report) is { } plugin)
@@ -50,14 +51,14 @@ public static class BenchRunner
     {
         var o = options;
         var spoolShape = $"{o.Sinks}×{o.Partitions}×{ResultsTable.Size(o.Bytes)}";
-        var transport = progress.AddTask($"transport limit ({o.Sinks} streams, {ResultsTable.Size(o.Bytes)})", autoStart: false);
-        var disk = progress.AddTask("disk limit", autoStart: false);
-        var spoolOff = progress.AddTask($"spool {spoolShape}, encryption off", autoStart: false);
-        var spoolOn = progress.AddTask($"spool {spoolShape}, encryption on", autoStart: false);
-        var latency = progress.AddTask($"small exchange latency ×{o.LatencyRepetitions}", autoStart: false);
+        var transport = Bar("transport", $"transport limit ({o.Sinks} streams, {ResultsTable.Size(o.Bytes)})");
+        var disk = Bar("disk", "disk limit");
+        var spoolOff = Bar("local", $"spool {spoolShape}, encryption off");
+        var spoolOn = Bar("local", $"spool {spoolShape}, encryption on");
+        var latency = Bar("latency", $"small exchange latency ×{o.LatencyRepetitions}");
+        var rss = o.RssShapes.Select(shape => Bar("rss", $"peak RSS {shape.Sinks} sinks × {shape.Partitions} partitions")).ToArray();
         var s3 = progress.AddTask($"S3: spool vs AWSSDK.S3, {o.Sinks}×{o.S3Partitions}×{ResultsTable.Size(o.S3Bytes)}", autoStart: false);
         var plugin = progress.AddTask($"Trino plugin vs .NET client, {spoolShape}", autoStart: false);
-        var rss = o.RssShapes.Select(shape => progress.AddTask($"peak RSS {shape.Sinks} sinks × {shape.Partitions} partitions", autoStart: false)).ToArray();
 
         var settings = BenchSettings.From(o);
         var transportFigures = await Step(transport, () => TransportLimit.MeasureAsync(o.Sinks, o.Bytes, o.MessageSize));
@@ -66,22 +67,27 @@ public static class BenchRunner
         var off = await Step(spoolOff, () => SpoolEndToEnd.MeasureAsync(Path.Combine(o.WorkDirectory, "off"), false, o));
         var on = await Step(spoolOn, () => SpoolEndToEnd.MeasureAsync(Path.Combine(o.WorkDirectory, "on"), true, o));
         var latencyFigures = await Step(latency, () => SmallExchangeLatency.MeasureAsync(Path.Combine(o.WorkDirectory, "latency"), o.LatencyRepetitions,
-            new Progress<double>(done => latency.Value = done * 100)));
+            new Progress<double>(done => latency!.Value = done * 100)));
         var rssFigures = new List<RssResult>();
         for (var i = 0; i < rss.Length; i++)
         {
             var (sinks, partitions) = o.RssShapes[i];
-            rssFigures.Add(await Step(rss[i], () => PeakRss.MeasureAsync(Path.Combine(o.WorkDirectory, $"rss{i}"), sinks, partitions, o)));
+            if (await Step(rss[i], () => PeakRss.MeasureAsync(Path.Combine(o.WorkDirectory, $"rss{i}"), sinks, partitions, o)) is { } figure)
+                rssFigures.Add(figure);
         }
         var s3Figures = await Step(s3, () => MeasureS3Async(o));
         var pluginFigures = await Step(plugin, () => MeasurePluginAsync(o));
-        return new BenchReport(settings, transportFigures, diskFigures, [off, on], latencyFigures, rssFigures, s3Figures, pluginFigures);
+        return new BenchReport(settings, transportFigures, diskFigures, new[] { off, on }.OfType<SpoolResult>().ToList(), latencyFigures, rssFigures,
+            s3Figures!, pluginFigures!);
+
+        // A bar for a section this run measures; none for one it leaves out.
+        ProgressTask? Bar(string section, string description) => o.Runs(section) ? progress.AddTask(description, autoStart: false) : null;
     }
 
     private static async Task<S3Section> MeasureS3Async(BenchOptions o)
     {
-        if (!o.S3)
-            return new S3Section(null, o.Quick ? "skipped by --quick (add --s3 to run it)" : "skipped by --no-s3");
+        if (!o.Runs("s3"))
+            return new S3Section(null, "not selected (--quick, --no-s3 and --only leave it out; add --s3 to run it)");
         if (S3TestEndpoint.Unavailable is { } reason)
             return new S3Section(null, reason);
         try
@@ -97,8 +103,8 @@ public static class BenchRunner
 
     private static async Task<PluginSection> MeasurePluginAsync(BenchOptions o)
     {
-        if (!o.Plugin)
-            return new PluginSection(null, o.Quick ? "skipped by --quick (add --plugin to run it)" : "skipped by --no-plugin");
+        if (!o.Runs("plugin"))
+            return new PluginSection(null, "not selected (--quick, --no-plugin and --only leave it out; add --plugin to run it)");
         if (PluginComparison.Unavailable is { } reason)
             return new PluginSection(null, reason);
         try
@@ -113,8 +119,10 @@ public static class BenchRunner
     }
 
     /// <summary>One section: its bar starts, runs to 100% when the section is done.</summary>
-    private static async Task<T> Step<T>(ProgressTask task, Func<Task<T>> section)
+    private static async Task<T?> Step<T>(ProgressTask? task, Func<Task<T>> section) where T : class
     {
+        if (task is null)
+            return null;
         task.StartTask();
         try
         {

@@ -38,7 +38,7 @@ public static partial class PluginComparison
 
         using var client = new SpoolClient(server.Address);
         var page = PageData.Random(pageSize);
-        await SpoolWorkload.WarmUpAsync(client, sinks, partitions, page);
+        await SpoolWorkload.WarmUpAsync(client, sinks, partitions, bytes, page);
         var workload = new SpoolWorkload(client, sinks, partitions, bytes, page);
         var exchange = await SpoolWorkload.CreateExchangeAsync(client, partitions);
         var write = await Throughput.MeasureAsync(bytes, () => workload.WriteAsync(exchange));

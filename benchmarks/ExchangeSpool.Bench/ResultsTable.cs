@@ -11,23 +11,32 @@ public static class ResultsTable
     public const double ThroughputTarget = 0.8;
     public const double LatencyTargetMilliseconds = 5;
 
-    /// <summary>Throughput as ratios to the transport and disk limits of the same direction.</summary>
-    public static Table Throughputs(BenchReport report)
+    /// <summary>Throughput as ratios to the transport and disk limits of the same direction; null when no such section ran.</summary>
+    public static Table? Throughputs(BenchReport report)
     {
+        if (report.Transport is null && report.Disk is null && report.Spool.Count == 0)
+            return null;
         var s = report.Settings;
         var table = new Table().Border(TableBorder.Rounded)
             .Title($"throughput: {s.Sinks} sinks × {s.Partitions} partitions × {Size(s.Bytes)}, {Size(s.PageSize)} pages, {s.ProcessorCount} cores")
             .AddColumn("measurement").AddColumn(new TableColumn("÷ transport").RightAligned()).AddColumn(new TableColumn("÷ disk").RightAligned())
             .AddColumn(new TableColumn("GB/s").RightAligned()).AddColumn("target (≥ 0.80 of the lower limit, encryption on)");
-        Row(table, "transport limit, upload (HTTP/2 discard)", report.Transport.Write, report.Transport.Write, report.Disk.Write, false);
-        Row(table, "transport limit, download (HTTP/2 generate)", report.Transport.Read, report.Transport.Read, report.Disk.Read, false);
-        Row(table, "disk limit, write (plain files)", report.Disk.Write, report.Transport.Write, report.Disk.Write, false);
-        Row(table, "disk limit, read (plain files)", report.Disk.Read, report.Transport.Read, report.Disk.Read, false);
+        var (transport, disk) = (report.Transport, report.Disk);
+        if (transport is not null)
+        {
+            Row(table, "transport limit, upload (HTTP/2 discard)", transport.Write, transport.Write, disk?.Write, false);
+            Row(table, "transport limit, download (HTTP/2 generate)", transport.Read, transport.Read, disk?.Read, false);
+        }
+        if (disk is not null)
+        {
+            Row(table, "disk limit, write (plain files)", disk.Write, transport?.Write, disk.Write, false);
+            Row(table, "disk limit, read (plain files)", disk.Read, transport?.Read, disk.Read, false);
+        }
         foreach (var spool in report.Spool)
         {
             var label = spool.Encryption ? "encryption on" : "encryption off";
-            Row(table, $"spool write, {label}", spool.Throughput.Write, report.Transport.Write, report.Disk.Write, spool.Encryption);
-            Row(table, $"spool plan + read, {label}", spool.Throughput.Read, report.Transport.Read, report.Disk.Read, spool.Encryption);
+            Row(table, $"spool write, {label}", spool.Throughput.Write, transport?.Write, disk?.Write, spool.Encryption);
+            Row(table, $"spool plan + read, {label}", spool.Throughput.Read, transport?.Read, disk?.Read, spool.Encryption);
         }
         return table;
     }
@@ -70,10 +79,12 @@ public static class ResultsTable
         var table = new Table().Border(TableBorder.Rounded).Title("latency and memory")
             .AddColumn("measurement").AddColumn(new TableColumn("ratio").RightAligned()).AddColumn(new TableColumn("figure").RightAligned())
             .AddColumn("target");
-        var latency = report.Latency;
-        table.AddRow($"small exchange p50 ({latency.Repetitions} repetitions)", "", $"{latency.P50Milliseconds:F2} ms",
-            Verdict(latency.P50Milliseconds <= LatencyTargetMilliseconds, $"≤ {LatencyTargetMilliseconds} ms"));
-        table.AddRow("small exchange p99", "", $"{latency.P99Milliseconds:F2} ms", "");
+        if (report.Latency is { } latency)
+        {
+            table.AddRow($"small exchange p50 ({latency.Repetitions} repetitions)", "", $"{latency.P50Milliseconds:F2} ms",
+                Verdict(latency.P50Milliseconds <= LatencyTargetMilliseconds, $"≤ {LatencyTargetMilliseconds} ms"));
+            table.AddRow("small exchange p99", "", $"{latency.P99Milliseconds:F2} ms", "");
+        }
         foreach (var rss in report.Rss)
         {
             table.AddRow($"peak server RSS, {rss.Sinks} sinks × {rss.Partitions} partitions, {Size(rss.Bytes)}",
@@ -87,17 +98,20 @@ public static class ResultsTable
         return table;
     }
 
-    /// <summary>The target compares with the transport limit, or with the disk limit where that is lower.</summary>
-    private static void Row(Table table, string label, Throughput figure, Throughput transport, Throughput disk, bool hasTarget)
+    /// <summary>The target compares with the transport limit, or with the disk limit where that is lower (a limit --only left out is not compared).</summary>
+    private static void Row(Table table, string label, Throughput figure, Throughput? transport, Throughput? disk, bool hasTarget)
     {
         var target = "";
-        if (hasTarget)
+        var limits = new[] { transport, disk }.OfType<Throughput>().ToList();
+        if (hasTarget && limits.Count > 0)
         {
-            var lower = figure.RatioTo(disk.GigabytesPerSecond < transport.GigabytesPerSecond ? disk : transport);
+            var lower = figure.RatioTo(limits.MinBy(limit => limit.GigabytesPerSecond)!);
             target = Verdict(lower >= ThroughputTarget, $"{lower:F2}");
         }
-        table.AddRow(label, $"{figure.RatioTo(transport):F2}", $"{figure.RatioTo(disk):F2}", $"{figure.GigabytesPerSecond:F2}", target);
+        table.AddRow(label, Ratio(figure, transport), Ratio(figure, disk), $"{figure.GigabytesPerSecond:F2}", target);
     }
+
+    private static string Ratio(Throughput figure, Throughput? limit) => limit is null ? "–" : $"{figure.RatioTo(limit):F2}";
 
     private static string Verdict(bool met, string figure) => met ? $"[green]{figure} met[/]" : $"[red]{figure} missed[/]";
 

@@ -13,7 +13,7 @@ public static class SpoolEndToEnd
         using var client = server.CreateClient();
         var page = PageData.Random(options.PageSize);
 
-        await SpoolWorkload.WarmUpAsync(client, options.Sinks, options.Partitions, page);
+        await SpoolWorkload.WarmUpAsync(client, options.Sinks, options.Partitions, options.Bytes, page);
 
         var workload = new SpoolWorkload(client, options.Sinks, options.Partitions, options.Bytes, page);
         var exchange = await SpoolWorkload.CreateExchangeAsync(client, options.Partitions);
