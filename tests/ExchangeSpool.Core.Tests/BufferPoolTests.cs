@@ -109,4 +109,85 @@ public sealed class BufferPoolTests
         Assert.NotSame(first, second);
         Assert.Equal(2 * Charge(Min), pool.Budget.Used);
     }
+
+    [Fact]
+    public async Task Return_WhileSomeoneWaitsForThatSize_HandsTheSameArrayOverWithItsBytes()
+    {
+        var pool = new BufferPool(new MemoryBudget(Charge(2 * Min)), 1 << 20);
+        Assert.True(pool.TryRent(2 * Min, out var held));
+        var waiter = pool.RentAsync(2 * Min, CancellationToken.None).AsTask();
+
+        pool.Return(held);
+
+        var rented = await waiter.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Same(held.Array, rented.Array);
+        Assert.Equal(Charge(2 * Min), pool.Budget.Used);
+    }
+
+    [Fact]
+    public async Task RentAsync_WhileWaiting_TakesAReturnedBufferOfAnySizeBetweenItsMinimumAndPreference()
+    {
+        var pool = new BufferPool(new MemoryBudget(Charge(4 * Min)), 1 << 20);
+        Assert.True(pool.TryRent(2 * Min, out var middle));
+        Assert.True(pool.TryRent(Min, out var small));
+        var waiter = pool.RentAsync(Min + 1, 4 * Min, CancellationToken.None).AsTask();
+
+        pool.Return(small);
+        Assert.False(waiter.IsCompleted);
+        pool.Return(middle);
+
+        var rented = await waiter.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Same(middle.Array, rented.Array);
+        Assert.Equal(Charge(2 * Min), pool.Budget.Used);
+    }
+
+    [Fact]
+    public void TryRent_NoRoomForThePreferredSize_TakesAParkedSmallerOneThatFits()
+    {
+        var pool = new BufferPool(new MemoryBudget(Charge(4 * Min)), 1 << 20);
+        Assert.True(pool.TryRent(2 * Min, out var middle));
+        Assert.True(pool.TryRent(Min, out var small));
+        pool.Return(middle);
+        pool.Return(small);
+
+        Assert.True(pool.TryRent(Min + 1, 4 * Min, out var rented));
+
+        Assert.Same(middle.Array, rented.Array);
+        Assert.Equal(Charge(Min), pool.ParkedBytes);
+    }
+
+    [Fact]
+    public async Task Return_WhileAWaiterOfAnotherSizeWaits_ReleasesTheBytesSoTheWaiterAllocates()
+    {
+        var pool = new BufferPool(new MemoryBudget(2 * Charge(Min)), 1 << 20);
+        Assert.True(pool.TryRent(Min, out var first));
+        Assert.True(pool.TryRent(Min, out var second));
+        var waiter = pool.RentAsync(2 * Min, CancellationToken.None).AsTask();
+
+        pool.Return(first);
+        Assert.False(waiter.IsCompleted);
+        pool.Return(second);
+
+        var rented = await waiter.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(2 * Min, rented.PayloadCapacity);
+        Assert.Equal(Charge(2 * Min), pool.Budget.Used);
+        Assert.Equal(0, pool.ParkedBytes);
+    }
+
+    [Fact]
+    public async Task Return_WhenTheWaiterAtTheHeadWasCancelled_HandsTheBufferToTheNextWaiter()
+    {
+        var pool = new BufferPool(new MemoryBudget(Charge(Min)), 1 << 20);
+        Assert.True(pool.TryRent(Min, out var held));
+        using var cancel = new CancellationTokenSource();
+        var cancelled = pool.RentAsync(Min, cancel.Token).AsTask();
+        var next = pool.RentAsync(Min, CancellationToken.None).AsTask();
+
+        await cancel.CancelAsync();
+        pool.Return(held);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        Assert.Same(held.Array, (await next.WaitAsync(TimeSpan.FromSeconds(30))).Array);
+        Assert.Equal(Charge(Min), pool.Budget.Used);
+    }
 }

@@ -4,8 +4,11 @@ namespace ExchangeSpool.Core.Buffers;
 
 /// <summary>
 /// Power-of-two buffers from <see cref="MinPayloadSize"/> up to the largest page, charged to the
-/// memory budget while rented and while parked here. Parked buffers are dropped whenever someone
-/// waits for memory, so pooling never starves a waiter.
+/// memory budget while rented and while parked here. Whenever someone waits for memory, returned and
+/// parked buffers go to the waiter if it takes their size, or else back to the budget, so pooling
+/// never starves a waiter. Handing arrays over rather than dropping them is what keeps the process's
+/// heap near the budget under pressure: a dropped array of 128 KiB or more stays on the large object
+/// heap until a full collection, while its bytes are already lent again.
 /// </summary>
 public sealed class BufferPool
 {
@@ -32,28 +35,59 @@ public sealed class BufferPool
     /// <summary>Bytes of free buffers kept for reuse (part of the budget's used bytes).</summary>
     public long ParkedBytes => Volatile.Read(ref _parkedBytes);
 
-    public bool TryRent(int minPayload, out SpoolBuffer buffer)
+    public bool TryRent(int minPayload, out SpoolBuffer buffer) => TryRent(minPayload, minPayload, out buffer);
+
+    /// <summary>
+    /// A buffer of <paramref name="preferredPayload"/>'s size class, or, when the budget has no room for
+    /// one, a parked buffer of another size that holds at least <paramref name="minPayload"/> bytes
+    /// (memory already held beats converting it), or, last, a new one after dropping parked buffers
+    /// too small for the request.
+    /// </summary>
+    public bool TryRent(int minPayload, int preferredPayload, out SpoolBuffer buffer) =>
+        TryRentHeld(minPayload, preferredPayload, out buffer) || TryRentByDropping(SizeClassOf(Math.Max(minPayload, preferredPayload)), out buffer);
+
+    /// <summary>As <see cref="TryRent(int, int, out SpoolBuffer)"/> but never drops parked buffers: for a request that is only worth it when memory is spare, such as growing a buffer.</summary>
+    public bool TryRentSpare(int payload, out SpoolBuffer buffer) => TryRentHeld(payload, payload, out buffer);
+
+    public ValueTask<SpoolBuffer> RentAsync(int minPayload, CancellationToken cancellationToken) =>
+        RentAsync(minPayload, minPayload, cancellationToken);
+
+    /// <summary>As <see cref="TryRent(int, int, out SpoolBuffer)"/>, waiting when that fails; a waiter takes any returned buffer of at least <paramref name="minPayload"/> bytes.</summary>
+    public async ValueTask<SpoolBuffer> RentAsync(int minPayload, int preferredPayload, CancellationToken cancellationToken)
     {
-        var sizeClass = SizeClassOf(minPayload);
-        if (TryTakeParked(sizeClass, out buffer))
+        if (TryRent(minPayload, preferredPayload, out var buffer))
+            return buffer;
+        var preferred = SizeClassOf(Math.Max(minPayload, preferredPayload));
+        var takes = new SizeClassRange(SizeClassOf(minPayload), _free.Length - 1);
+        return await ReserveAsync(BytesOf(preferred), takes, cancellationToken).ConfigureAwait(false)
+            ?? new SpoolBuffer(PayloadSizeOf(preferred), preferred);
+    }
+
+    /// <summary>A parked buffer of the preferred size, a new one if the budget has room, or a parked one of another size that fits.</summary>
+    private bool TryRentHeld(int minPayload, int preferredPayload, out SpoolBuffer buffer)
+    {
+        var smallest = SizeClassOf(minPayload);
+        var preferred = SizeClassOf(Math.Max(minPayload, preferredPayload));
+        if (TryTakeParked(preferred, preferred, out buffer))
             return true;
+        if (_budget.TryReserve(BytesOf(preferred)))
+        {
+            buffer = new SpoolBuffer(PayloadSizeOf(preferred), preferred);
+            return true;
+        }
+        return TryTakeParked(smallest, preferred - 1, out buffer) || TryTakeParked(preferred + 1, _free.Length - 1, out buffer);
+    }
+
+    private bool TryRentByDropping(int sizeClass, out SpoolBuffer buffer)
+    {
         var bytes = BytesOf(sizeClass);
-        if (!_budget.TryReserve(bytes) && !(DropParked(bytes) && _budget.TryReserve(bytes)))
+        if (!(DropParked(bytes) && _budget.TryReserve(bytes)))
         {
             buffer = null!;
             return false;
         }
         buffer = new SpoolBuffer(PayloadSizeOf(sizeClass), sizeClass);
         return true;
-    }
-
-    public async ValueTask<SpoolBuffer> RentAsync(int minPayload, CancellationToken cancellationToken)
-    {
-        if (TryRent(minPayload, out var buffer))
-            return buffer;
-        var sizeClass = SizeClassOf(minPayload);
-        await ReserveAsync(BytesOf(sizeClass), cancellationToken).ConfigureAwait(false);
-        return new SpoolBuffer(PayloadSizeOf(sizeClass), sizeClass);
     }
 
     /// <summary>
@@ -71,24 +105,24 @@ public sealed class BufferPool
         }
         var firstClass = SizeClassOf(firstMinPayload);
         var secondClass = SizeClassOf(secondMinPayload);
-        await ReserveAsync(BytesOf(firstClass) + BytesOf(secondClass), cancellationToken).ConfigureAwait(false);
+        await ReserveAsync(BytesOf(firstClass) + BytesOf(secondClass), SizeClassRange.None, cancellationToken).ConfigureAwait(false);
         return (new SpoolBuffer(PayloadSizeOf(firstClass), firstClass), new SpoolBuffer(PayloadSizeOf(secondClass), secondClass));
     }
 
-    private async ValueTask ReserveAsync(long bytes, CancellationToken cancellationToken)
+    private async ValueTask<SpoolBuffer?> ReserveAsync(long bytes, SizeClassRange takes, CancellationToken cancellationToken)
     {
-        var reserved = _budget.ReserveAsync(bytes, cancellationToken);
-        // A buffer parked after TryRent looked is memory this waiter may need: give it back now that we queue.
+        var reserved = _budget.ReserveOrTakeAsync(bytes, takes, cancellationToken);
+        // A buffer parked after TryRent looked is memory this waiter may need: give it out now that we queue.
         if (!reserved.IsCompleted)
-            DropParked(long.MaxValue);
-        await reserved.ConfigureAwait(false);
+            GiveParkedToWaiters();
+        return await reserved.ConfigureAwait(false);
     }
 
     public void Return(SpoolBuffer buffer)
     {
         buffer.Reset();
         if (_budget.HasWaiters)
-            _budget.Release(buffer.Array.Length);
+            GiveToWaiter(buffer);
         else
         {
             lock (_lock)
@@ -99,22 +133,27 @@ public sealed class BufferPool
         }
         // Checked again after parking: a waiter that queued meanwhile must not wait on parked memory.
         if (_budget.HasWaiters)
-            DropParked(long.MaxValue);
+            GiveParkedToWaiters();
     }
 
     /// <summary>The payload capacity a request for <paramref name="minPayload"/> bytes gets.</summary>
     public int CapacityFor(int minPayload) => PayloadSizeOf(SizeClassOf(minPayload));
 
-    private bool TryTakeParked(int sizeClass, out SpoolBuffer buffer)
+    /// <summary>Takes a parked buffer of a size class in [smallest, largest], the largest first (the one nearest a preferred size just above the range).</summary>
+    private bool TryTakeParked(int smallest, int largest, out SpoolBuffer buffer)
     {
         lock (_lock)
         {
-            if (_free[sizeClass].TryPop(out buffer!))
+            for (var sizeClass = largest; sizeClass >= smallest; sizeClass--)
             {
-                _parkedBytes -= buffer.Array.Length;
-                return true;
+                if (_free[sizeClass].TryPop(out buffer!))
+                {
+                    _parkedBytes -= buffer.Array.Length;
+                    return true;
+                }
             }
         }
+        buffer = null!;
         return false;
     }
 
@@ -122,20 +161,24 @@ public sealed class BufferPool
     private bool DropParked(long wanted)
     {
         long freed = 0;
-        lock (_lock)
-        {
-            for (var i = _free.Length - 1; i >= 0 && freed < wanted; i--)
-            {
-                while (freed < wanted && _free[i].TryPop(out var dropped))
-                {
-                    freed += dropped.Array.Length;
-                    _parkedBytes -= dropped.Array.Length;
-                }
-            }
-        }
+        while (freed < wanted && TryTakeParked(0, _free.Length - 1, out var dropped))
+            freed += dropped.Array.Length;
         if (freed > 0)
             _budget.Release(freed);
         return freed > 0;
+    }
+
+    /// <summary>Every parked buffer goes to a waiter that takes its size, or back to the budget.</summary>
+    private void GiveParkedToWaiters()
+    {
+        while (TryTakeParked(0, _free.Length - 1, out var parked))
+            GiveToWaiter(parked);
+    }
+
+    private void GiveToWaiter(SpoolBuffer buffer)
+    {
+        if (!_budget.TryHandOver(buffer))
+            _budget.Release(buffer.Array.Length);
     }
 
     private int SizeClassOf(int minPayload)

@@ -2,7 +2,9 @@ namespace ExchangeSpool.Core.Buffers;
 
 /// <summary>
 /// The one server-wide limit on bytes held by sink buffers and source read-ahead. Waiters are served
-/// in arrival order, so a large request is not starved by a stream of small ones.
+/// in arrival order, so a large request is not starved by a stream of small ones. A waiter for one
+/// buffer may be handed a returned buffer of a size it takes instead of bytes: the array changes
+/// owner rather than becoming garbage while a new one is allocated.
 /// </summary>
 public sealed class MemoryBudget
 {
@@ -38,7 +40,14 @@ public sealed class MemoryBudget
         }
     }
 
-    public ValueTask ReserveAsync(long bytes, CancellationToken cancellationToken)
+    public async ValueTask ReserveAsync(long bytes, CancellationToken cancellationToken) =>
+        await ReserveOrTakeAsync(bytes, SizeClassRange.None, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Reserves <paramref name="bytes"/> (and returns null), or, while waiting, takes the first returned
+    /// buffer whose size class is in <paramref name="takes"/> (and returns it; its bytes stay reserved).
+    /// </summary>
+    internal ValueTask<SpoolBuffer?> ReserveOrTakeAsync(long bytes, SizeClassRange takes, CancellationToken cancellationToken)
     {
         CheckRequest(bytes);
         Waiter waiter;
@@ -47,12 +56,33 @@ public sealed class MemoryBudget
             if (_waiters.Count == 0 && _used + bytes <= Limit)
             {
                 _used += bytes;
-                return ValueTask.CompletedTask;
+                return ValueTask.FromResult<SpoolBuffer?>(null);
             }
-            waiter = new Waiter(bytes);
+            waiter = new Waiter(bytes, takes);
             _waiters.Enqueue(waiter);
         }
-        return new ValueTask(WaitAsync(waiter, cancellationToken));
+        return new ValueTask<SpoolBuffer?>(WaitAsync(waiter, cancellationToken));
+    }
+
+    /// <summary>Gives <paramref name="buffer"/>, with its reserved bytes, to the first waiter if it takes that size; false if it does not.</summary>
+    internal bool TryHandOver(SpoolBuffer buffer)
+    {
+        while (true)
+        {
+            Waiter? taker = null;
+            lock (_lock)
+            {
+                while (_waiters.TryPeek(out var next) && next.Completion.Task.IsCompleted)
+                    _waiters.Dequeue();
+                if (_waiters.TryPeek(out var head) && head.Takes.Contains(buffer.SizeClass))
+                    taker = _waiters.Dequeue();
+            }
+            if (taker is null)
+                return false;
+            // A waiter cancelled in the meantime does not take it; the next one may.
+            if (taker.Completion.TrySetResult(buffer))
+                return true;
+        }
     }
 
     public void Release(long bytes)
@@ -82,18 +112,18 @@ public sealed class MemoryBudget
         // Completed outside the lock: continuations may run inline.
         foreach (var waiter in granted)
         {
-            if (!waiter.Completion.TrySetResult())
+            if (!waiter.Completion.TrySetResult(null))
                 Release(waiter.Bytes);
         }
     }
 
-    private async Task WaitAsync(Waiter waiter, CancellationToken cancellationToken)
+    private async Task<SpoolBuffer?> WaitAsync(Waiter waiter, CancellationToken cancellationToken)
     {
         using var registration = cancellationToken.Register(
             static state => ((Waiter)state!).Completion.TrySetCanceled(), waiter);
         try
         {
-            await waiter.Completion.Task.ConfigureAwait(false);
+            return await waiter.Completion.Task.ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -110,9 +140,18 @@ public sealed class MemoryBudget
                 $"a buffer of {bytes} bytes cannot fit in the memory budget of {Limit} bytes (exchange.spool.memory-limit)");
     }
 
-    private sealed class Waiter(long bytes)
+    private sealed class Waiter(long bytes, SizeClassRange takes)
     {
         public long Bytes { get; } = bytes;
-        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public SizeClassRange Takes { get; } = takes;
+        public TaskCompletionSource<SpoolBuffer?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
+}
+
+/// <summary>The buffer size classes a waiter takes, smallest to largest; <see cref="None"/> takes no buffer, only bytes.</summary>
+internal readonly record struct SizeClassRange(int Smallest, int Largest)
+{
+    public static SizeClassRange None => new(0, -1);
+
+    public bool Contains(int sizeClass) => sizeClass >= Smallest && sizeClass <= Largest;
 }

@@ -28,6 +28,7 @@ public sealed class SinkAttempt : IAsyncDisposable
     private readonly object _stateLock = new();
     private SinkAttemptState _state = SinkAttemptState.Open;
     private SpoolBuffer? _reserved;
+    private int _neededFrame;
     private int _neededCapacity;
 
     internal SinkAttempt(SpoolContext context, ExchangeSpec exchange, SinkAttemptId id, Action<SinkAttempt> onDisposed)
@@ -228,13 +229,14 @@ public sealed class SinkAttempt : IAsyncDisposable
         var capacity = Math.Max(frameLength, partition.NextCapacity);
         if (_quota.Wait(0))
         {
-            if (_context.Pool.TryRent(capacity, out var rented))
+            if (_context.Pool.TryRent(frameLength, capacity, out var rented))
             {
                 partition.Buffer = rented;
                 return true;
             }
             _quota.Release();
         }
+        _neededFrame = frameLength;
         _neededCapacity = capacity;
         return false;
     }
@@ -244,7 +246,7 @@ public sealed class SinkAttempt : IAsyncDisposable
     {
         var capacity = _context.Pool.CapacityFor((int)Math.Min(
             Math.Max(buffer.Length + (long)frameLength, 2L * buffer.PayloadCapacity), _context.Pool.MaxPayloadSize));
-        if (capacity > _context.BlockCapacity || capacity < buffer.Length + frameLength || !_context.Pool.TryRent(capacity, out var larger))
+        if (capacity > _context.BlockCapacity || capacity < buffer.Length + frameLength || !_context.Pool.TryRentSpare(capacity, out var larger))
             return false;
         buffer.Payload.CopyTo(larger.Free);
         larger.Length = buffer.Length;
@@ -264,7 +266,7 @@ public sealed class SinkAttempt : IAsyncDisposable
         await _quota.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            _reserved = await _context.Pool.RentAsync(_neededCapacity, cancellationToken).ConfigureAwait(false);
+            _reserved = await _context.Pool.RentAsync(_neededFrame, _neededCapacity, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
