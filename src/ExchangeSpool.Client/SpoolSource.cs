@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using ExchangeSpool.Grpc;
 using ExchangeSpool.Protocol;
@@ -150,19 +149,7 @@ public sealed class SpoolSource : IAsyncDisposable
         while (await call.ResponseStream.MoveNextAsync(_closed.Token).ConfigureAwait(false))
         {
             var batch = call.ResponseStream.Current;
-            var frames = batch.Pages.IsSingleSegment ? batch.Pages.First : new ReadOnlyMemory<byte>(batch.Pages.ToArray());
-            var offset = 0;
-            var pages = 0;
-            while (offset < frames.Length)
-            {
-                var length = BinaryPrimitives.ReadInt32LittleEndian(frames.Span[offset..]);
-                if (length < 0 || length > frames.Length - offset - 4)
-                    throw new InvalidDataException($"ReadSource sent a page frame of {length} bytes with {frames.Length - offset - 4} left");
-                _pages.Enqueue(frames.Slice(offset + 4, length).ToArray());
-                Interlocked.Add(ref _bufferedBytes, length);
-                offset += 4 + length;
-                pages++;
-            }
+            var pages = EnqueuePages(batch.Pages);
             if (pages != batch.PageCount)
                 throw new InvalidDataException($"ReadSource sent {pages} pages in a message that says {batch.PageCount}");
             lock (_lock)
@@ -170,6 +157,27 @@ public sealed class SpoolSource : IAsyncDisposable
             while (Interlocked.Read(ref _bufferedBytes) > _client.Options.SourceBufferSize)
                 await _roomForPages.WaitAsync(_closed.Token).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Copies each page of a message's frames [int32 length][payload] straight into the array handed to the reader; returns the page count.</summary>
+    private int EnqueuePages(ReadOnlySequence<byte> frames)
+    {
+        var reader = new SequenceReader<byte>(frames);
+        var pages = 0;
+        while (!reader.End)
+        {
+            if (!reader.TryReadLittleEndian(out int length))
+                throw new InvalidDataException($"ReadSource sent a truncated page frame header ({reader.Remaining} bytes)");
+            if (length < 0 || length > reader.Remaining)
+                throw new InvalidDataException($"ReadSource sent a page frame of {length} bytes with {reader.Remaining} left");
+            var page = GC.AllocateUninitializedArray<byte>(length);
+            reader.TryCopyTo(page);
+            reader.Advance(length);
+            _pages.Enqueue(page);
+            Interlocked.Add(ref _bufferedBytes, length);
+            pages++;
+        }
+        return pages;
     }
 
     private ReadSourceRequest ToRequest(List<SpoolSourceHandle> handles)

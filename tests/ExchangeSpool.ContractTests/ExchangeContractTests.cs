@@ -406,3 +406,6 @@ public sealed class EncryptedLocalContractTests(EncryptedLocalSpoolServer server
 
 public sealed class CompressedLocalContractTests(CompressedLocalSpoolServer server)
     : ExchangeContractTests(server), IClassFixture<CompressedLocalSpoolServer>;
+
+public sealed class FsyncLocalContractTests(FsyncLocalSpoolServer server)
+    : ExchangeContractTests(server), IClassFixture<FsyncLocalSpoolServer>;

@@ -104,3 +104,9 @@ public sealed class CompressedLocalSpoolServer : SpoolServerFixture
 {
     protected override IEnumerable<string> ExtraArguments => ["--exchange.spool.compression=lz4"];
 }
+
+/// <summary>The local backend flushing data files and manifests to disk before each commit.</summary>
+public sealed class FsyncLocalSpoolServer : SpoolServerFixture
+{
+    protected override IEnumerable<string> ExtraArguments => ["--exchange.spool.local-fsync=true"];
+}

@@ -14,6 +14,9 @@ public sealed record SpoolOptions
     /// <summary><c>exchange.base-directories</c>: where spooled files live; one or more, striped per sink.</summary>
     public IReadOnlyList<string> BaseDirectories { get; init; } = ["./spool-data"];
 
+    /// <summary><c>exchange.spool.local-fsync</c>: whether the local backend flushes data files and manifests to disk before a commit counts.</summary>
+    public bool LocalFsync { get; init; }
+
     /// <summary><c>exchange.max-page-storage-size</c>: the largest page, including its 4-byte frame.</summary>
     public long MaxPageStorageSize { get; init; } = 16 * MiB;
 

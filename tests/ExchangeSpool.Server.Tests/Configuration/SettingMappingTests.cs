@@ -18,6 +18,7 @@ public sealed class SettingMappingTests : IDisposable
 
         var spool = configuration.Spool;
         Assert.Equal(["./spool-data"], spool.BaseDirectories);
+        Assert.False(spool.LocalFsync);
         Assert.Equal(16 * MiB, spool.MaxPageStorageSize);
         Assert.Equal(10, spool.SinkBufferPoolMinSize);
         Assert.Equal(2, spool.SinkBuffersPerPartition);
@@ -62,6 +63,7 @@ public sealed class SettingMappingTests : IDisposable
         var configuration = _fixture.LoadFile(
             "exchange-manager.name=spool",
             "exchange.base-directories=file:///var/spool/a, file:///var/spool/b",
+            "exchange.spool.local-fsync=true",
             "exchange.max-page-storage-size=8MB",
             "exchange.sink-buffer-pool-min-size=12",
             "exchange.sink-buffers-per-partition=3",
@@ -94,6 +96,7 @@ public sealed class SettingMappingTests : IDisposable
         Assert.All(configuration.Settings, setting => Assert.Equal(SettingSource.File, setting.Source));
         var spool = configuration.Spool;
         Assert.Equal(["/var/spool/a", "/var/spool/b"], spool.BaseDirectories);
+        Assert.True(spool.LocalFsync);
         Assert.Equal(8 * MiB, spool.MaxPageStorageSize);
         Assert.Equal(12, spool.SinkBufferPoolMinSize);
         Assert.Equal(3, spool.SinkBuffersPerPartition);

@@ -4,14 +4,20 @@ namespace ExchangeSpool.Core.Storage.Local;
 
 /// <summary>
 /// Spools to local (or shared, mounted) directories. Manifests are written to a temporary name and
-/// renamed into place, so a reader on any node sees a whole manifest or none.
+/// renamed into place, so a reader on any node sees a whole manifest or none. Durability is all or
+/// nothing: with <c>fsync</c> every data file is flushed when complete and the manifest before its
+/// rename (the directory entry itself is not flushed: a crash may undo a rename, never expose half a
+/// manifest); without it nothing is flushed, since a flushed manifest over unflushed data would
+/// promise what it cannot keep.
 /// </summary>
 public sealed class LocalExchangeStorage : IExchangeStorage
 {
     private readonly string[] _roots;
+    private readonly bool _fsync;
 
-    public LocalExchangeStorage(IReadOnlyList<string> baseDirectories)
+    public LocalExchangeStorage(IReadOnlyList<string> baseDirectories, bool fsync = false)
     {
+        _fsync = fsync;
         _roots = baseDirectories.Select(ToRoot).ToArray();
         foreach (var root in _roots)
             Directory.CreateDirectory(root);
@@ -37,7 +43,7 @@ public sealed class LocalExchangeStorage : IExchangeStorage
         var fullPath = Resolve(path);
         Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
         var handle = File.OpenHandle(fullPath, FileMode.CreateNew, FileAccess.Write, FileShare.Read, FileOptions.Asynchronous);
-        return ValueTask.FromResult<IStorageFileWriter>(new LocalFileWriter(handle));
+        return ValueTask.FromResult<IStorageFileWriter>(new LocalFileWriter(handle, _fsync));
     }
 
     public ValueTask<IStorageFileReader> OpenFileAsync(StoragePath path, CancellationToken cancellationToken)
@@ -64,7 +70,8 @@ public sealed class LocalExchangeStorage : IExchangeStorage
             using (var handle = File.OpenHandle(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.Asynchronous))
             {
                 await RandomAccess.WriteAsync(handle, content, 0, cancellationToken).ConfigureAwait(false);
-                RandomAccess.FlushToDisk(handle);
+                if (_fsync)
+                    RandomAccess.FlushToDisk(handle);
             }
             File.Move(temporary, fullPath, overwrite: false);
         }
@@ -122,7 +129,7 @@ public sealed class LocalExchangeStorage : IExchangeStorage
         return fullPath;
     }
 
-    private sealed class LocalFileWriter(SafeFileHandle handle) : IStorageFileWriter
+    private sealed class LocalFileWriter(SafeFileHandle handle, bool fsync) : IStorageFileWriter
     {
         private long _position;
 
@@ -134,6 +141,8 @@ public sealed class LocalExchangeStorage : IExchangeStorage
 
         public ValueTask CompleteAsync(CancellationToken cancellationToken)
         {
+            if (fsync)
+                RandomAccess.FlushToDisk(handle);
             handle.Dispose();
             return ValueTask.CompletedTask;
         }
