@@ -30,15 +30,16 @@ public static partial class PluginComparison
 
         using var server = await ServerProcess.StartAsync(directory, []);
         var output = await ChildProcess.RunAsync("java", ["-cp", $"{classes}:{classPath}", "PluginThroughput",
-            $"{server.Address.Host}:{server.Address.Port}", $"{sinks}", $"{partitions}", $"{bytes}", $"{pageSize}"], Patience);
+            $"{server.Address.Host}:{server.Address.Port}", $"{sinks}", $"{partitions}", $"{bytes}", $"{pageSize}", $"{WarmUpRoundBytes(bytes, sinks, pageSize)}"], Patience);
         var match = PluginLine().Match(output);
         if (!match.Success)
             throw new InvalidOperationException($"PluginThroughput printed no figures: {output.Trim()}");
         var plugin = new Directions(new Throughput(bytes, Seconds(match, 1)), new Throughput(bytes, Seconds(match, 2)));
+        var warmUpBytes = long.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture);
 
         using var client = new SpoolClient(server.Address);
         var page = PageData.Random(pageSize);
-        await SpoolWorkload.WarmUpAsync(client, sinks, partitions, bytes, page);
+        await SpoolWorkload.WarmUpAsync(client, sinks, partitions, warmUpBytes, page);
         var workload = new SpoolWorkload(client, sinks, partitions, bytes, page);
         var exchange = await SpoolWorkload.CreateExchangeAsync(client, partitions);
         var write = await Throughput.MeasureAsync(bytes, () => workload.WriteAsync(exchange));
@@ -46,6 +47,12 @@ public static partial class PluginComparison
         await exchange.CloseAsync();
         return new PluginResult(sinks, partitions, plugin, new Directions(write, read));
     }
+
+    /// <summary>
+    /// A warm-up round of the Java driver, which repeats rounds until the JVM's JIT compiler has
+    /// settled (a page per sink, enough for .NET's tiered JIT, leaves the JVM interpreting).
+    /// </summary>
+    private static long WarmUpRoundBytes(long bytes, int sinks, int pageSize) => Throughput.WarmUpBytes(bytes, (long)sinks * pageSize);
 
     private static double Seconds(Match match, int group) => double.Parse(match.Groups[group].Value, CultureInfo.InvariantCulture);
 
@@ -67,7 +74,7 @@ public static partial class PluginComparison
         return null;
     }
 
-    [GeneratedRegex(@"plugin-throughput write-seconds=([0-9.]+) read-seconds=([0-9.]+)")]
+    [GeneratedRegex(@"plugin-throughput write-seconds=([0-9.]+) read-seconds=([0-9.]+) bytes=[0-9]+ warm-up-bytes=([0-9]+)")]
     private static partial Regex PluginLine();
 }
 

@@ -37,7 +37,7 @@ public static class S3Comparison
         await using var server = await InProcessServer.StartAsync(directory, [$"exchange.base-directories=s3://{bucket}/spool", .. endpoint.ServerSettings()]);
         using var client = server.CreateClient();
         var page = PageData.Random(pageSize);
-        await SpoolWorkload.WarmUpAsync(client, sinks, partitions, bytes, page);
+        await SpoolWorkload.WarmUpAsync(client, sinks, partitions, Throughput.WarmUpBytes(bytes, (long)sinks * pageSize), page);
         var workload = new SpoolWorkload(client, sinks, partitions, bytes, page);
         var exchange = await SpoolWorkload.CreateExchangeAsync(client, partitions);
         var spoolWrite = await Throughput.MeasureAsync(bytes, () => workload.WriteAsync(exchange));

@@ -13,7 +13,7 @@ public static class SpoolEndToEnd
         using var client = server.CreateClient();
         var page = PageData.Random(options.PageSize);
 
-        await SpoolWorkload.WarmUpAsync(client, options.Sinks, options.Partitions, options.Bytes, page);
+        await SpoolWorkload.WarmUpAsync(client, options.Sinks, options.Partitions, Throughput.WarmUpBytes(options.Bytes, (long)options.Sinks * page.Length), page);
 
         var workload = new SpoolWorkload(client, options.Sinks, options.Partitions, options.Bytes, page);
         var exchange = await SpoolWorkload.CreateExchangeAsync(client, options.Partitions);

@@ -14,10 +14,10 @@ public sealed class SpoolWorkload(SpoolClient client, int sinks, int partitions,
     public static Task<SpoolExchange> CreateExchangeAsync(SpoolClient client, int partitions) =>
         client.CreateExchangeAsync($"bench{Environment.ProcessId}", $"e{Interlocked.Increment(ref _exchangeCounter)}", partitions, false);
 
-    /// <summary>An exchange of the same shape and a quarter of the bytes (<see cref="Throughput.WarmUpBytes"/>), written and read, so that JIT and connection setup are not charged to a measured run.</summary>
+    /// <summary>An exchange of the same shape and <paramref name="bytes"/> (<see cref="Throughput.WarmUpBytes"/>), written and read, so that JIT and connection setup are not charged to a measured run.</summary>
     public static async Task WarmUpAsync(SpoolClient client, int sinks, int partitions, long bytes, byte[] page)
     {
-        var warmUp = new SpoolWorkload(client, sinks, partitions, Throughput.WarmUpBytes(bytes, sinks * (long)page.Length), page);
+        var warmUp = new SpoolWorkload(client, sinks, partitions, bytes, page);
         var exchange = await CreateExchangeAsync(client, partitions);
         await warmUp.WriteAsync(exchange);
         await warmUp.ReadAsync(exchange);

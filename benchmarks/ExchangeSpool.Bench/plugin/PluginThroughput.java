@@ -16,22 +16,30 @@ import io.trino.spi.exchange.ExchangeSourceHandle;
 import io.trino.spi.exchange.ExchangeSourceHandleSource.ExchangeSourceHandleBatch;
 import io.trino.spi.exchange.ExchangeSourceOutputSelector;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * The Trino plugin's side of the harness's plugin section: the same workload as the .NET client's
  * SpoolWorkload (S sinks writing pages round-robin over P partitions, waiting on isBlocked(), then S
- * sources reading every handle back), driven through the SPI as the engine drives it. Prints the
- * measured seconds of each phase on one line for the harness to parse.
- * Arguments: host:port sinks partitions bytes pageSize.
+ * sources reading every handle back), driven through the SPI as the engine drives it: each sink and
+ * each source on its own thread, as Trino's task executor runs concurrent drivers. Prints the
+ * measured seconds of each phase, and the bytes of the warm-up, on one line for the harness to parse.
+ * Arguments: host:port sinks partitions bytes pageSize warmUpRoundBytes.
  */
 public final class PluginThroughput
 {
+    // A warm-up round that spends less than this share of its time compiling leaves a JIT-compiled plugin.
+    private static final double SETTLED_COMPILATION_SHARE = 0.1;
+    private static final int MAX_WARM_UP_ROUNDS = 8;
+
     private PluginThroughput() {}
 
     public static void main(String[] args)
@@ -42,14 +50,37 @@ public final class PluginThroughput
         int partitions = Integer.parseInt(args[2]);
         long bytes = Long.parseLong(args[3]);
         int pageSize = Integer.parseInt(args[4]);
+        long warmUpRoundBytes = Long.parseLong(args[5]);
         byte[] page = new byte[pageSize];
         new Random(20261121).nextBytes(page);
         ExchangeManager manager = new SpoolExchangeManagerFactory().create(Map.of(SpoolExchangeConfig.ADDRESS, address), new ExchangeManagerContext() {});
-        // A small exchange first, as the .NET side does, so that JIT and connection setup are not measured.
-        run(manager, sinks, partitions, (long) sinks * pageSize, page);
+        long warmUpBytes = warmUp(manager, sinks, partitions, warmUpRoundBytes, page);
         long[] nanos = run(manager, sinks, partitions, bytes, page);
-        System.out.printf("plugin-throughput write-seconds=%.6f read-seconds=%.6f bytes=%d%n", nanos[0] / 1e9, nanos[1] / 1e9, bytes);
+        System.out.printf("plugin-throughput write-seconds=%.6f read-seconds=%.6f bytes=%d warm-up-bytes=%d%n", nanos[0] / 1e9, nanos[1] / 1e9, bytes, warmUpBytes);
         manager.shutdown();
+    }
+
+    /**
+     * Exchanges of the measured shape until the JIT compiler has settled, so that neither JIT
+     * compilation (C2 compiles grpc-java's and Netty's large methods for seconds on a busy 2-core
+     * machine, competing with the server for CPU) nor connection setup is measured. Returns the
+     * bytes written (and read) so, which the harness gives the .NET client as its warm-up too.
+     */
+    private static long warmUp(ExchangeManager manager, int sinks, int partitions, long roundBytes, byte[] page)
+            throws Exception
+    {
+        CompilationMXBean compiler = ManagementFactory.getCompilationMXBean();
+        long warmUpBytes = 0;
+        for (int round = 0; round < MAX_WARM_UP_ROUNDS; round++) {
+            long compilingMillis = compiler.getTotalCompilationTime();
+            long[] nanos = run(manager, sinks, partitions, roundBytes, page);
+            warmUpBytes += roundBytes;
+            double roundMillis = (nanos[0] + nanos[1]) / 1e6;
+            if (compiler.getTotalCompilationTime() - compilingMillis < roundMillis * SETTLED_COMPILATION_SHARE) {
+                break;
+            }
+        }
+        return warmUpBytes;
     }
 
     private static long[] run(ExchangeManager manager, int sinks, int partitions, long bytes, byte[] page)
@@ -62,11 +93,14 @@ public final class PluginThroughput
         }
         exchange.noMoreSinks();
         long start = System.nanoTime();
-        List<CompletableFuture<Void>> writers = new ArrayList<>();
+        List<CompletableFuture<Object>> writers = new ArrayList<>();
         for (int sink = 0; sink < sinks; sink++) {
             int sinkId = sink;
             long share = bytes / sinks + (sinkId < bytes % sinks ? 1 : 0);
-            writers.add(CompletableFuture.runAsync(() -> write(manager, exchange, handles.get(sinkId), sinkId, partitions, share, page)));
+            writers.add(onOwnThread("sink-" + sinkId, () -> {
+                write(manager, exchange, handles.get(sinkId), sinkId, partitions, share, page);
+                return null;
+            }));
         }
         CompletableFuture.allOf(writers.toArray(CompletableFuture[]::new)).get();
         handles.forEach(sink -> exchange.sinkFinished(sink, 0));
@@ -95,7 +129,7 @@ public final class PluginThroughput
             for (int h = reader; h < planned.size(); h += sources) {
                 share.add(planned.get(h));
             }
-            readers.add(CompletableFuture.supplyAsync(() -> read(manager, finalSelector, share)));
+            readers.add(onOwnThread("source-" + reader, () -> read(manager, finalSelector, share)));
         }
         long read = 0;
         for (CompletableFuture<Long> reader : readers) {
@@ -107,6 +141,25 @@ public final class PluginThroughput
         }
         exchange.close();
         return new long[] {written - start, done - written};
+    }
+
+    /**
+     * Not the common fork-join pool: on a 2-core machine its parallelism is 1, which would run the
+     * sinks one after another until one blocks.
+     */
+    private static <T> CompletableFuture<T> onOwnThread(String name, Supplier<T> task)
+    {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                result.complete(task.get());
+            }
+            catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        }, name);
+        thread.start();
+        return result;
     }
 
     private static void write(ExchangeManager manager, Exchange exchange, ExchangeSinkHandle handle, int sinkId, int partitions, long length, byte[] page)

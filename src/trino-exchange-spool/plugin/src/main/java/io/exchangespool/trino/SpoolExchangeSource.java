@@ -184,7 +184,7 @@ final class SpoolExchangeSource
         }
         pending.clear();
         reading = new ReadObserver();
-        client.data().readSource(request, reading);
+        client.readSource(request, reading);
     }
 
     private ReadSourceRequest toRequest(List<SpoolExchangeSourceHandle> handles)
@@ -362,9 +362,9 @@ final class SpoolExchangeSource
     }
 
     /**
-     * The array behind a parsed bytes field. Protobuf parses it into one flat array, which
-     * {@link UnsafeByteOperations#unsafeWriteTo} exposes without copying; only a multi-part value
-     * (never produced by the parser) is copied.
+     * The array behind a parsed bytes field: the received message's own array, which
+     * {@link SourcePagesMarshaller} lets the field alias and {@link UnsafeByteOperations#unsafeWriteTo}
+     * exposes without copying; only a multi-part value (never produced by the parser) is copied.
      */
     private static final class BackingArray
             extends ByteOutput

@@ -1,11 +1,16 @@
 package io.exchangespool.trino;
 
 import io.exchangespool.protocol.v1.ExchangeSpoolGrpc;
+import io.exchangespool.protocol.v1.ReadSourceRequest;
+import io.exchangespool.protocol.v1.SourcePages;
 import io.grpc.ConnectivityState;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import io.netty.channel.ChannelOption;
 import io.trino.spi.TrinoException;
@@ -30,6 +35,10 @@ final class SpoolServerClient
         implements Closeable
 {
     static final String MAX_PARTITIONS_MESSAGE = "Max number of output partitions exceeded for exchange";
+
+    private static final MethodDescriptor<ReadSourceRequest, SourcePages> READ_SOURCE = ExchangeSpoolGrpc.getReadSourceMethod()
+            .toBuilder(ProtoUtils.marshaller(ReadSourceRequest.getDefaultInstance()), new SourcePagesMarshaller())
+            .build();
 
     private final SpoolExchangeConfig config;
     // Control calls use their own connection: the server answers some stream-level protocol
@@ -92,6 +101,13 @@ final class SpoolServerClient
             dataChannel.resetConnectBackoff();
         }
         return dataStub;
+    }
+
+    /** Starts a ReadSource stream on the data channel, parsing its messages with one copy ({@link SourcePagesMarshaller}). */
+    void readSource(ReadSourceRequest request, StreamObserver<SourcePages> observer)
+    {
+        ExchangeSpoolGrpc.ExchangeSpoolStub stub = data();
+        ClientCalls.asyncServerStreamingCall(stub.getChannel().newCall(READ_SOURCE, stub.getCallOptions()), request, observer);
     }
 
     /**
