@@ -123,15 +123,7 @@ internal sealed class S3FileWriter(S3Bucket bucket, string key) : IStorageFileWr
         try
         {
             var response = await bucket.Retry.ExecuteAsync(S3RequestType.Put, $"UploadPart {partNumber}", bucket.Name, key, token =>
-                bucket.Client.UploadPartAsync(new UploadPartRequest
-                {
-                    BucketName = bucket.Name,
-                    Key = key,
-                    UploadId = _uploadId,
-                    PartNumber = partNumber,
-                    PartSize = part.Length,
-                    InputStream = part.OpenRead(),
-                }, token), _cancel.Token).ConfigureAwait(false);
+                bucket.Client.UploadPartAsync(bucket.NewUploadPart(key, _uploadId!, partNumber, part.Length, part.OpenRead()), token), _cancel.Token).ConfigureAwait(false);
             return new PartETag(partNumber, response.ETag);
         }
         finally
