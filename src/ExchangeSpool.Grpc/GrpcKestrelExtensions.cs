@@ -45,6 +45,7 @@ public static class GrpcKestrelExtensions
         http2.InitialConnectionWindowSize = options.InitialConnectionWindowSize;
         http2.InitialStreamWindowSize = options.InitialStreamWindowSize;
         http2.MaxStreamsPerConnection = options.MaxStreamsPerConnection;
+        http2.MaxFrameSize = options.MaxFrameSize;
         return kestrel;
     }
 }

@@ -43,6 +43,29 @@ public sealed class TransportTests
         Assert.Equal(StatusCode.Unavailable, error.StatusCode);
     }
 
+    [Fact]
+    public async Task Server_AdvertisesA1MiBMaxFrameSize_SoClientsSendLargeDataFrames()
+    {
+        await using var server = await TestServer.StartEchoAsync();
+        using var socket = new TcpClient();
+        await socket.ConnectAsync(server.Address.Host, server.Address.Port);
+        var stream = socket.GetStream();
+        // The client preface, then an empty SETTINGS frame: the server answers with its own SETTINGS first.
+        await stream.WriteAsync("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray());
+        await stream.WriteAsync(new byte[] { 0, 0, 0, 4, 0, 0, 0, 0, 0 });
+
+        var header = new byte[9];
+        await stream.ReadExactlyAsync(header);
+        Assert.Equal(4, header[3]);
+        var payload = new byte[(header[0] << 16) | (header[1] << 8) | header[2]];
+        await stream.ReadExactlyAsync(payload);
+        var settings = Enumerable.Range(0, payload.Length / 6).ToDictionary(
+            i => (payload[6 * i] << 8) | payload[6 * i + 1],
+            i => System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(payload.AsSpan(6 * i + 2)));
+        const int MaxFrameSize = 5;
+        Assert.Equal(1024u * 1024, settings[MaxFrameSize]);
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
