@@ -1,3 +1,4 @@
+using ExchangeSpool.Client;
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
@@ -43,6 +44,8 @@ public static class TransportLimit
         {
             MaxReceiveMessageSize = MaxMessageSize,
             MaxSendMessageSize = MaxMessageSize,
+            // The .NET client's window, so both receive under the same flow control.
+            InitialHttp2StreamWindowSize = new SpoolClientOptions().StreamWindowSize,
         });
         // A smaller round of the same shape first, as the spool sections get: connection setup, JIT tiering
         // and the thread pool's growth are not charged to the measurement.

@@ -18,6 +18,7 @@ public sealed class SpoolClient : IDisposable
         {
             MaxReceiveMessageSize = Options.MaxMessageSize,
             MaxSendMessageSize = Options.MaxMessageSize,
+            InitialHttp2StreamWindowSize = Options.StreamWindowSize,
         });
     }
 

@@ -15,4 +15,12 @@ public sealed class SpoolClientOptions
     public TimeSpan ControlCallTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     public int MaxMessageSize { get; init; } = 32 * 1024 * 1024;
+
+    /// <summary>
+    /// Bytes of a response stream the server may send before this client reads them (HTTP/2's initial
+    /// stream window). 4 MiB, as the server grants for requests: a source's 1 MiB messages then flow
+    /// without waiting on window updates, which HttpClient's default of 64 KiB, grown by round-trip
+    /// time, hardly raises on loopback.
+    /// </summary>
+    public int StreamWindowSize { get; init; } = 4 * 1024 * 1024;
 }
