@@ -40,6 +40,15 @@ final class SpoolServerClient
             .toBuilder(ProtoUtils.marshaller(ReadSourceRequest.getDefaultInstance()), new SourcePagesMarshaller())
             .build();
 
+    /**
+     * HTTP/2 flow-control window of the data connection, per stream and for the connection (grpc-java
+     * sizes both alike). Its 1MB default lets the server have barely one ~1MB ReadSource message in
+     * flight on the connection that all of a worker's sources share, so reads waited on window
+     * updates. Bytes a source has not yet asked for stay within this window: it bounds the memory
+     * held in transit for all of a worker's sources together.
+     */
+    static final int DATA_FLOW_CONTROL_WINDOW = 8 * 1024 * 1024;
+
     private final SpoolExchangeConfig config;
     // Control calls use their own connection: the server answers some stream-level protocol
     // mishaps on a data connection with a GOAWAY, which must not fail unrelated control calls.
@@ -51,21 +60,20 @@ final class SpoolServerClient
     SpoolServerClient(SpoolExchangeConfig config)
     {
         this.config = requireNonNull(config, "config is null");
-        this.controlChannel = newChannel(config);
-        this.dataChannel = newChannel(config);
+        this.controlChannel = newChannel(config).build();
+        this.dataChannel = newChannel(config).flowControlWindow(DATA_FLOW_CONTROL_WINDOW).build();
         this.controlStub = ExchangeSpoolGrpc.newStub(controlChannel);
         this.dataStub = ExchangeSpoolGrpc.newStub(dataChannel);
     }
 
-    private static ManagedChannel newChannel(SpoolExchangeConfig config)
+    private static NettyChannelBuilder newChannel(SpoolExchangeConfig config)
     {
         return NettyChannelBuilder.forAddress(config.host(), config.port())
                 .usePlaintext()
                 .maxInboundMessageSize(config.maxMessageSize())
                 .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
                 .keepAliveTime(config.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
-                .keepAliveTimeout(config.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
-                .build();
+                .keepAliveTimeout(config.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     SpoolExchangeConfig config()
