@@ -1,0 +1,32 @@
+namespace ExchangeSpool.Bench.Tests;
+
+public sealed class BenchOptionsTests
+{
+    [Fact]
+    public void Only_RunsJustTheNamedSections()
+    {
+        var options = BenchOptions.Parse(["--only", "local,rss"]);
+
+        Assert.Equal(["local", "rss"], BenchOptions.AllSections.Where(options.Runs));
+    }
+
+    [Fact]
+    public void Only_WithAnUnknownSection_FailsNamingTheKnownOnes()
+    {
+        var error = Assert.Throws<ArgumentException>(() => BenchOptions.Parse(["--only", "local,s4"]));
+
+        Assert.Contains("transport, disk, local, latency, rss, s3, plugin", error.Message);
+        Assert.Contains("'local,s4'", error.Message);
+    }
+
+    [Fact]
+    public void Quick_LeavesOutS3AndThePluginUnlessAddedBack()
+    {
+        var quick = BenchOptions.Parse(["--quick"]);
+        var withS3 = BenchOptions.Parse(["--quick", "--s3"]);
+
+        Assert.False(quick.Runs("s3") || quick.Runs("plugin"));
+        Assert.True(withS3.Runs("s3"));
+        Assert.True(quick.Runs("local"));
+    }
+}
