@@ -190,4 +190,18 @@ public sealed class BufferPoolTests
         Assert.Same(held.Array, (await next.WaitAsync(TimeSpan.FromSeconds(30))).Array);
         Assert.Equal(Charge(Min), pool.Budget.Used);
     }
+
+    [Fact]
+    public void TryRent_NoRoomAndOnlyLargerBuffersParked_TakesTheSmallestOfThem()
+    {
+        var pool = new BufferPool(new MemoryBudget(Charge(2 * Min) + Charge(4 * Min)), 1 << 20);
+        Assert.True(pool.TryRent(4 * Min, out var largest));
+        Assert.True(pool.TryRent(2 * Min, out var larger));
+        pool.Return(largest);
+        pool.Return(larger);
+
+        Assert.True(pool.TryRent(Min, out var rented));
+
+        Assert.Same(larger.Array, rented.Array);
+    }
 }

@@ -75,7 +75,8 @@ public sealed class BufferPool
             buffer = new SpoolBuffer(PayloadSizeOf(preferred), preferred);
             return true;
         }
-        return TryTakeParked(smallest, preferred - 1, out buffer) || TryTakeParked(preferred + 1, _free.Length - 1, out buffer);
+        // Nearest the preferred size first: below it the largest, above it the smallest.
+        return TryTakeParked(smallest, preferred - 1, out buffer) || TryTakeParked(preferred + 1, _free.Length - 1, out buffer, smallestFirst: true);
     }
 
     private bool TryRentByDropping(int sizeClass, out SpoolBuffer buffer)
@@ -139,13 +140,14 @@ public sealed class BufferPool
     /// <summary>The payload capacity a request for <paramref name="minPayload"/> bytes gets.</summary>
     public int CapacityFor(int minPayload) => PayloadSizeOf(SizeClassOf(minPayload));
 
-    /// <summary>Takes a parked buffer of a size class in [smallest, largest], the largest first (the one nearest a preferred size just above the range).</summary>
-    private bool TryTakeParked(int smallest, int largest, out SpoolBuffer buffer)
+    /// <summary>Takes a parked buffer of a size class in [smallest, largest], the largest first unless <paramref name="smallestFirst"/>.</summary>
+    private bool TryTakeParked(int smallest, int largest, out SpoolBuffer buffer, bool smallestFirst = false)
     {
         lock (_lock)
         {
-            for (var sizeClass = largest; sizeClass >= smallest; sizeClass--)
+            for (var i = 0; i <= largest - smallest; i++)
             {
+                var sizeClass = smallestFirst ? smallest + i : largest - i;
                 if (_free[sizeClass].TryPop(out buffer!))
                 {
                     _parkedBytes -= buffer.Array.Length;
