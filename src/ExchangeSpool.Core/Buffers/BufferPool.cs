@@ -44,10 +44,10 @@ public sealed class BufferPool
     /// too small for the request.
     /// </summary>
     public bool TryRent(int minPayload, int preferredPayload, out SpoolBuffer buffer) =>
-        TryRentHeld(minPayload, preferredPayload, out buffer) || TryRentByDropping(SizeClassOf(Math.Max(minPayload, preferredPayload)), out buffer);
+        TryRent(RequestOf(minPayload, preferredPayload), out buffer);
 
     /// <summary>As <see cref="TryRent(int, int, out SpoolBuffer)"/> but never drops parked buffers: for a request that is only worth it when memory is spare, such as growing a buffer.</summary>
-    public bool TryRentSpare(int payload, out SpoolBuffer buffer) => TryRentHeld(payload, payload, out buffer);
+    public bool TryRentSpare(int payload, out SpoolBuffer buffer) => TryRentHeld(RequestOf(payload, payload), out buffer);
 
     public ValueTask<SpoolBuffer> RentAsync(int minPayload, CancellationToken cancellationToken) =>
         RentAsync(minPayload, minPayload, cancellationToken);
@@ -55,19 +55,21 @@ public sealed class BufferPool
     /// <summary>As <see cref="TryRent(int, int, out SpoolBuffer)"/>, waiting when that fails; a waiter takes any returned buffer of at least <paramref name="minPayload"/> bytes.</summary>
     public async ValueTask<SpoolBuffer> RentAsync(int minPayload, int preferredPayload, CancellationToken cancellationToken)
     {
-        if (TryRent(minPayload, preferredPayload, out var buffer))
+        var request = RequestOf(minPayload, preferredPayload);
+        if (TryRent(request, out var buffer))
             return buffer;
-        var preferred = SizeClassOf(Math.Max(minPayload, preferredPayload));
-        var takes = new SizeClassRange(SizeClassOf(minPayload), _free.Length - 1);
-        return await ReserveAsync(BytesOf(preferred), takes, cancellationToken).ConfigureAwait(false)
-            ?? new SpoolBuffer(PayloadSizeOf(preferred), preferred);
+        var takes = new SizeClassRange(request.Smallest, _free.Length - 1);
+        return await ReserveAsync(BytesOf(request.Preferred), takes, cancellationToken).ConfigureAwait(false)
+            ?? new SpoolBuffer(PayloadSizeOf(request.Preferred), request.Preferred);
     }
 
+    private bool TryRent(Request request, out SpoolBuffer buffer) =>
+        TryRentHeld(request, out buffer) || TryRentByDropping(request.Preferred, out buffer);
+
     /// <summary>A parked buffer of the preferred size, a new one if the budget has room, or a parked one of another size that fits.</summary>
-    private bool TryRentHeld(int minPayload, int preferredPayload, out SpoolBuffer buffer)
+    private bool TryRentHeld(Request request, out SpoolBuffer buffer)
     {
-        var smallest = SizeClassOf(minPayload);
-        var preferred = SizeClassOf(Math.Max(minPayload, preferredPayload));
+        var (smallest, preferred) = request;
         if (TryTakeParked(preferred, preferred, out buffer))
             return true;
         if (_budget.TryReserve(BytesOf(preferred)))
@@ -190,6 +192,12 @@ public sealed class BufferPool
         var size = (uint)Math.Max(minPayload, MinPayloadSize);
         return BitOperations.Log2(BitOperations.RoundUpToPowerOf2(size)) - BitOperations.Log2(MinPayloadSize);
     }
+
+    /// <summary>The size classes of a rent: the smallest that holds the minimum, and the one to allocate.</summary>
+    private readonly record struct Request(int Smallest, int Preferred);
+
+    private Request RequestOf(int minPayload, int preferredPayload) =>
+        new(SizeClassOf(minPayload), SizeClassOf(Math.Max(minPayload, preferredPayload)));
 
     private static int PayloadSizeOf(int sizeClass) => MinPayloadSize << sizeClass;
 

@@ -72,9 +72,7 @@ public sealed class MemoryBudget
             Waiter? taker = null;
             lock (_lock)
             {
-                while (_waiters.TryPeek(out var next) && next.Completion.Task.IsCompleted)
-                    _waiters.Dequeue();
-                if (_waiters.TryPeek(out var head) && head.Takes.Contains(buffer.SizeClass))
+                if (TryPeekLiveWaiter(out var head) && head.Takes.Contains(buffer.SizeClass))
                     taker = _waiters.Dequeue();
             }
             if (taker is null)
@@ -93,13 +91,8 @@ public sealed class MemoryBudget
             if (bytes > _used)
                 throw new InvalidOperationException($"Memory budget asked to release {bytes} bytes but only {_used} are reserved.");
             _used -= bytes;
-            while (_waiters.TryPeek(out var next))
+            while (TryPeekLiveWaiter(out var next))
             {
-                if (next.Completion.Task.IsCompleted)
-                {
-                    _waiters.Dequeue();
-                    continue;
-                }
                 if (_used + next.Bytes > Limit)
                     break;
                 _waiters.Dequeue();
@@ -115,6 +108,18 @@ public sealed class MemoryBudget
             if (!waiter.Completion.TrySetResult(null))
                 Release(waiter.Bytes);
         }
+    }
+
+    /// <summary>The first waiter not cancelled yet; cancelled ones ahead of it are dropped. Called under the lock.</summary>
+    private bool TryPeekLiveWaiter(out Waiter waiter)
+    {
+        while (_waiters.TryPeek(out waiter!))
+        {
+            if (!waiter.Completion.Task.IsCompleted)
+                return true;
+            _waiters.Dequeue();
+        }
+        return false;
     }
 
     private async Task<SpoolBuffer?> WaitAsync(Waiter waiter, CancellationToken cancellationToken)
