@@ -29,8 +29,10 @@ public static partial class PluginComparison
             Path.Combine(AppContext.BaseDirectory, "plugin", "PluginThroughput.java")], Patience);
 
         using var server = await ServerProcess.StartAsync(directory, []);
+        // The Java driver repeats warm-up rounds of this size until the JVM's JIT settles and reports
+        // their total, which the .NET client then gets as its own warm-up.
         var output = await ChildProcess.RunAsync("java", ["-cp", $"{classes}:{classPath}", "PluginThroughput",
-            $"{server.Address.Host}:{server.Address.Port}", $"{sinks}", $"{partitions}", $"{bytes}", $"{pageSize}", $"{WarmUpRoundBytes(bytes, sinks, pageSize)}"], Patience);
+            $"{server.Address.Host}:{server.Address.Port}", $"{sinks}", $"{partitions}", $"{bytes}", $"{pageSize}", $"{Throughput.WarmUpBytes(bytes, (long)sinks * pageSize)}"], Patience);
         var match = PluginLine().Match(output);
         if (!match.Success)
             throw new InvalidOperationException($"PluginThroughput printed no figures: {output.Trim()}");
@@ -47,12 +49,6 @@ public static partial class PluginComparison
         await exchange.CloseAsync();
         return new PluginResult(sinks, partitions, plugin, new Directions(write, read));
     }
-
-    /// <summary>
-    /// A warm-up round of the Java driver, which repeats rounds until the JVM's JIT compiler has
-    /// settled (a page per sink, enough for .NET's tiered JIT, leaves the JVM interpreting).
-    /// </summary>
-    private static long WarmUpRoundBytes(long bytes, int sinks, int pageSize) => Throughput.WarmUpBytes(bytes, (long)sinks * pageSize);
 
     private static double Seconds(Match match, int group) => double.Parse(match.Groups[group].Value, CultureInfo.InvariantCulture);
 

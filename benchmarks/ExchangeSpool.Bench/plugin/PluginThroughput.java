@@ -149,17 +149,7 @@ public final class PluginThroughput
      */
     private static <T> CompletableFuture<T> onOwnThread(String name, Supplier<T> task)
     {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        Thread thread = new Thread(() -> {
-            try {
-                result.complete(task.get());
-            }
-            catch (Throwable t) {
-                result.completeExceptionally(t);
-            }
-        }, name);
-        thread.start();
-        return result;
+        return CompletableFuture.supplyAsync(task, command -> new Thread(command, name).start());
     }
 
     private static void write(ExchangeManager manager, Exchange exchange, ExchangeSinkHandle handle, int sinkId, int partitions, long length, byte[] page)
