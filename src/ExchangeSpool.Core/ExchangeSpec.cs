@@ -14,7 +14,7 @@ public sealed record ExchangeSpec(ExchangeKey Key, int PartitionCount, bool Pres
         if (PartitionCount < 1)
             throw SpoolException.InvalidArgument($"partition count {PartitionCount} of exchange {Key} must be at least 1");
         if (PartitionCount > maxPartitionCount)
-            throw SpoolException.InvalidArgument(
+            throw new SpoolException(SpoolErrorReason.TooManyPartitions,
                 $"Max number of output partitions exceeded for exchange '{Key.ExchangeId}'. Allowed: {maxPartitionCount}. Requested: {PartitionCount}.");
         return this;
     }

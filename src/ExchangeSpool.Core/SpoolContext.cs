@@ -53,5 +53,5 @@ public sealed class SpoolContext
     /// <summary>The commit manifest of an attempt that must have committed.</summary>
     public async Task<CommitManifest> LoadManifestAsync(SinkAttemptId attempt, CancellationToken cancellationToken) =>
         await TryLoadManifestAsync(attempt, cancellationToken).ConfigureAwait(false)
-        ?? throw SpoolException.FailedPrecondition($"{attempt} has no commit manifest: it did not finish, or it was aborted");
+        ?? throw new SpoolException(SpoolErrorReason.AttemptNotCommitted, $"{attempt} has no commit manifest: it did not finish, or it was aborted");
 }

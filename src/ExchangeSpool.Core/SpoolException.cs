@@ -1,6 +1,6 @@
 namespace ExchangeSpool.Core;
 
-/// <summary>What kind of failure a <see cref="SpoolException"/> is; the server maps each to a gRPC status.</summary>
+/// <summary>What kind of failure a <see cref="SpoolException"/> is; the server maps each to a gRPC status code.</summary>
 public enum SpoolErrorCode
 {
     InvalidArgument,
@@ -11,13 +11,47 @@ public enum SpoolErrorCode
     Aborted,
 }
 
+/// <summary>
+/// Why a call failed, stable across versions so that clients branch on it instead of on message
+/// text; sent as the reason of a google.rpc.ErrorInfo (the list in proto/exchange_spool.proto).
+/// </summary>
+public enum SpoolErrorReason
+{
+    InvalidRequest,
+    PageTooLarge,
+    PartitionOutOfRange,
+    TooManyPartitions,
+    ExchangeNotFound,
+    ExchangeClosed,
+    AttemptNotSelected,
+    AttemptNotCommitted,
+    AttemptCommitted,
+    AttemptBusy,
+    AttemptAborted,
+    EncryptionKeyUnknown,
+    DataLoss,
+    StorageUnavailable,
+    StorageFull,
+    MemoryExhausted,
+}
+
 /// <summary>A failure whose message a person can act on: it names the value, the limit or the file.</summary>
-public sealed class SpoolException(SpoolErrorCode code, string message, Exception? inner = null)
+public sealed class SpoolException(SpoolErrorReason reason, string message, Exception? inner = null)
     : Exception(message, inner)
 {
-    public SpoolErrorCode Code { get; } = code;
+    public SpoolErrorReason Reason { get; } = reason;
 
-    public static SpoolException InvalidArgument(string message) => new(SpoolErrorCode.InvalidArgument, message);
-    public static SpoolException FailedPrecondition(string message) => new(SpoolErrorCode.FailedPrecondition, message);
-    public static SpoolException DataLoss(string message) => new(SpoolErrorCode.DataLoss, message);
+    public SpoolErrorCode Code => Reason switch
+    {
+        SpoolErrorReason.InvalidRequest or SpoolErrorReason.PageTooLarge or SpoolErrorReason.PartitionOutOfRange
+            or SpoolErrorReason.TooManyPartitions => SpoolErrorCode.InvalidArgument,
+        SpoolErrorReason.DataLoss => SpoolErrorCode.DataLoss,
+        SpoolErrorReason.StorageUnavailable => SpoolErrorCode.Unavailable,
+        SpoolErrorReason.StorageFull or SpoolErrorReason.MemoryExhausted => SpoolErrorCode.ResourceExhausted,
+        SpoolErrorReason.AttemptAborted => SpoolErrorCode.Aborted,
+        _ => SpoolErrorCode.FailedPrecondition,
+    };
+
+    public static SpoolException InvalidArgument(string message) => new(SpoolErrorReason.InvalidRequest, message);
+    public static SpoolException DataLoss(string message) => new(SpoolErrorReason.DataLoss, message);
 }

@@ -49,7 +49,7 @@ internal sealed class S3FileReader : IStorageFileReader
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            throw new SpoolException(SpoolErrorCode.DataLoss, $"spool file {name} is missing from {bucket.Location}", e);
+            throw new SpoolException(SpoolErrorReason.DataLoss, $"spool file {name} is missing from {bucket.Location}", e);
         }
         catch
         {

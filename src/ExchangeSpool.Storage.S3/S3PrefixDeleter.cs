@@ -41,7 +41,7 @@ internal static class S3PrefixDeleter
         if (response.DeleteErrors is { Count: > 0 } errors)
         {
             var first = errors[0];
-            throw new SpoolException(SpoolErrorCode.Unavailable,
+            throw new SpoolException(SpoolErrorReason.StorageUnavailable,
                 $"S3 DeleteObjects s3://{bucket.Name}/{first.Key} failed: {first.Code}: {first.Message} ({errors.Count} of {keys.Count} keys under {prefix} not deleted)");
         }
     }

@@ -96,7 +96,7 @@ public sealed class S3RetryPolicy(S3Options options, S3RequestCounters counters)
             _ => $"{failure.GetType().Name}: {Innermost(failure).Message}",
         };
         var tries = attempts == 1 ? "" : $" after {attempts} attempts";
-        return new SpoolException(SpoolErrorCode.Unavailable, $"S3 {operation} s3://{bucket}/{key} failed{tries}: {reason}", failure);
+        return new SpoolException(SpoolErrorReason.StorageUnavailable, $"S3 {operation} s3://{bucket}/{key} failed{tries}: {reason}", failure);
     }
 
     private static Exception Innermost(Exception e)

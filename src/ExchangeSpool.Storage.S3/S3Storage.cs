@@ -63,7 +63,7 @@ public sealed class S3Storage : IExchangeStorage, IDisposable
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.PreconditionFailed)
         {
-            throw SpoolException.FailedPrecondition($"{path} already exists in {bucket.Location}");
+            throw new SpoolException(SpoolErrorReason.AttemptBusy, $"{path} already exists in {bucket.Location}");
         }
     }
 

@@ -124,8 +124,8 @@ public sealed class SinkAttemptTests : SpoolTest
 
         Assert.False(Directory.Exists(spool.AttemptDirectory(spec, 0, 0)));
         spool.AssertNoBuffersHeld();
-        await Errors.ExpectAsync(SpoolErrorCode.FailedPrecondition, () => SpoolHarness.AddPagesAsync(attempt, SomePages(), Ct));
-        await Errors.ExpectAsync(SpoolErrorCode.FailedPrecondition, () => attempt.FinishAsync(Ct));
+        await Errors.ExpectAsync(SpoolErrorCode.Aborted, () => SpoolHarness.AddPagesAsync(attempt, SomePages(), Ct));
+        await Errors.ExpectAsync(SpoolErrorCode.Aborted, () => attempt.FinishAsync(Ct));
     }
 
     [Fact]

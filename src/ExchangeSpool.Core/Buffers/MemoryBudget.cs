@@ -141,7 +141,7 @@ public sealed class MemoryBudget
     private void CheckRequest(long bytes)
     {
         if (bytes < 0 || bytes > Limit)
-            throw new SpoolException(SpoolErrorCode.ResourceExhausted,
+            throw new SpoolException(SpoolErrorReason.MemoryExhausted,
                 $"a buffer of {bytes} bytes cannot fit in the memory budget of {Limit} bytes (exchange.spool.memory-limit)");
     }
 

@@ -128,10 +128,10 @@ public sealed class SpoolFileReader : IAsyncDisposable
                 ? null
                 : throw Damaged(null, "is not encrypted, but encryption is enabled on this server, so it cannot be authenticated");
         if (keys is null)
-            throw SpoolException.FailedPrecondition(
+            throw new SpoolException(SpoolErrorReason.EncryptionKeyUnknown,
                 $"{_name} is encrypted (key id {header.KeyId}), but encryption is not enabled on this server (exchange.encryption-enabled=false)");
         if (!keys.Contains(header.KeyId))
-            throw SpoolException.FailedPrecondition(
+            throw new SpoolException(SpoolErrorReason.EncryptionKeyUnknown,
                 $"{_name} is encrypted with key id {header.KeyId}, which this server does not hold (key ids: {string.Join(", ", keys.KeyIds)}); " +
                 "configure that key in exchange.spool.encryption.previous-key-files");
         return keys.CreateCipher(header.KeyId, exchange);

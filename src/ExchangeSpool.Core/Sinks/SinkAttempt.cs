@@ -79,7 +79,7 @@ public sealed class SinkAttempt : IAsyncDisposable
         lock (_stateLock)
         {
             if (_state != SinkAttemptState.Open)
-                throw SpoolException.FailedPrecondition($"{Id} cannot finish: it is {_state.ToString().ToLowerInvariant()}");
+                throw new SpoolException(NotOpenReason(_state), $"{Id} cannot finish: it is {_state.ToString().ToLowerInvariant()}");
             _state = SinkAttemptState.Finishing;
         }
         try
@@ -182,10 +182,10 @@ public sealed class SinkAttempt : IAsyncDisposable
     private void CheckPage(int partitionId, int length, long remaining)
     {
         if ((uint)partitionId >= (uint)_partitions.Length)
-            throw SpoolException.InvalidArgument($"{Id}: partition {partitionId} is out of range [0, {_partitions.Length})");
+            throw new SpoolException(SpoolErrorReason.PartitionOutOfRange, $"{Id}: partition {partitionId} is out of range [0, {_partitions.Length})");
         var maxPage = _context.Options.MaxPageStorageSize;
         if (length < 0 || length + (long)PageFrames.FrameHeaderSize > maxPage)
-            throw SpoolException.InvalidArgument(
+            throw new SpoolException(SpoolErrorReason.PageTooLarge,
                 $"{Id}: a page of {length} bytes plus its 4-byte frame exceeds the max page storage size of {maxPage} bytes (exchange.max-page-storage-size)");
         if (length > remaining)
             throw SpoolException.InvalidArgument($"{Id}: a page frame claims {length} bytes but the message holds {remaining}");
@@ -309,11 +309,14 @@ public sealed class SinkAttempt : IAsyncDisposable
         _quota.Release();
     }
 
+    private static SpoolErrorReason NotOpenReason(SinkAttemptState state) =>
+        state == SinkAttemptState.Aborted ? SpoolErrorReason.AttemptAborted : SpoolErrorReason.AttemptCommitted;
+
     private void EnsureOpen()
     {
         var state = State;
         if (state != SinkAttemptState.Open)
-            throw SpoolException.FailedPrecondition($"{Id} takes no more pages: it is {state.ToString().ToLowerInvariant()}");
+            throw new SpoolException(NotOpenReason(state), $"{Id} takes no more pages: it is {state.ToString().ToLowerInvariant()}");
         if (_writer.Failure is { } failure)
             throw failure;
     }

@@ -87,7 +87,7 @@ internal sealed class SinkFileWriter
             {
                 _failure ??= e is SpoolException or OperationCanceledException
                     ? e
-                    : new SpoolException(SpoolErrorCode.Unavailable, $"writing {_attempt} to storage failed: {e.Message}", e);
+                    : new SpoolException(SpoolErrorReason.StorageUnavailable, $"writing {_attempt} to storage failed: {e.Message}", e);
             }
             finally
             {

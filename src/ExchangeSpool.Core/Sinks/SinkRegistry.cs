@@ -16,13 +16,13 @@ public sealed class SinkRegistry(SpoolContext context)
     {
         var id = CheckedId(exchange, sinkId, attemptId);
         if (await IsCommittedAsync(id, cancellationToken).ConfigureAwait(false))
-            throw SpoolException.FailedPrecondition($"{id} is already committed; a committed attempt cannot be written again");
+            throw new SpoolException(SpoolErrorReason.AttemptCommitted, $"{id} is already committed; a committed attempt cannot be written again");
         var attempt = new SinkAttempt(context, exchange, id, a => _active.TryRemove(new KeyValuePair<SinkAttemptId, SinkAttempt>(a.Id, a)));
         if (!_active.TryAdd(id, attempt))
         {
             // The files in that attempt's directory are the other stream's: leave them alone.
             await attempt.DiscardUnusedAsync().ConfigureAwait(false);
-            throw SpoolException.FailedPrecondition($"{id} is already being written by another stream");
+            throw new SpoolException(SpoolErrorReason.AttemptBusy, $"{id} is already being written by another stream");
         }
         return attempt;
     }

@@ -135,7 +135,7 @@ public sealed class SourceReader(SpoolContext context)
                 var manifest = manifests[(handle.ExchangeIndex, file.SinkId, file.AttemptId)];
                 var entry = manifest.Files.FirstOrDefault(f => f.PartitionId == handle.PartitionId && f.FileIndex == file.FileIndex);
                 if (entry.BlockCount == 0 || entry.DataSize != file.DataSize)
-                    throw SpoolException.FailedPrecondition(
+                    throw new SpoolException(SpoolErrorReason.AttemptNotCommitted,
                         $"file {handle.PartitionId}_{file.FileIndex} of sink {file.SinkId} attempt {file.AttemptId} of exchange {key} is not part of that attempt's commit (or its size {file.DataSize} does not match)");
                 files.Add(new ResolvedFile(exchange, file.SinkId, file.AttemptId, entry));
             }
@@ -152,7 +152,7 @@ public sealed class SourceReader(SpoolContext context)
             throw SpoolException.InvalidArgument($"a source handle names exchange index {handle.ExchangeIndex}, but the request lists {request.Exchanges.Count} exchanges");
         var exchange = request.Exchanges[handle.ExchangeIndex];
         if ((uint)handle.PartitionId >= (uint)exchange.Exchange.PartitionCount)
-            throw SpoolException.InvalidArgument($"partition {handle.PartitionId} is out of range [0, {exchange.Exchange.PartitionCount}) for exchange {exchange.Exchange.Key}");
+            throw new SpoolException(SpoolErrorReason.PartitionOutOfRange, $"partition {handle.PartitionId} is out of range [0, {exchange.Exchange.PartitionCount}) for exchange {exchange.Exchange.Key}");
         foreach (var file in handle.Files)
         {
             if (file.SinkId < 0 || file.AttemptId < 0 || file.FileIndex < 0)
@@ -168,11 +168,11 @@ public sealed class SourceReader(SpoolContext context)
             return;
         var key = exchange.Exchange.Key;
         if (sinkId >= selected.Length)
-            throw SpoolException.FailedPrecondition($"sink {sinkId} of exchange {key} is not covered by the output selector ({selected.Length} sinks)");
+            throw new SpoolException(SpoolErrorReason.AttemptNotSelected, $"sink {sinkId} of exchange {key} is not covered by the output selector ({selected.Length} sinks)");
         var choice = (sbyte)selected[sinkId];
         if (choice == SelectorExcluded)
-            throw SpoolException.FailedPrecondition($"sink {sinkId} of exchange {key} is excluded by the output selector; its files may not be read");
+            throw new SpoolException(SpoolErrorReason.AttemptNotSelected, $"sink {sinkId} of exchange {key} is excluded by the output selector; its files may not be read");
         if (choice != attemptId)
-            throw SpoolException.FailedPrecondition($"sink {sinkId} attempt {attemptId} of exchange {key} was not selected: the output selector chose attempt {choice}");
+            throw new SpoolException(SpoolErrorReason.AttemptNotSelected, $"sink {sinkId} attempt {attemptId} of exchange {key} was not selected: the output selector chose attempt {choice}");
     }
 }

@@ -117,7 +117,7 @@ internal sealed class ExchangeSpoolService(
             {
                 await AddPagesAsync(attempt, message, stop.Token).ConfigureAwait(false);
                 if (!await requests.MoveNextAsync(stop.Token).ConfigureAwait(false))
-                    throw new SpoolException(SpoolErrorCode.Aborted, $"{attempt.Id}: the stream ended without finish, so the attempt was aborted");
+                    throw new SpoolException(SpoolErrorReason.AttemptAborted, $"{attempt.Id}: the stream ended without finish, so the attempt was aborted");
                 message = requests.Current;
                 if (message.Open is not null)
                     throw SpoolException.InvalidArgument($"{attempt.Id}: only the first message of a WriteSink stream may carry open");
@@ -131,7 +131,7 @@ internal sealed class ExchangeSpoolService(
         }
         catch (OperationCanceledException) when (attempt.AbortRequested.IsCancellationRequested)
         {
-            throw new SpoolException(SpoolErrorCode.Aborted, $"{attempt.Id} was aborted by an AbortSink call");
+            throw new SpoolException(SpoolErrorReason.AttemptAborted, $"{attempt.Id} was aborted by an AbortSink call");
         }
     }
 

@@ -56,7 +56,7 @@ public sealed class LocalExchangeStorage : IExchangeStorage
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new SpoolException(SpoolErrorCode.DataLoss, $"spool file {path} is missing from base directory {path.BaseIndex}", e);
+            throw new SpoolException(SpoolErrorReason.DataLoss, $"spool file {path} is missing from base directory {path.BaseIndex}", e);
         }
     }
 
@@ -77,7 +77,7 @@ public sealed class LocalExchangeStorage : IExchangeStorage
         }
         catch (IOException) when (File.Exists(fullPath))
         {
-            throw SpoolException.FailedPrecondition($"{path} already exists");
+            throw new SpoolException(SpoolErrorReason.AttemptBusy, $"{path} already exists");
         }
         finally
         {
