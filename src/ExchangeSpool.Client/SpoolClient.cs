@@ -1,11 +1,13 @@
-using ExchangeSpool.Grpc;
 using ExchangeSpool.Protocol;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace ExchangeSpool.Client;
 
 /// <summary>
 /// A .NET client of an exchange-spool server, shaped like Trino's exchange SPI: the coordinator
-/// creates exchanges, workers create sinks and sources.
+/// creates exchanges, workers create sinks and sources. All calls share one channel, which opens
+/// another HTTP/2 connection when the server's per-connection stream limit is reached.
 /// </summary>
 public sealed class SpoolClient : IDisposable
 {
@@ -18,26 +20,31 @@ public sealed class SpoolClient : IDisposable
         {
             MaxReceiveMessageSize = Options.MaxMessageSize,
             MaxSendMessageSize = Options.MaxMessageSize,
-            InitialHttp2StreamWindowSize = Options.StreamWindowSize,
+            HttpHandler = new SocketsHttpHandler
+            {
+                EnableMultipleHttp2Connections = true,
+                InitialHttp2StreamWindowSize = Options.StreamWindowSize,
+            },
         });
+        Calls = _channel.CreateCallInvoker();
     }
 
     public SpoolClientOptions Options { get; }
 
-    internal GrpcChannel Channel => _channel;
+    internal CallInvoker Calls { get; }
 
     public Task<ServerInfo> GetServerInfoAsync(CancellationToken cancellationToken = default) =>
-        _channel.UnaryAsync(ExchangeSpoolMethods.GetServerInfo, new GetServerInfoRequest(), ControlCall(cancellationToken));
+        UnaryAsync(ExchangeSpoolMethods.GetServerInfo, new GetServerInfoRequest(), cancellationToken);
 
     public async Task<SpoolExchange> CreateExchangeAsync(string queryId, string exchangeId, int outputPartitionCount, bool preserveOrderWithinPartition,
         CancellationToken cancellationToken = default)
     {
-        var descriptor = await _channel.UnaryAsync(ExchangeSpoolMethods.CreateExchange, new CreateExchangeRequest
+        var descriptor = await UnaryAsync(ExchangeSpoolMethods.CreateExchange, new CreateExchangeRequest
         {
             Exchange = new ExchangeRef { QueryId = queryId, ExchangeId = exchangeId },
             PartitionCount = outputPartitionCount,
             PreserveOrder = preserveOrderWithinPartition,
-        }, ControlCall(cancellationToken)).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
         return new SpoolExchange(this, descriptor);
     }
 
@@ -45,8 +52,14 @@ public sealed class SpoolClient : IDisposable
 
     public SpoolSource CreateSource() => new(this);
 
+    /// <summary>A control call, bounded by <see cref="SpoolClientOptions.ControlCallTimeout"/>.</summary>
+    internal async Task<TResponse> UnaryAsync<TRequest, TResponse>(Method<TRequest, TResponse> method, TRequest request, CancellationToken cancellationToken)
+        where TRequest : class
+        where TResponse : class =>
+        await Calls.AsyncUnaryCall(method, null, ControlCall(cancellationToken), request).ResponseAsync.ConfigureAwait(false);
+
     internal CallOptions ControlCall(CancellationToken cancellationToken) =>
-        new(DateTime.UtcNow + Options.ControlCallTimeout, cancellationToken);
+        new(deadline: DateTime.UtcNow + Options.ControlCallTimeout, cancellationToken: cancellationToken);
 
     public void Dispose() => _channel.Dispose();
 }

@@ -79,8 +79,8 @@ public sealed class SpoolExchange : IAsyncDisposable
             foreach (var (sink, attempt) in _winners.OrderBy(w => w.Key))
                 request.Winners.Add(new WinningAttempt { SinkId = sink, AttemptId = attempt });
         }
-        using var call = _client.Channel.ServerStreaming(ExchangeSpoolMethods.PlanSourceHandles, request, _client.ControlCall(cancellationToken));
-        while (await call.ResponseStream.MoveNextAsync(cancellationToken).ConfigureAwait(false))
+        using var call = _client.Calls.AsyncServerStreamingCall(ExchangeSpoolMethods.PlanSourceHandles, null, _client.ControlCall(cancellationToken), request);
+        while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
         {
             var batch = call.ResponseStream.Current;
             yield return new SpoolSourceHandleBatch(batch.Handles.Select(h => new SpoolSourceHandle(Descriptor, h)).ToArray(), batch.LastBatch);
@@ -89,8 +89,8 @@ public sealed class SpoolExchange : IAsyncDisposable
 
     /// <summary>Deletes everything the exchange wrote.</summary>
     public async Task CloseAsync(CancellationToken cancellationToken = default) =>
-        await _client.Channel.UnaryAsync(ExchangeSpoolMethods.CloseExchange,
-            new CloseExchangeRequest { Exchange = Descriptor.Exchange }, _client.ControlCall(cancellationToken)).ConfigureAwait(false);
+        await _client.UnaryAsync(ExchangeSpoolMethods.CloseExchange,
+            new CloseExchangeRequest { Exchange = Descriptor.Exchange }, cancellationToken).ConfigureAwait(false);
 
     public async ValueTask DisposeAsync() => await CloseAsync().ConfigureAwait(false);
 }

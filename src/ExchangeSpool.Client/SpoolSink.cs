@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Threading.Channels;
-using ExchangeSpool.Grpc;
 using ExchangeSpool.Protocol;
+using Grpc.Core;
 
 namespace ExchangeSpool.Client;
 
@@ -20,7 +20,7 @@ public sealed class SpoolSink
     private readonly Channel<Batch> _queue = Channel.CreateUnbounded<Batch>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _cancel = new();
     private readonly object _lock = new();
-    private readonly ClientStreamingCall<PageBatch, SinkResult> _call;
+    private readonly AsyncClientStreamingCall<PageBatch, SinkResult> _call;
     private readonly Task _sender;
     private Batch? _current;
     private int _queued;
@@ -28,13 +28,14 @@ public sealed class SpoolSink
     private TaskCompletionSource _unblocked = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task<SinkResult>? _finish;
     private bool _aborted;
+    private volatile bool _sendFailed;
 
     internal SpoolSink(SpoolClient client, SpoolSinkInstanceHandle handle)
     {
         _client = client;
         _handle = handle;
         _unblocked.SetResult();
-        _call = client.Channel.ClientStreaming(ExchangeSpoolMethods.WriteSink, new CallOptions(CancellationToken: _cancel.Token));
+        _call = client.Calls.AsyncClientStreamingCall(ExchangeSpoolMethods.WriteSink, null, new CallOptions(cancellationToken: _cancel.Token));
         _sender = Task.Run(SendAsync);
     }
 
@@ -106,21 +107,21 @@ public sealed class SpoolSink
         await _cancel.CancelAsync().ConfigureAwait(false);
         _call.Dispose();
         await _sender.ConfigureAwait(false);
-        var response = await _client.Channel.UnaryAsync(ExchangeSpoolMethods.AbortSink, new AbortSinkRequest
+        var response = await _client.UnaryAsync(ExchangeSpoolMethods.AbortSink, new AbortSinkRequest
         {
             Exchange = _handle.Exchange,
             SinkId = _handle.SinkId,
             AttemptId = _handle.AttemptId,
-        }, _client.ControlCall(CancellationToken.None)).ConfigureAwait(false);
+        }, CancellationToken.None).ConfigureAwait(false);
         return response.Committed;
     }
 
     public override string ToString() => $"sink {_handle.SinkId} attempt {_handle.AttemptId} of exchange {_handle.Exchange.Exchange.ExchangeId}";
 
+    /// <summary>The server's answer; when sending failed because the server ended the call early, that answer says why.</summary>
     private async Task<SinkResult> AwaitCommitAsync()
     {
         await _sender.ConfigureAwait(false);
-        ThrowIfSendFailed();
         return await _call.ResponseAsync.ConfigureAwait(false);
     }
 
@@ -149,20 +150,20 @@ public sealed class SpoolSink
             }
             await _call.RequestStream.CompleteAsync().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is RpcException or OperationCanceledException)
+        catch (Exception e) when (e is RpcException or OperationCanceledException or InvalidOperationException)
         {
-            SendFailure = e;
+            // The call ended (the server answered early, or it was cancelled): stop sending at once.
+            _sendFailed = true;
             while (_queue.Reader.TryRead(out var dropped))
                 Release(dropped);
         }
     }
 
-    private Exception? SendFailure { get; set; }
-
+    /// <summary>Once sending stopped, Add reports the server's status, which says why.</summary>
     private void ThrowIfSendFailed()
     {
-        if (SendFailure is RpcException failure)
-            throw failure;
+        if (_sendFailed && _call.ResponseAsync.IsFaulted)
+            _call.ResponseAsync.GetAwaiter().GetResult();
     }
 
     private Batch Rent(int capacity)

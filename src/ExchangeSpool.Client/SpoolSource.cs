@@ -1,8 +1,7 @@
-using System.Buffers;
 using System.Collections.Concurrent;
-using ExchangeSpool.Grpc;
 using ExchangeSpool.Protocol;
 using Google.Protobuf;
+using Grpc.Core;
 
 namespace ExchangeSpool.Client;
 
@@ -144,40 +143,19 @@ public sealed class SpoolSource : IAsyncDisposable
 
     private async Task ReadHandlesAsync(List<SpoolSourceHandle> handles)
     {
-        using var call = _client.Channel.ServerStreaming(ExchangeSpoolMethods.ReadSource, ToRequest(handles),
-            new CallOptions(CancellationToken: _closed.Token));
-        while (await call.ResponseStream.MoveNextAsync(_closed.Token).ConfigureAwait(false))
+        using var call = _client.Calls.AsyncServerStreamingCall(ReceivedPages.ReadSource, null,
+            new CallOptions(cancellationToken: _closed.Token), ToRequest(handles));
+        while (await call.ResponseStream.MoveNext(_closed.Token).ConfigureAwait(false))
         {
-            var batch = call.ResponseStream.Current;
-            var pages = EnqueuePages(batch.Pages);
-            if (pages != batch.PageCount)
-                throw new InvalidDataException($"ReadSource sent {pages} pages in a message that says {batch.PageCount}");
+            var received = call.ResponseStream.Current;
+            foreach (var page in received.Pages)
+                _pages.Enqueue(page);
+            Interlocked.Add(ref _bufferedBytes, received.Bytes);
             lock (_lock)
                 _pageAvailable.TrySetResult();
             while (Interlocked.Read(ref _bufferedBytes) > _client.Options.SourceBufferSize)
                 await _roomForPages.WaitAsync(_closed.Token).ConfigureAwait(false);
         }
-    }
-
-    /// <summary>Copies each page of a message's frames [int32 length][payload] straight into the array handed to the reader; returns the page count.</summary>
-    private int EnqueuePages(ReadOnlySequence<byte> frames)
-    {
-        var reader = new SequenceReader<byte>(frames);
-        var pages = 0;
-        while (!reader.End)
-        {
-            if (!reader.TryReadLittleEndian(out int length))
-                throw new InvalidDataException($"ReadSource sent a truncated page frame header ({reader.Remaining} bytes)");
-            if (length < 0 || length > reader.Remaining)
-                throw new InvalidDataException($"ReadSource sent a page frame of {length} bytes with {reader.Remaining} left");
-            var page = GC.AllocateUninitializedArray<byte>(length);
-            reader.TryCopyTo(page);
-            reader.Advance(length);
-            _pages.Enqueue(page);
-            Interlocked.Add(ref _bufferedBytes, length);
-            pages++;
-        }
-        return pages;
     }
 
     private ReadSourceRequest ToRequest(List<SpoolSourceHandle> handles)

@@ -1,15 +1,17 @@
 using System.Buffers;
-using ExchangeSpool.Grpc;
 using Google.Protobuf;
+using Grpc.Core;
 
 namespace ExchangeSpool.Protocol;
 
 /// <summary>
 /// A data-plane message (<see cref="SinkMessage"/> or <see cref="SourcePages"/>, which share field
-/// numbers) read and written without copying its page bytes: on receipt <see cref="Pages"/> is a
-/// slice of the transport's buffer, valid until the next message is read.
+/// numbers). Sent, its pages are written straight into gRPC's buffer writer. Received, they are
+/// copied once into a pooled array that the batch owns until it is disposed: gRPC releases the
+/// received payload as soon as the deserializer returns, while a sink may wait for memory before it
+/// can take the pages.
 /// </summary>
-public sealed class PageBatch
+public sealed class PageBatch : IDisposable
 {
     private const int OpenField = 1;
     private const int PageCountField = 2;
@@ -26,8 +28,43 @@ public sealed class PageBatch
 
     public bool Finish { get; init; }
 
-    public static Marshaller<PageBatch> Marshaller { get; } = new(Parse, ComputeSize, Write);
+    private byte[]? _pooledPages;
 
+    public static Marshaller<PageBatch> Marshaller { get; } = Marshallers.Create<PageBatch>(Serialize, Deserialize);
+
+    /// <summary>Returns the pooled copy of a received batch's pages; <see cref="Pages"/> is invalid afterwards.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _pooledPages, null) is { } pooled)
+            ArrayPool<byte>.Shared.Return(pooled);
+    }
+
+    private static void Serialize(PageBatch batch, SerializationContext context)
+    {
+        context.SetPayloadLength(ComputeSize(batch));
+        Write(batch, context.GetBufferWriter());
+        context.Complete();
+    }
+
+    private static PageBatch Deserialize(DeserializationContext context)
+    {
+        var parsed = Parse(context.PayloadAsReadOnlySequence());
+        if (parsed.Pages.IsEmpty)
+            return parsed;
+        var length = checked((int)parsed.Pages.Length);
+        var pooled = ArrayPool<byte>.Shared.Rent(length);
+        parsed.Pages.CopyTo(pooled);
+        return new PageBatch
+        {
+            Open = parsed.Open,
+            PageCount = parsed.PageCount,
+            Pages = new ReadOnlySequence<byte>(pooled, 0, length),
+            Finish = parsed.Finish,
+            _pooledPages = pooled,
+        };
+    }
+
+    /// <summary>Reads a message whose <see cref="Pages"/> stay a slice of <paramref name="message"/>.</summary>
     public static PageBatch Parse(ReadOnlySequence<byte> message)
     {
         var reader = new SequenceReader<byte>(message);
@@ -103,7 +140,14 @@ public sealed class PageBatch
         open = null;
         if (!ProtobufWire.TryReadLengthDelimited(ref reader, out var content))
             return false;
-        open = SinkOpen.Parser.ParseFrom(content);
+        try
+        {
+            open = SinkOpen.Parser.ParseFrom(content);
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            return false;
+        }
         return true;
     }
 
@@ -122,5 +166,5 @@ public sealed class PageBatch
     }
 
     private static RpcException Malformed(string problem) =>
-        new(StatusCode.InvalidArgument, $"malformed page batch message: {problem}");
+        SpoolErrors.ToRpcException(StatusCode.InvalidArgument, ErrorReasons.InvalidRequest, $"malformed page batch message: {problem}");
 }

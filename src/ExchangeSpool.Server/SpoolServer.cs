@@ -4,7 +4,6 @@ using ExchangeSpool.Core.Encryption;
 using ExchangeSpool.Core.Planning;
 using ExchangeSpool.Core.Sinks;
 using ExchangeSpool.Core.Sources;
-using ExchangeSpool.Grpc;
 using ExchangeSpool.Server.Configuration;
 using ExchangeSpool.Server.Metrics;
 using ExchangeSpool.Server.Service;
@@ -12,6 +11,7 @@ using ExchangeSpool.Storage.S3;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -61,28 +61,39 @@ public sealed class SpoolServer : IAsyncDisposable
     {
         var keys = LoadKeys(configuration.Encryption, out var encryptionSummary);
         var builder = WebApplication.CreateSlimBuilder();
+        var metrics = new SpoolMetrics();
+        var connectionErrors = new Http2ConnectionErrorCounter(metrics);
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddProvider(connectionErrors);
+        builder.Logging.AddFilter<Http2ConnectionErrorCounter>(Http2ConnectionErrorCounter.KestrelHttp2Category, LogLevel.Debug);
         logging?.Invoke(builder.Logging);
         ListenOptions? grpcListener = null;
         ListenOptions? metricsListener = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.ListenGrpc(ToEndPoint(configuration.Server.Address), new GrpcKestrelOptions(), listen => grpcListener = listen);
+            ApplyHttp2Limits(kestrel.Limits.Http2, configuration.Server);
+            kestrel.Listen(ToEndPoint(configuration.Server.Address), listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                grpcListener = listen;
+            });
             if (configuration.Server.MetricsAddress is { } metricsAddress)
                 kestrel.Listen(ToEndPoint(metricsAddress), listen => metricsListener = listen);
         });
 
         var context = new SpoolContext(configuration.Spool, StorageFactory.Create(configuration), keys);
-        var metrics = new SpoolMetrics();
-        var statusMapper = new SpoolStatusMapper(metrics);
-        builder.Services.AddGrpcWire(options =>
+        builder.Services.AddGrpc(options =>
         {
             options.MaxReceiveMessageSize = configuration.Server.MaxMessageSize;
             options.MaxSendMessageSize = configuration.Server.MaxMessageSize;
-            options.ExceptionMapper = statusMapper.Map;
+            options.Interceptors.Add<SpoolErrorInterceptor>();
         });
+        builder.Services.AddGrpcHealthChecks(options => options.UseHealthChecksCache = false)
+            .AddCheck<StorageHealthCheck>("storage");
+        builder.Services.AddSingleton<IServiceMethodProvider<ExchangeSpoolService>, ExchangeSpoolMethodProvider>();
+        builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton(context);
         builder.Services.AddSingleton<SinkRegistry>();
         builder.Services.AddSingleton<ExchangeLifecycle>();
@@ -93,13 +104,30 @@ public sealed class SpoolServer : IAsyncDisposable
             services, configuration.Server.MaxMessageSize));
 
         var app = builder.Build();
+        var connectionLog = app.Services.GetRequiredService<ILogger<Http2ConnectionErrorCounter>>();
+        connectionErrors.Report = (connection, problem) => ServerLog.Http2ConnectionError(connectionLog, connection, problem);
+        app.MapGrpcService<ExchangeSpoolService>();
+        app.MapGrpcHealthChecksService();
         var service = app.Services.GetRequiredService<ExchangeSpoolService>();
-        app.MapGrpcService(service.Bind);
         metrics.ObserveServer(() => context.Budget.Used - context.Pool.ParkedBytes, context.Budget.Limit,
             () => app.Services.GetRequiredService<SinkRegistry>().ActiveCount, () => service.ActiveSources);
         var exporter = new PrometheusExporter(context.Storage is S3Storage s3 ? [metrics.Meter, s3.Counters.Meter] : [metrics.Meter]);
         app.MapGet("/metrics", () => Results.Text(exporter.Render(), "text/plain; version=0.0.4"));
         return new SpoolServer(app, context, metrics, exporter, encryptionSummary, () => grpcListener!, () => metricsListener);
+    }
+
+    /// <summary>
+    /// HTTP/2 flow-control windows bound what a client may send before the server reads it: 4 MiB a
+    /// stream, 8 MiB a connection. The 1 MiB max frame (HTTP/2's default is 16 KiB) lets a client that
+    /// honours it (grpc-java does) send a 1 MiB message as one DATA frame instead of 64. Public for the
+    /// benchmark's transport limit, which must measure the same transport.
+    /// </summary>
+    public static void ApplyHttp2Limits(Http2Limits http2, ServerOptions server)
+    {
+        http2.InitialConnectionWindowSize = 8 * 1024 * 1024;
+        http2.InitialStreamWindowSize = 4 * 1024 * 1024;
+        http2.MaxFrameSize = 1024 * 1024;
+        http2.MaxStreamsPerConnection = server.MaxStreamsPerConnection;
     }
 
     /// <summary>The key ring when encryption is on: the configured keys, or a standalone server's generated key.</summary>

@@ -2,7 +2,9 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using ExchangeSpool.Client;
-using ExchangeSpool.Grpc;
+using ExchangeSpool.Protocol;
+using Grpc.Core;
+using Grpc.Net.Client;
 using static ExchangeSpool.ContractTests.EngineDriver;
 
 namespace ExchangeSpool.ContractTests;
@@ -28,6 +30,7 @@ public abstract class ExchangeContractTests(SpoolServerFixture server)
     {
         var error = await Assert.ThrowsAsync<RpcException>(() => Client.CreateExchangeAsync(NewQueryId(), "e", 51, false));
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal(ErrorReasons.TooManyPartitions, SpoolErrors.Reason(error));
         Assert.Contains("Max number of output partitions exceeded for exchange", error.Status.Detail);
     }
 
@@ -118,10 +121,10 @@ public abstract class ExchangeContractTests(SpoolServerFixture server)
         var sink = exchange.AddSink(0);
         var handle = exchange.InstantiateSink(sink, 0);
         using var channel = GrpcChannel.ForAddress(server.Server.Address);
-        using var first = channel.ClientStreaming(Protocol.ExchangeSpoolMethods.WriteSink, default);
-        await first.RequestStream.WriteAsync(new Protocol.PageBatch
+        using var first = channel.CreateCallInvoker().AsyncClientStreamingCall(ExchangeSpoolMethods.WriteSink, null, default);
+        await first.RequestStream.WriteAsync(new PageBatch
         {
-            Open = new Protocol.SinkOpen { Exchange = exchange.Descriptor, SinkId = 0, AttemptId = 0 },
+            Open = new SinkOpen { Exchange = exchange.Descriptor, SinkId = 0, AttemptId = 0 },
             PageCount = 1,
             Pages = new ReadOnlySequence<byte>(Frame(0, "first"u8.ToArray())),
         });
@@ -131,9 +134,9 @@ public abstract class ExchangeContractTests(SpoolServerFixture server)
         second.Add(0, "second"u8);
         var error = await Assert.ThrowsAsync<RpcException>(() => second.FinishAsync());
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
-        Assert.Contains("already being written", error.Status.Detail);
+        Assert.Equal(ErrorReasons.AttemptBusy, SpoolErrors.Reason(error));
 
-        await first.RequestStream.WriteAsync(new Protocol.PageBatch { Finish = true });
+        await first.RequestStream.WriteAsync(new PageBatch { Finish = true });
         await first.RequestStream.CompleteAsync();
         await first.ResponseAsync;
         exchange.SinkFinished(sink, 0);
@@ -158,11 +161,11 @@ public abstract class ExchangeContractTests(SpoolServerFixture server)
         await using var exchange = await Client.CreateExchangeAsync(NewQueryId(), "e", 2, false);
         var sink = exchange.AddSink(0);
         using (var channel = GrpcChannel.ForAddress(server.Server.Address))
-        using (var call = channel.ClientStreaming(Protocol.ExchangeSpoolMethods.WriteSink, default))
+        using (var call = channel.CreateCallInvoker().AsyncClientStreamingCall(ExchangeSpoolMethods.WriteSink, null, default))
         {
-            await call.RequestStream.WriteAsync(new Protocol.PageBatch
+            await call.RequestStream.WriteAsync(new PageBatch
             {
-                Open = new Protocol.SinkOpen { Exchange = exchange.Descriptor, SinkId = 0, AttemptId = 0 },
+                Open = new SinkOpen { Exchange = exchange.Descriptor, SinkId = 0, AttemptId = 0 },
                 PageCount = 1,
                 Pages = new ReadOnlySequence<byte>(Frame(0, new byte[1000])),
             });
@@ -174,7 +177,7 @@ public abstract class ExchangeContractTests(SpoolServerFixture server)
         exchange.AllRequiredSinksFinished();
         var error = await Assert.ThrowsAsync<RpcException>(() => AllHandlesAsync(exchange));
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
-        Assert.Contains("no commit manifest", error.Status.Detail);
+        Assert.Equal(ErrorReasons.AttemptNotCommitted, SpoolErrors.Reason(error));
     }
 
     [Fact]
@@ -246,10 +249,9 @@ public abstract class ExchangeContractTests(SpoolServerFixture server)
     public async Task MalformedSinkMessage_IsRejectedAndTheServerKeepsServing()
     {
         using var channel = GrpcChannel.ForAddress(server.Server.Address);
-        var garbage = new Grpc.Method<byte[], byte[]>(MethodType.ClientStreaming, Protocol.ExchangeSpoolMethods.ServiceName, "WriteSink",
-            new Grpc.Marshaller<byte[]>(s => s.ToArray(), b => b.Length, (b, w) => w.Write(b)),
-            new Grpc.Marshaller<byte[]>(s => s.ToArray(), b => b.Length, (b, w) => w.Write(b)));
-        using var call = channel.ClientStreaming(garbage, default);
+        var bytes = Marshallers.Create<byte[]>(b => b, b => b);
+        var garbage = new Method<byte[], byte[]>(MethodType.ClientStreaming, ExchangeSpoolMethods.ServiceName, "WriteSink", bytes, bytes);
+        using var call = channel.CreateCallInvoker().AsyncClientStreamingCall(garbage, null, default);
         // The server may answer before the client completes its side; completing then reports the status.
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
         {
@@ -258,7 +260,7 @@ public abstract class ExchangeContractTests(SpoolServerFixture server)
             await call.ResponseAsync;
         });
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-        Assert.Contains("malformed", error.Status.Detail);
+        Assert.Equal(ErrorReasons.InvalidRequest, SpoolErrors.Reason(error));
         Assert.True((await Client.GetServerInfoAsync()).Serving);
     }
 

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using ExchangeSpool.Core;
 using ExchangeSpool.Core.Encryption;
 using ExchangeSpool.Core.Storage.Local;
-using ExchangeSpool.Grpc;
+using Grpc.Core;
 using ExchangeSpool.Server.Metrics;
 using ExchangeSpool.Server.Service;
 using Google.Protobuf;

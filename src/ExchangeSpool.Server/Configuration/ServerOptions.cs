@@ -8,6 +8,8 @@ public sealed record ServerOptions
 
     public const int MaxMessageSizeLimit = 1 << 30;
 
+    public const int MaxStreamsPerConnectionLimit = 100_000;
+
     /// <summary><c>exchange.spool.address</c>: where the gRPC service listens.</summary>
     public ListenAddress Address { get; init; } = new("127.0.0.1", 9477);
 
@@ -16,6 +18,9 @@ public sealed record ServerOptions
 
     /// <summary><c>exchange.spool.max-message-size</c>: the largest gRPC message either way.</summary>
     public int MaxMessageSize { get; init; } = 32 * 1024 * 1024;
+
+    /// <summary><c>exchange.spool.max-streams-per-connection</c>: concurrent calls one HTTP/2 connection may carry.</summary>
+    public int MaxStreamsPerConnection { get; init; } = 1000;
 
     /// <summary>
     /// Returns the first invalid setting as (key, problem), or null when all are valid. A message
@@ -29,6 +34,8 @@ public sealed record ServerOptions
         if (MaxMessageSize < smallest || MaxMessageSize > MaxMessageSizeLimit)
             return ("exchange.spool.max-message-size",
                 $"must be at least exchange.max-page-storage-size + {DataSize.Format(MessageFramingAllowance)} ({DataSize.Format(smallest)}) and at most {DataSize.Format(MaxMessageSizeLimit)}");
+        if (MaxStreamsPerConnection < 1 || MaxStreamsPerConnection > MaxStreamsPerConnectionLimit)
+            return ("exchange.spool.max-streams-per-connection", $"must be between 1 and {MaxStreamsPerConnectionLimit}");
         return null;
     }
 }

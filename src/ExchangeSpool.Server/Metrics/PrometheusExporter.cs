@@ -22,8 +22,12 @@ public sealed class PrometheusExporter : IDisposable
         _meters = [.. meters];
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (_meters.Contains(instrument.Meter))
-                listener.EnableMeasurementEvents(instrument);
+            if (!_meters.Contains(instrument.Meter))
+                return;
+            listener.EnableMeasurementEvents(instrument);
+            // A counter is exported from the start, at zero, so that "none so far" can be told from "not exported".
+            if (IsCounter(instrument))
+                _values.TryAdd(instrument, new ConcurrentDictionary<string, double>(StringComparer.Ordinal) { [""] = 0 });
         };
         _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Record(instrument, value, tags));
         _listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => Record(instrument, value, tags));

@@ -8,18 +8,25 @@ public sealed class SpoolMetrics : IDisposable
     public const string MeterName = "ExchangeSpool";
     public const string IntegrityFailuresName = "exchangespool.integrity_failures";
 
+    public const string Http2ConnectionErrorsName = "exchangespool.http2.connection_errors";
+
     private readonly Counter<long> _integrityFailures;
+    private readonly Counter<long> _http2ConnectionErrors;
 
     public SpoolMetrics()
     {
         Meter = new Meter(MeterName);
         _integrityFailures = Meter.CreateCounter<long>(IntegrityFailuresName, unit: "{failure}",
             description: "Reads refused because spooled data failed verification (checksum, authentication, length, identity).");
+        _http2ConnectionErrors = Meter.CreateCounter<long>(Http2ConnectionErrorsName, unit: "{connection}",
+            description: "Client connections the server closed with an HTTP/2 connection error (GOAWAY), failing every call on them.");
     }
 
     public Meter Meter { get; }
 
     public void IntegrityFailure() => _integrityFailures.Add(1);
+
+    public void Http2ConnectionError() => _http2ConnectionErrors.Add(1);
 
     /// <summary>Gauges read when scraped: what the memory budget holds and how many streams are open.</summary>
     public void ObserveServer(Func<long> memoryUsed, long memoryLimit, Func<int> activeSinks, Func<int> activeSources)

@@ -4,15 +4,16 @@ using ExchangeSpool.Core;
 using ExchangeSpool.Core.Planning;
 using ExchangeSpool.Core.Sinks;
 using ExchangeSpool.Core.Sources;
-using ExchangeSpool.Grpc;
 using ExchangeSpool.Protocol;
+using Grpc.Core;
 using Microsoft.Extensions.Hosting;
 
 namespace ExchangeSpool.Server.Service;
 
 /// <summary>
 /// The ExchangeSpool gRPC service: each method checks its request, hands the work to the core and
-/// maps the result back. No exchange state lives here.
+/// maps the result back. No exchange state lives here. Failures leave as exceptions, which
+/// <see cref="SpoolErrorInterceptor"/> turns into statuses.
 /// </summary>
 internal sealed class ExchangeSpoolService(
     SpoolContext context,
@@ -35,16 +36,7 @@ internal sealed class ExchangeSpoolService(
     /// <summary>ReadSource calls streaming now.</summary>
     public int ActiveSources => Volatile.Read(ref _activeSources);
 
-    public void Bind(GrpcServiceBinder binder) => binder
-        .AddUnaryMethod(ExchangeSpoolMethods.GetServerInfo, GetServerInfo)
-        .AddUnaryMethod(ExchangeSpoolMethods.CreateExchange, CreateExchange)
-        .AddServerStreamingMethod(ExchangeSpoolMethods.PlanSourceHandles, PlanSourceHandles)
-        .AddUnaryMethod(ExchangeSpoolMethods.CloseExchange, CloseExchange)
-        .AddClientStreamingMethod(ExchangeSpoolMethods.WriteSink, WriteSink)
-        .AddUnaryMethod(ExchangeSpoolMethods.AbortSink, AbortSink)
-        .AddServerStreamingMethod(ExchangeSpoolMethods.ReadSource, ReadSource);
-
-    private Task<ServerInfo> GetServerInfo(GetServerInfoRequest request, ServerCallContext call) =>
+    public Task<ServerInfo> GetServerInfo(GetServerInfoRequest request, ServerCallContext call) =>
         Task.FromResult(new ServerInfo
         {
             Version = Version,
@@ -60,17 +52,18 @@ internal sealed class ExchangeSpoolService(
             ActiveSources = ActiveSources,
         });
 
-    private Task<ExchangeDescriptor> CreateExchange(CreateExchangeRequest request, ServerCallContext call)
+    public Task<ExchangeDescriptor> CreateExchange(CreateExchangeRequest request, ServerCallContext call)
     {
         var spec = lifecycle.Create(ProtocolMapping.ToKey(request.Exchange), request.PartitionCount, request.PreserveOrder);
         return Task.FromResult(ProtocolMapping.ToDescriptor(spec, lifecycle.StorageLocations(spec.Key), context.Options));
     }
 
-    private async Task PlanSourceHandles(PlanSourceHandlesRequest request, IMessageWriter<SourceHandleBatch> responses, ServerCallContext call)
+    public async Task PlanSourceHandles(PlanSourceHandlesRequest request, IServerStreamWriter<SourceHandleBatch> responses, ServerCallContext call)
     {
         var spec = ProtocolMapping.ToSpec(request.Exchange);
         var winners = request.Winners.Select(w => (w.SinkId, w.AttemptId)).ToArray();
-        var handles = await planner.PlanAsync(spec, winners, call.CancellationToken).ConfigureAwait(false);
+        using var stop = StopToken(call);
+        var handles = await planner.PlanAsync(spec, winners, stop.Token).ConfigureAwait(false);
         var sent = 0;
         do
         {
@@ -78,18 +71,18 @@ internal sealed class ExchangeSpoolService(
             foreach (var handle in handles.Skip(sent).Take(HandlesPerBatch))
                 batch.Handles.Add(ProtocolMapping.ToMessage(handle));
             sent += batch.Handles.Count;
-            await responses.WriteAsync(batch, call.CancellationToken).ConfigureAwait(false);
+            await responses.WriteAsync(batch, stop.Token).ConfigureAwait(false);
         }
         while (sent < handles.Count);
     }
 
-    private Task<CloseExchangeResponse> CloseExchange(CloseExchangeRequest request, ServerCallContext call)
+    public Task<CloseExchangeResponse> CloseExchange(CloseExchangeRequest request, ServerCallContext call)
     {
         deletions.Schedule(ProtocolMapping.ToKey(request.Exchange));
         return Task.FromResult(new CloseExchangeResponse());
     }
 
-    private async Task<AbortSinkResponse> AbortSink(AbortSinkRequest request, ServerCallContext call)
+    public async Task<AbortSinkResponse> AbortSink(AbortSinkRequest request, ServerCallContext call)
     {
         var committed = await sinks.AbortAsync(ProtocolMapping.ToSpec(request.Exchange), request.SinkId, request.AttemptId, call.CancellationToken)
             .ConfigureAwait(false);
@@ -101,58 +94,79 @@ internal sealed class ExchangeSpoolService(
     /// being read when memory is spent); the finish message commits. Ending or breaking the stream
     /// any other way aborts the attempt, which deletes what it wrote unless it had committed.
     /// </summary>
-    private async Task<SinkResult> WriteSink(IMessageReader<PageBatch> requests, ServerCallContext call)
+    public async Task<SinkResult> WriteSink(IAsyncStreamReader<PageBatch> requests, ServerCallContext call)
     {
-        if (!await requests.MoveNextAsync(call.CancellationToken).ConfigureAwait(false))
-            throw SpoolException.InvalidArgument("the WriteSink stream ended before its first message");
-        var open = requests.Current.Open
-            ?? throw SpoolException.InvalidArgument("the first WriteSink message must carry open (exchange, sink id, attempt id)");
-        await using var attempt = await sinks.OpenAsync(ProtocolMapping.ToSpec(open.Exchange), open.SinkId, open.AttemptId, call.CancellationToken)
-            .ConfigureAwait(false);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(call.CancellationToken, attempt.AbortRequested);
+        using var stopCall = StopToken(call);
+        var message = await NextAsync(requests, stopCall.Token).ConfigureAwait(false)
+            ?? throw SpoolException.InvalidArgument("the WriteSink stream ended before its first message");
         try
         {
-            var message = requests.Current;
-            while (!message.Finish)
+            var open = message.Open
+                ?? throw SpoolException.InvalidArgument("the first WriteSink message must carry open (exchange, sink id, attempt id)");
+            await using var attempt = await sinks.OpenAsync(ProtocolMapping.ToSpec(open.Exchange), open.SinkId, open.AttemptId, stopCall.Token)
+                .ConfigureAwait(false);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(stopCall.Token, attempt.AbortRequested);
+            try
             {
+                while (!message.Finish)
+                {
+                    await AddPagesAsync(attempt, message, stop.Token).ConfigureAwait(false);
+                    message.Dispose();
+                    message = await NextAsync(requests, stop.Token).ConfigureAwait(false)
+                        ?? throw new SpoolException(SpoolErrorReason.AttemptAborted, $"{attempt.Id}: the stream ended without finish, so the attempt was aborted");
+                    if (message.Open is not null)
+                        throw SpoolException.InvalidArgument($"{attempt.Id}: only the first message of a WriteSink stream may carry open");
+                }
                 await AddPagesAsync(attempt, message, stop.Token).ConfigureAwait(false);
-                if (!await requests.MoveNextAsync(stop.Token).ConfigureAwait(false))
-                    throw new SpoolException(SpoolErrorReason.AttemptAborted, $"{attempt.Id}: the stream ended without finish, so the attempt was aborted");
-                message = requests.Current;
-                if (message.Open is not null)
-                    throw SpoolException.InvalidArgument($"{attempt.Id}: only the first message of a WriteSink stream may carry open");
+                message.Dispose();
+                if (await NextAsync(requests, stop.Token).ConfigureAwait(false) is { } extra)
+                {
+                    message = extra;
+                    throw SpoolException.InvalidArgument($"{attempt.Id}: a message followed the finish message");
+                }
+                // From here the commit runs to its end even if the caller goes away: an abort must not undo it.
+                var commit = await attempt.FinishAsync(lifetime.ApplicationStopping).ConfigureAwait(false);
+                return new SinkResult { PageCount = commit.PageCount, DataSize = commit.DataSize, FileCount = commit.FileCount };
             }
-            await AddPagesAsync(attempt, message, stop.Token).ConfigureAwait(false);
-            if (await requests.MoveNextAsync(stop.Token).ConfigureAwait(false))
-                throw SpoolException.InvalidArgument($"{attempt.Id}: a message followed the finish message");
-            // From here the commit runs to its end even if the caller goes away: an abort must not undo it.
-            var commit = await attempt.FinishAsync(lifetime.ApplicationStopping).ConfigureAwait(false);
-            return new SinkResult { PageCount = commit.PageCount, DataSize = commit.DataSize, FileCount = commit.FileCount };
+            catch (OperationCanceledException) when (attempt.AbortRequested.IsCancellationRequested && !stopCall.IsCancellationRequested)
+            {
+                throw new SpoolException(SpoolErrorReason.AttemptAborted, $"{attempt.Id} was aborted by an AbortSink call");
+            }
         }
-        catch (OperationCanceledException) when (attempt.AbortRequested.IsCancellationRequested)
+        finally
         {
-            throw new SpoolException(SpoolErrorReason.AttemptAborted, $"{attempt.Id} was aborted by an AbortSink call");
+            // Received batches hold pooled copies of their pages; disposing twice is harmless.
+            message.Dispose();
         }
     }
 
-    private static ValueTask AddPagesAsync(SinkAttempt attempt, PageBatch message, CancellationToken cancellationToken) =>
-        message.PageCount == 0 && message.Pages.IsEmpty
-            ? ValueTask.CompletedTask
-            : attempt.AddPagesAsync(message.Pages, message.PageCount, cancellationToken);
-
-    private async Task ReadSource(ReadSourceRequest request, IMessageWriter<PageBatch> responses, ServerCallContext call)
+    public async Task ReadSource(ReadSourceRequest request, IServerStreamWriter<PageBatch> responses, ServerCallContext call)
     {
         Interlocked.Increment(ref _activeSources);
         try
         {
+            using var stop = StopToken(call);
             await sources.ReadAsync(ProtocolMapping.ToSourceRequest(request),
-                (block, token) => responses.WriteAsync(
-                    new PageBatch { PageCount = block.PageCount, Pages = new ReadOnlySequence<byte>(block.PayloadMemory) }, token),
-                call.CancellationToken).ConfigureAwait(false);
+                (block, token) => new ValueTask(responses.WriteAsync(
+                    new PageBatch { PageCount = block.PageCount, Pages = new ReadOnlySequence<byte>(block.PayloadMemory) }, token)),
+                stop.Token).ConfigureAwait(false);
         }
         finally
         {
             Interlocked.Decrement(ref _activeSources);
         }
     }
+
+    /// <summary>The next message, or null at the end of the stream.</summary>
+    private static async ValueTask<PageBatch?> NextAsync(IAsyncStreamReader<PageBatch> requests, CancellationToken cancellationToken) =>
+        await requests.MoveNext(cancellationToken).ConfigureAwait(false) ? requests.Current : null;
+
+    private static ValueTask AddPagesAsync(SinkAttempt attempt, PageBatch message, CancellationToken cancellationToken) =>
+        message.PageCount == 0 && message.Pages.IsEmpty
+            ? ValueTask.CompletedTask
+            : attempt.AddPagesAsync(message.Pages, message.PageCount, cancellationToken);
+
+    /// <summary>Ends a long call when its client goes away or the server starts draining.</summary>
+    private CancellationTokenSource StopToken(ServerCallContext call) =>
+        CancellationTokenSource.CreateLinkedTokenSource(call.CancellationToken, lifetime.ApplicationStopping);
 }

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Amazon.S3.Model;
 using ExchangeSpool.Client;
-using ExchangeSpool.Grpc;
+using Grpc.Core;
 using ExchangeSpool.Storage.S3;
 using static ExchangeSpool.ContractTests.EngineDriver;
 

@@ -1,5 +1,5 @@
 using ExchangeSpool.Client;
-using ExchangeSpool.Grpc;
+using Grpc.Core;
 using Google.Protobuf;
 
 namespace ExchangeSpool.Server.Tests.Process;

@@ -1,0 +1,120 @@
+using ExchangeSpool.Core;
+using ExchangeSpool.Protocol;
+using ExchangeSpool.Server.Metrics;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ExchangeSpool.Server.Service;
+
+/// <summary>
+/// Turns every failure leaving a handler into a status with a stable reason (google.rpc.ErrorInfo),
+/// logs what an operator must see, and counts data loss. Each failure ends its own call only.
+/// </summary>
+internal sealed class SpoolErrorInterceptor(SpoolMetrics metrics, IHostApplicationLifetime lifetime, ILogger<SpoolErrorInterceptor> logger)
+    : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(request, context).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not RpcException)
+        {
+            throw ToRpcException(e, context);
+        }
+    }
+
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(requestStream, context).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not RpcException)
+        {
+            throw ToRpcException(e, context);
+        }
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(request, responseStream, context).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not RpcException)
+        {
+            throw ToRpcException(e, context);
+        }
+    }
+
+    private RpcException ToRpcException(Exception exception, ServerCallContext context)
+    {
+        var (code, reason, message) = Classify(exception, context);
+        switch (reason)
+        {
+            case ErrorReasons.DataLoss:
+                metrics.IntegrityFailure();
+                ServerLog.DataLoss(logger, context.Method, message);
+                break;
+            case ErrorReasons.StorageUnavailable or ErrorReasons.StorageFull:
+                ServerLog.StorageFailed(logger, context.Method, message, exception);
+                break;
+            case ErrorReasons.Internal:
+                ServerLog.HandlerFailed(logger, context.Method, exception);
+                break;
+        }
+        return SpoolErrors.ToRpcException(code, reason, message);
+    }
+
+    private (StatusCode Code, string Reason, string Message) Classify(Exception exception, ServerCallContext context) => exception switch
+    {
+        SpoolException spool => (ToStatusCode(spool.Code), ToReason(spool.Reason), spool.Message),
+        OperationCanceledException when lifetime.ApplicationStopping.IsCancellationRequested =>
+            (StatusCode.Unavailable, ErrorReasons.ShuttingDown, "the server is shutting down; retry on a server that is running"),
+        OperationCanceledException when context.Deadline <= DateTime.UtcNow =>
+            (StatusCode.DeadlineExceeded, ErrorReasons.DeadlineExceeded, "the call's deadline passed"),
+        OperationCanceledException => (StatusCode.Cancelled, ErrorReasons.Cancelled, "the call was cancelled"),
+        IOException or UnauthorizedAccessException =>
+            (StatusCode.Unavailable, ErrorReasons.StorageUnavailable, $"storage I/O failed: {exception.Message}"),
+        _ => (StatusCode.Internal, ErrorReasons.Internal, $"unexpected {exception.GetType().Name} in {context.Method}: {exception.Message}"),
+    };
+
+    private static StatusCode ToStatusCode(SpoolErrorCode code) => code switch
+    {
+        SpoolErrorCode.InvalidArgument => StatusCode.InvalidArgument,
+        SpoolErrorCode.FailedPrecondition => StatusCode.FailedPrecondition,
+        SpoolErrorCode.ResourceExhausted => StatusCode.ResourceExhausted,
+        SpoolErrorCode.DataLoss => StatusCode.DataLoss,
+        SpoolErrorCode.Unavailable => StatusCode.Unavailable,
+        SpoolErrorCode.Aborted => StatusCode.Aborted,
+        _ => StatusCode.Internal,
+    };
+
+    private static string ToReason(SpoolErrorReason reason) => reason switch
+    {
+        SpoolErrorReason.InvalidRequest => ErrorReasons.InvalidRequest,
+        SpoolErrorReason.PageTooLarge => ErrorReasons.PageTooLarge,
+        SpoolErrorReason.PartitionOutOfRange => ErrorReasons.PartitionOutOfRange,
+        SpoolErrorReason.TooManyPartitions => ErrorReasons.TooManyPartitions,
+        SpoolErrorReason.ExchangeNotFound => ErrorReasons.ExchangeNotFound,
+        SpoolErrorReason.ExchangeClosed => ErrorReasons.ExchangeClosed,
+        SpoolErrorReason.AttemptNotSelected => ErrorReasons.AttemptNotSelected,
+        SpoolErrorReason.AttemptNotCommitted => ErrorReasons.AttemptNotCommitted,
+        SpoolErrorReason.AttemptCommitted => ErrorReasons.AttemptCommitted,
+        SpoolErrorReason.AttemptBusy => ErrorReasons.AttemptBusy,
+        SpoolErrorReason.AttemptAborted => ErrorReasons.AttemptAborted,
+        SpoolErrorReason.EncryptionKeyUnknown => ErrorReasons.EncryptionKeyUnknown,
+        SpoolErrorReason.DataLoss => ErrorReasons.DataLoss,
+        SpoolErrorReason.StorageUnavailable => ErrorReasons.StorageUnavailable,
+        SpoolErrorReason.StorageFull => ErrorReasons.StorageFull,
+        SpoolErrorReason.MemoryExhausted => ErrorReasons.MemoryExhausted,
+        _ => ErrorReasons.Internal,
+    };
+}
