@@ -22,16 +22,17 @@ public sealed class SpoolClient : IDisposable
             MaxSendMessageSize = Options.MaxMessageSize,
             HttpHandler = new SocketsHttpHandler
             {
-                EnableMultipleHttp2Connections = true,
+                EnableMultipleHttp2Connections = Options.MultipleConnections,
                 InitialHttp2StreamWindowSize = Options.StreamWindowSize,
             },
         });
-        Calls = _channel.CreateCallInvoker();
+        CallInvoker = _channel.CreateCallInvoker();
     }
 
     public SpoolClientOptions Options { get; }
 
-    internal CallInvoker Calls { get; }
+    /// <summary>The channel's invoker, for calls made with <see cref="ExchangeSpoolMethods"/> directly (tools, tests).</summary>
+    public CallInvoker CallInvoker { get; }
 
     public Task<ServerInfo> GetServerInfoAsync(CancellationToken cancellationToken = default) =>
         UnaryAsync(ExchangeSpoolMethods.GetServerInfo, new GetServerInfoRequest(), cancellationToken);
@@ -56,7 +57,7 @@ public sealed class SpoolClient : IDisposable
     internal async Task<TResponse> UnaryAsync<TRequest, TResponse>(Method<TRequest, TResponse> method, TRequest request, CancellationToken cancellationToken)
         where TRequest : class
         where TResponse : class =>
-        await Calls.AsyncUnaryCall(method, null, ControlCall(cancellationToken), request).ResponseAsync.ConfigureAwait(false);
+        await CallInvoker.AsyncUnaryCall(method, null, ControlCall(cancellationToken), request).ResponseAsync.ConfigureAwait(false);
 
     internal CallOptions ControlCall(CancellationToken cancellationToken) =>
         new(deadline: DateTime.UtcNow + Options.ControlCallTimeout, cancellationToken: cancellationToken);

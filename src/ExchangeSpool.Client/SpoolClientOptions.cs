@@ -17,6 +17,13 @@ public sealed class SpoolClientOptions
     public int MaxMessageSize { get; init; } = 32 * 1024 * 1024;
 
     /// <summary>
+    /// True (the default): another HTTP/2 connection opens when the server's per-connection stream
+    /// limit is reached. False: every call shares one connection, and calls beyond the limit wait
+    /// until others end.
+    /// </summary>
+    public bool MultipleConnections { get; init; } = true;
+
+    /// <summary>
     /// Bytes of a response stream the server may send before this client reads them (HTTP/2's initial
     /// stream window). 4 MiB, as the server grants for requests: a source's 1 MiB messages then flow
     /// without waiting on window updates, which HttpClient's default of 64 KiB, grown by round-trip

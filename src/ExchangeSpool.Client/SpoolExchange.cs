@@ -79,7 +79,7 @@ public sealed class SpoolExchange : IAsyncDisposable
             foreach (var (sink, attempt) in _winners.OrderBy(w => w.Key))
                 request.Winners.Add(new WinningAttempt { SinkId = sink, AttemptId = attempt });
         }
-        using var call = _client.Calls.AsyncServerStreamingCall(ExchangeSpoolMethods.PlanSourceHandles, null, _client.ControlCall(cancellationToken), request);
+        using var call = _client.CallInvoker.AsyncServerStreamingCall(ExchangeSpoolMethods.PlanSourceHandles, null, _client.ControlCall(cancellationToken), request);
         while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
         {
             var batch = call.ResponseStream.Current;

@@ -35,7 +35,7 @@ public sealed class SpoolSink
         _client = client;
         _handle = handle;
         _unblocked.SetResult();
-        _call = client.Calls.AsyncClientStreamingCall(ExchangeSpoolMethods.WriteSink, null, new CallOptions(cancellationToken: _cancel.Token));
+        _call = client.CallInvoker.AsyncClientStreamingCall(ExchangeSpoolMethods.WriteSink, null, new CallOptions(cancellationToken: _cancel.Token));
         _sender = Task.Run(SendAsync);
     }
 

@@ -143,7 +143,7 @@ public sealed class SpoolSource : IAsyncDisposable
 
     private async Task ReadHandlesAsync(List<SpoolSourceHandle> handles)
     {
-        using var call = _client.Calls.AsyncServerStreamingCall(ReceivedPages.ReadSource, null,
+        using var call = _client.CallInvoker.AsyncServerStreamingCall(ReceivedPages.ReadSource, null,
             new CallOptions(cancellationToken: _closed.Token), ToRequest(handles));
         while (await call.ResponseStream.MoveNext(_closed.Token).ConfigureAwait(false))
         {
