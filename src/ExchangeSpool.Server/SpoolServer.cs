@@ -26,6 +26,7 @@ public sealed class SpoolServer : IAsyncDisposable
     private static readonly TimeSpan DeletionGracePeriod = TimeSpan.FromSeconds(30);
 
     private readonly WebApplication _app;
+    private int _disposed;
 
     private readonly PrometheusExporter _exporter;
     private readonly Func<ListenOptions> _grpcListener;
@@ -153,8 +154,11 @@ public sealed class SpoolServer : IAsyncDisposable
 
     public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
 
+    /// <summary>Stops serving (calls under way end with UNAVAILABLE, reason SHUTTING_DOWN) and releases everything; once.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
         await _app.StopAsync().ConfigureAwait(false);
         await _app.Services.GetRequiredService<ExchangeDeletions>().DrainAsync(DeletionGracePeriod).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
