@@ -15,6 +15,8 @@ public sealed class SpoolSink
 {
     private const int FrameHeaderSize = 8;
 
+    private static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(1);
+
     private readonly SpoolClient _client;
     private readonly SpoolSinkInstanceHandle _handle;
     private readonly Channel<Batch> _queue = Channel.CreateUnbounded<Batch>(new UnboundedChannelOptions { SingleReader = true });
@@ -104,9 +106,7 @@ public sealed class SpoolSink
                 Interlocked.Add(ref _memoryUsage, -filling.Buffer.Length);
             }
         }
-        await _cancel.CancelAsync().ConfigureAwait(false);
-        _call.Dispose();
-        await _sender.ConfigureAwait(false);
+        await StopSendingAsync().ConfigureAwait(false);
         var response = await _client.UnaryAsync(ExchangeSpoolMethods.AbortSink, new AbortSinkRequest
         {
             Exchange = _handle.Exchange,
@@ -117,6 +117,26 @@ public sealed class SpoolSink
     }
 
     public override string ToString() => $"sink {_handle.SinkId} attempt {_handle.AttemptId} of exchange {_handle.Exchange.Exchange.ExchangeId}";
+
+    /// <summary>
+    /// Lets a write under way finish and ends the stream without finish (the server then aborts the
+    /// attempt) before the call is reset: a DATA frame that follows the client's own RST_STREAM makes
+    /// the server close the whole connection, with every call on it. A write that flow control holds
+    /// longer than <see cref="AbortGrace"/> is cut off by the reset.
+    /// </summary>
+    private async Task StopSendingAsync()
+    {
+        try
+        {
+            await _sender.WaitAsync(AbortGrace).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
+        await _cancel.CancelAsync().ConfigureAwait(false);
+        _call.Dispose();
+        await _sender.ConfigureAwait(false);
+    }
 
     /// <summary>The server's answer; when sending failed because the server ended the call early, that answer says why.</summary>
     private async Task<SinkResult> AwaitCommitAsync()
@@ -134,6 +154,8 @@ public sealed class SpoolSink
             {
                 try
                 {
+                    if (Volatile.Read(ref _aborted))
+                        continue;
                     await _call.RequestStream.WriteAsync(new PageBatch
                     {
                         Open = first ? new SinkOpen { Exchange = _handle.Exchange, SinkId = _handle.SinkId, AttemptId = _handle.AttemptId } : null,
@@ -150,9 +172,10 @@ public sealed class SpoolSink
             }
             await _call.RequestStream.CompleteAsync().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is RpcException or OperationCanceledException or InvalidOperationException)
+        catch (Exception)
         {
-            // The call ended (the server answered early, or it was cancelled): stop sending at once.
+            // The call ended (the server answered, the call was cancelled, the transport broke): stop
+            // sending at once. The response says why, which is what FinishAsync reports.
             _sendFailed = true;
             while (_queue.Reader.TryRead(out var dropped))
                 Release(dropped);

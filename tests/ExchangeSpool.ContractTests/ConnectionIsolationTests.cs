@@ -55,6 +55,38 @@ public abstract class ConnectionIsolationTests(SpoolServerFixture server)
         Assert.Equal(connectionErrorsBefore, await ConnectionErrorsAsync());
     }
 
+    /// <summary>
+    /// The server answers each sink at its first page (partition out of range) while the client still
+    /// has megabytes to send: answered at once, the client's last DATA frames raced its own RST_STREAM
+    /// and the server closed the shared connection (reproduced on every run before the fix).
+    /// </summary>
+    [Fact]
+    public async Task SinksAnsweredWhileTheirClientStillSends_EachGetItsOwnStatus_AndTheConnectionSurvives()
+    {
+        var connectionErrorsBefore = await ConnectionErrorsAsync();
+        using var client = new SpoolClient(server.Server.Address, new SpoolClientOptions { MultipleConnections = false });
+        await using var exchange = await client.CreateExchangeAsync(NewQueryId(), "early", 2, false);
+        using var concurrency = new SemaphoreSlim(8);
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 200).Select(async sink =>
+        {
+            await concurrency.WaitAsync();
+            try
+            {
+                return await Expect($"sink {sink}", StatusCode.InvalidArgument, ErrorReasons.PartitionOutOfRange, () => WriteAsync(client, exchange,
+                    exchange.AddSink(sink), 0, [(7, new byte[100]), .. Enumerable.Range(0, 4).Select(_ => (0, new byte[MiB]))], finish: true));
+            }
+            finally
+            {
+                concurrency.Release();
+            }
+        }));
+
+        var failures = outcomes.Where(failure => failure is not null).ToList();
+        Assert.True(failures.Count == 0, string.Join("; ", failures));
+        Assert.Equal(connectionErrorsBefore, await ConnectionErrorsAsync());
+    }
+
     [Fact]
     public async Task ConnectionError_IsCountedAndLeavesOtherConnectionsServing()
     {

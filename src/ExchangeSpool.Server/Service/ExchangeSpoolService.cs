@@ -92,34 +92,49 @@ internal sealed class ExchangeSpoolService(
     /// <summary>
     /// One attempt per stream. Pages are added as they arrive (waiting here is what stops the stream
     /// being read when memory is spent); the finish message commits. Ending or breaking the stream
-    /// any other way aborts the attempt, which deletes what it wrote unless it had committed.
+    /// any other way aborts the attempt, which deletes what it wrote unless it had committed. A call
+    /// that fails before its client ended the stream answers once the client has (see <see cref="SinkRequestStream"/>).
     /// </summary>
     public async Task<SinkResult> WriteSink(IAsyncStreamReader<PageBatch> requests, ServerCallContext call)
     {
+        var stream = new SinkRequestStream(requests);
         using var stopCall = StopToken(call);
-        var message = await NextAsync(requests, stopCall.Token).ConfigureAwait(false)
+        try
+        {
+            return await WriteAttemptAsync(stream, stopCall.Token).ConfigureAwait(false);
+        }
+        catch (Exception) when (!stream.Ended && !stopCall.IsCancellationRequested)
+        {
+            await stream.DiscardRestAsync(stopCall.Token).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task<SinkResult> WriteAttemptAsync(SinkRequestStream stream, CancellationToken stopCall)
+    {
+        var message = await stream.NextAsync(stopCall).ConfigureAwait(false)
             ?? throw SpoolException.InvalidArgument("the WriteSink stream ended before its first message");
         try
         {
             var open = message.Open
                 ?? throw SpoolException.InvalidArgument("the first WriteSink message must carry open (exchange, sink id, attempt id)");
-            await using var attempt = await sinks.OpenAsync(ProtocolMapping.ToSpec(open.Exchange), open.SinkId, open.AttemptId, stopCall.Token)
+            await using var attempt = await sinks.OpenAsync(ProtocolMapping.ToSpec(open.Exchange), open.SinkId, open.AttemptId, stopCall)
                 .ConfigureAwait(false);
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(stopCall.Token, attempt.AbortRequested);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(stopCall, attempt.AbortRequested);
             try
             {
                 while (!message.Finish)
                 {
                     await AddPagesAsync(attempt, message, stop.Token).ConfigureAwait(false);
                     message.Dispose();
-                    message = await NextAsync(requests, stop.Token).ConfigureAwait(false)
+                    message = await stream.NextAsync(stop.Token).ConfigureAwait(false)
                         ?? throw new SpoolException(SpoolErrorReason.AttemptAborted, $"{attempt.Id}: the stream ended without finish, so the attempt was aborted");
                     if (message.Open is not null)
                         throw SpoolException.InvalidArgument($"{attempt.Id}: only the first message of a WriteSink stream may carry open");
                 }
                 await AddPagesAsync(attempt, message, stop.Token).ConfigureAwait(false);
                 message.Dispose();
-                if (await NextAsync(requests, stop.Token).ConfigureAwait(false) is { } extra)
+                if (await stream.NextAsync(stop.Token).ConfigureAwait(false) is { } extra)
                 {
                     message = extra;
                     throw SpoolException.InvalidArgument($"{attempt.Id}: a message followed the finish message");
@@ -156,10 +171,6 @@ internal sealed class ExchangeSpoolService(
             Interlocked.Decrement(ref _activeSources);
         }
     }
-
-    /// <summary>The next message, or null at the end of the stream.</summary>
-    private static async ValueTask<PageBatch?> NextAsync(IAsyncStreamReader<PageBatch> requests, CancellationToken cancellationToken) =>
-        await requests.MoveNext(cancellationToken).ConfigureAwait(false) ? requests.Current : null;
 
     private static ValueTask AddPagesAsync(SinkAttempt attempt, PageBatch message, CancellationToken cancellationToken) =>
         message.PageCount == 0 && message.Pages.IsEmpty

@@ -81,6 +81,8 @@ internal sealed class SpoolErrorInterceptor(SpoolMetrics metrics, IHostApplicati
         OperationCanceledException when context.Deadline <= DateTime.UtcNow =>
             (StatusCode.DeadlineExceeded, ErrorReasons.DeadlineExceeded, "the call's deadline passed"),
         OperationCanceledException => (StatusCode.Cancelled, ErrorReasons.Cancelled, "the call was cancelled"),
+        // The client reset the stream or its connection broke: nothing to do with storage.
+        IOException when context.CancellationToken.IsCancellationRequested => (StatusCode.Cancelled, ErrorReasons.Cancelled, "the client went away"),
         IOException or UnauthorizedAccessException =>
             (StatusCode.Unavailable, ErrorReasons.StorageUnavailable, $"storage I/O failed: {exception.Message}"),
         _ => (StatusCode.Internal, ErrorReasons.Internal, $"unexpected {exception.GetType().Name} in {context.Method}: {exception.Message}"),
