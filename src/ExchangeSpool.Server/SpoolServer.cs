@@ -101,8 +101,7 @@ public sealed class SpoolServer : IAsyncDisposable
         builder.Services.AddSingleton<HandlePlanner>();
         builder.Services.AddSingleton<SourceReader>();
         builder.Services.AddSingleton<ExchangeDeletions>();
-        builder.Services.AddSingleton(services => ActivatorUtilities.CreateInstance<ExchangeSpoolService>(
-            services, configuration.Server.MaxMessageSize));
+        builder.Services.AddSingleton(services => ActivatorUtilities.CreateInstance<ExchangeSpoolService>(services, configuration.Server));
 
         var app = builder.Build();
         var connectionLog = app.Services.GetRequiredService<ILogger<Http2ConnectionErrorCounter>>();

@@ -115,7 +115,7 @@ public abstract class ConnectionIsolationTests(SpoolServerFixture server)
         Expect("malformed message", StatusCode.InvalidArgument, ErrorReasons.InvalidRequest, () => SendMalformedAsync(client)),
     ];
 
-    private static async Task WriteHealthySinkAsync(SpoolClient client, SpoolExchange exchange, int round, int sink) =>
+    protected static async Task WriteHealthySinkAsync(SpoolClient client, SpoolExchange exchange, int round, int sink) =>
         await WriteAsync(client, exchange, exchange.AddSink(sink), 0, HealthyPages(round, sink), finish: true);
 
     private static async Task ReadHealthySourceAsync(SpoolClient client, Committed committed, List<SpoolSourceHandle> handles, int index)
@@ -302,7 +302,7 @@ public abstract class ConnectionIsolationTests(SpoolServerFixture server)
         }
     }
 
-    private static byte[] Frame(int partition, byte[] page)
+    protected static byte[] Frame(int partition, byte[] page)
     {
         var frame = new byte[8 + page.Length];
         BinaryPrimitives.WriteInt32LittleEndian(frame, partition);
@@ -311,7 +311,7 @@ public abstract class ConnectionIsolationTests(SpoolServerFixture server)
         return frame;
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    protected static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
         var deadline = DateTime.UtcNow + Patience;
         while (!await condition())
@@ -359,7 +359,42 @@ public sealed class QueuedStreamsLocalSpoolServer : SpoolServerFixture
 }
 
 public sealed class ConnectionIsolationOnDefaults(MeteredLocalSpoolServer server)
-    : ConnectionIsolationTests(server), IClassFixture<MeteredLocalSpoolServer>;
+    : ConnectionIsolationTests(server), IClassFixture<MeteredLocalSpoolServer>
+{
+    /// <summary>A busy worker's slow tasks: 500 sink streams that sent a page and wait, on the connection the others use.</summary>
+    [Fact]
+    public async Task FiveHundredIdleSinkStreams_LeaveOtherCallsOnTheirConnectionServed()
+    {
+        using var client = new SpoolClient(server.Server.Address, new SpoolClientOptions { MultipleConnections = false });
+        await using var exchange = await client.CreateExchangeAsync(NewQueryId(), "idle", 2, false);
+        var idle = new List<AsyncClientStreamingCall<PageBatch, SinkResult>>();
+        try
+        {
+            for (var sink = 0; sink < 500; sink++)
+            {
+                var call = client.CallInvoker.AsyncClientStreamingCall(ExchangeSpoolMethods.WriteSink, null, default);
+                idle.Add(call);
+                await call.RequestStream.WriteAsync(new PageBatch
+                {
+                    Open = new SinkOpen { Exchange = exchange.Descriptor, SinkId = 1000 + sink, AttemptId = 0 },
+                    PageCount = 1,
+                    Pages = new ReadOnlySequence<byte>(Frame(0, new byte[1000])),
+                }).WaitAsync(Patience);
+            }
+            await WaitUntilAsync(async () => (await client.GetServerInfoAsync()).ActiveSinks == 500);
+
+            await Task.WhenAll(Enumerable.Range(0, 4).Select(sink => WriteHealthySinkAsync(client, exchange, round: 0, sink + 2))).WaitAsync(Patience);
+
+            Assert.True((await client.GetServerInfoAsync()).Serving);
+        }
+        finally
+        {
+            foreach (var call in idle)
+                call.Dispose();
+        }
+        await WaitUntilAsync(async () => (await client.GetServerInfoAsync()).ActiveSinks == 0);
+    }
+}
 
 public sealed class ConnectionIsolationWithQueuedStreams(QueuedStreamsLocalSpoolServer server)
     : ConnectionIsolationTests(server), IClassFixture<QueuedStreamsLocalSpoolServer>;

@@ -5,6 +5,7 @@ using ExchangeSpool.Core.Planning;
 using ExchangeSpool.Core.Sinks;
 using ExchangeSpool.Core.Sources;
 using ExchangeSpool.Protocol;
+using ExchangeSpool.Server.Configuration;
 using Grpc.Core;
 using Microsoft.Extensions.Hosting;
 
@@ -23,7 +24,7 @@ internal sealed class ExchangeSpoolService(
     SourceReader sources,
     ExchangeDeletions deletions,
     IHostApplicationLifetime lifetime,
-    int maxMessageSize)
+    ServerOptions server)
 {
     /// <summary>Handles a plan result carries per message, well below any message size limit.</summary>
     private const int HandlesPerBatch = 1000;
@@ -46,7 +47,8 @@ internal sealed class ExchangeSpoolService(
             MemoryUsedBytes = context.Budget.Used - context.Pool.ParkedBytes,
             MaxOutputPartitionCount = context.Options.MaxOutputPartitionCount,
             MaxPageStorageSize = context.Options.MaxPageStorageSize,
-            MaxMessageSize = maxMessageSize,
+            MaxMessageSize = server.MaxMessageSize,
+            MaxStreamsPerConnection = server.MaxStreamsPerConnection,
             Serving = !lifetime.ApplicationStopping.IsCancellationRequested,
             ActiveSinks = sinks.ActiveCount,
             ActiveSources = ActiveSources,
