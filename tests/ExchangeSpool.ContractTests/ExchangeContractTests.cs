@@ -246,6 +246,21 @@ public abstract class ExchangeContractTests(SpoolServerFixture server)
     }
 
     [Fact]
+    public async Task UndecodableControlRequest_IsInvalidArgumentAndTheServerKeepsServing()
+    {
+        using var channel = GrpcChannel.ForAddress(server.Server.Address);
+        var bytes = Marshallers.Create<byte[]>(b => b, b => b);
+        var garbage = new Method<byte[], byte[]>(MethodType.Unary, ExchangeSpoolMethods.ServiceName, "CreateExchange", bytes, bytes);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            channel.CreateCallInvoker().AsyncUnaryCall(garbage, null, default, [0x0A, 0xFF, 0xFF, 0xFF, 0x0F, 0x01]).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal(ErrorReasons.InvalidRequest, SpoolErrors.Reason(error));
+        Assert.True((await Client.GetServerInfoAsync()).Serving);
+    }
+
+    [Fact]
     public async Task MalformedSinkMessage_IsRejectedAndTheServerKeepsServing()
     {
         using var channel = GrpcChannel.ForAddress(server.Server.Address);
