@@ -5,6 +5,7 @@ import io.airlift.slice.Slices;
 import io.trino.spi.ErrorType;
 import io.trino.spi.TrinoException;
 import io.trino.spi.exchange.Exchange;
+import io.trino.spi.exchange.ExchangeId;
 import io.trino.spi.exchange.ExchangeSink;
 import io.trino.spi.exchange.ExchangeSinkHandle;
 import io.trino.spi.exchange.ExchangeSource;
@@ -183,28 +184,38 @@ class TestSpoolExchangeContract
             throws Exception
     {
         Exchange exchange = createExchange(manager, 1, false);
-        ExchangeSinkHandle sink = exchange.addSink(0);
-        writeAndFinish(manager, exchange, sink, 0, strings(0, "attempt 0"));
-        writeAndFinish(manager, exchange, sink, 1, strings(0, "attempt 1"));
-        exchange.sinkFinished(sink, 1);
+        ExchangeSinkHandle sink0 = exchange.addSink(0);
+        exchange.addSink(1);
+        ExchangeSinkHandle sink2 = exchange.addSink(2);
+        exchange.noMoreSinks();
+        writeAndFinish(manager, exchange, sink0, 0, strings(0, "attempt 0"));
+        writeAndFinish(manager, exchange, sink0, 1, strings(0, "attempt 1"));
+        writeAndFinish(manager, exchange, sink2, 0, strings(0, "sink 2"));
+        exchange.sinkFinished(sink0, 1);
+        exchange.sinkFinished(sink2, 0);
         exchange.allRequiredSinksFinished();
         List<ExchangeSourceHandle> handles = allHandles(exchange);
 
-        ExchangeSourceOutputSelector.Builder builder = ExchangeSourceOutputSelector.builder(Set.of(exchange.getId())).setPartitionCount(exchange.getId(), 1);
-        ExchangeSourceOutputSelector undecided = builder.build();
-        ExchangeSourceOutputSelector finalOne = builder.include(exchange.getId(), 0, 1).setFinal().build();
+        // As the engine builds them: one selector as each task finishes, whose values end at the
+        // highest decided sink (shorter than the 3 sinks), and a final one once the stage is done.
+        ExchangeId id = exchange.getId();
+        ExchangeSourceOutputSelector.Builder builder = new ExchangeSourceOutputSelector.Builder(Set.of(id));
+        ExchangeSourceOutputSelector noneFinished = builder.build();
+        ExchangeSourceOutputSelector firstFinished = builder.include(id, 0, 1).build();
+        ExchangeSourceOutputSelector finalOne = builder.include(id, 2, 0).exclude(id, 1).setPartitionCount(id, 3).setFinal().build();
         ExchangeSource source = manager.createSource();
         source.addSourceHandles(handles);
         source.noMoreSourceHandles();
-        source.setOutputSelector(undecided);
+        source.setOutputSelector(firstFinished);
+        source.setOutputSelector(noneFinished);
         Thread.sleep(200);
         assertNull(source.read());
         assertFalse(source.isFinished());
         assertFalse(source.isBlocked().isDone());
 
         source.setOutputSelector(finalOne);
-        source.setOutputSelector(undecided);
-        assertEquals(List.of("attempt 1"), asStrings(read(source, List.of())));
+        source.setOutputSelector(firstFinished);
+        assertEquals(Set.of("attempt 1", "sink 2"), Set.copyOf(asStrings(read(source, List.of()))));
         source.close();
         exchange.close();
     }
