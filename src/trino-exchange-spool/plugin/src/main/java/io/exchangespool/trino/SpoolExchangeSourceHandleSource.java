@@ -153,9 +153,7 @@ final class SpoolExchangeSourceHandleSource
         {
             List<ExchangeSourceHandle> handles = new ArrayList<>(batch.getHandlesCount());
             for (SourceHandle handle : batch.getHandlesList()) {
-                SpoolExchangeSourceHandle sourceHandle = SpoolExchangeSourceHandle.fromProto(descriptor, handle);
-                exchange.recordSourceHandle(sourceHandle);
-                handles.add(sourceHandle);
+                handles.add(SpoolExchangeSourceHandle.fromProto(descriptor, handle));
             }
             // The server's last batch ends this call; only the last plan's last batch ends the exchange.
             boolean last = lastPlan && batch.getLastBatch();

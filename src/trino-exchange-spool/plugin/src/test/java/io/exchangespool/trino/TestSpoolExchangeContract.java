@@ -12,6 +12,7 @@ import io.trino.spi.exchange.ExchangeSource;
 import io.trino.spi.exchange.ExchangeSourceHandle;
 import io.trino.spi.exchange.ExchangeSourceHandleSource.ExchangeSourceHandleBatch;
 import io.trino.spi.exchange.ExchangeSourceOutputSelector;
+import io.trino.spi.metrics.Metrics;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -354,6 +355,33 @@ class TestSpoolExchangeContract
         assertTrue(source.isFinished());
         assertEquals(0, source.getMemoryUsage());
         blocked.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        exchange.close();
+    }
+
+    @Test
+    void metricsHandedToTheEngine_holdNoClassOfThePlugin()
+            throws Exception
+    {
+        Exchange exchange = createExchange(manager, 1, false);
+        ExchangeSinkHandle sinkHandle = exchange.addSink(0);
+        exchange.noMoreSinks();
+        ExchangeSink sink = write(manager, exchange, sinkHandle, 0, strings(0, "page"));
+        sink.finish().get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        exchange.sinkFinished(sinkHandle, 0);
+        exchange.allRequiredSinksFinished();
+        ExchangeSource source = manager.createSource();
+        source.setOutputSelector(finalSelector(exchange, 1, new int[] {0, 0}));
+        assertEquals(List.of("page"), asStrings(read(source, allHandles(exchange))));
+
+        List<Metrics> reported = new ArrayList<>();
+        reported.add(exchange.getMetrics());
+        sink.getMetrics().ifPresent(reported::add);
+        source.getMetrics().ifPresent(reported::add);
+        for (Metrics metrics : reported) {
+            metrics.getMetrics().values().forEach(metric -> assertTrue(metric.getClass().getName().startsWith("io.trino.spi."),
+                    "the engine cannot load " + metric.getClass().getName() + " when it reads the metrics back"));
+        }
+        source.close();
         exchange.close();
     }
 
