@@ -21,21 +21,15 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
-import static io.exchangespool.trino.SpoolErrorCode.SPOOL_MAX_OUTPUT_PARTITION_COUNT_EXCEEDED;
-import static io.exchangespool.trino.SpoolErrorCode.SPOOL_MAX_PAGE_SIZE_EXCEEDED;
-import static io.exchangespool.trino.SpoolErrorCode.SPOOL_SERVER_ERROR;
-import static io.exchangespool.trino.SpoolErrorCode.SPOOL_SERVER_UNAVAILABLE;
 import static java.util.Objects.requireNonNull;
 
 /**
- * The one gRPC channel of a manager to its exchange-spool server, and the translation of gRPC
- * failures into errors the engine understands, each naming the server and the call.
+ * The gRPC channels of a manager to its exchange-spool server, and the translation of failed calls
+ * into errors the engine understands ({@link CallFailures}).
  */
 final class SpoolServerClient
         implements Closeable
 {
-    static final String MAX_PARTITIONS_MESSAGE = "Max number of output partitions exceeded for exchange";
-
     private static final MethodDescriptor<ReadSourceRequest, SourcePages> READ_SOURCE = ExchangeSpoolGrpc.getReadSourceMethod()
             .toBuilder(ProtoUtils.marshaller(ReadSourceRequest.getDefaultInstance()), new SourcePagesMarshaller())
             .build();
@@ -50,6 +44,7 @@ final class SpoolServerClient
     static final int DATA_FLOW_CONTROL_WINDOW = 8 * 1024 * 1024;
 
     private final SpoolExchangeConfig config;
+    private final CallFailures failures;
     // Control calls use their own connection: the server answers some stream-level protocol
     // mishaps on a data connection with a GOAWAY, which must not fail unrelated control calls.
     private final ManagedChannel controlChannel;
@@ -60,6 +55,7 @@ final class SpoolServerClient
     SpoolServerClient(SpoolExchangeConfig config)
     {
         this.config = requireNonNull(config, "config is null");
+        this.failures = new CallFailures(config.address());
         this.controlChannel = newChannel(config).build();
         this.dataChannel = newChannel(config).flowControlWindow(DATA_FLOW_CONTROL_WINDOW).build();
         this.controlStub = ExchangeSpoolGrpc.newStub(controlChannel);
@@ -122,7 +118,7 @@ final class SpoolServerClient
      * Starts a unary control call and returns its answer as a future that fails with {@link #failure}.
      * Each call carries the configured control deadline, retry included, so none waits forever.
      * Every unary call of the protocol is idempotent, so a call that found no connection or lost it
-     * (the server went away or restarted, or closed the connection with a GOAWAY) is retried once:
+     * (the server went away or restarted) is retried once:
      * the channel is told to reconnect now rather than after its backoff, and the retry waits for
      * the connection within what is left of the deadline. If the retry cannot connect either, the
      * first failure, which names the cause, is reported.
@@ -163,13 +159,12 @@ final class SpoolServerClient
         @Override
         public void onError(Throwable t)
         {
-            Status status = Status.fromThrowable(t);
-            if (firstFailure == null && lostConnection(status) && !deadline.isExpired()) {
+            if (firstFailure == null && CallFailures.isLostConnection(t) && !deadline.isExpired()) {
                 controlChannel.resetConnectBackoff();
                 start.accept(controlStub.withDeadline(deadline).withWaitForReady(), new UnaryObserver<>(call, start, deadline, result, t));
                 return;
             }
-            boolean couldNotConnect = status.getCode() == Status.Code.DEADLINE_EXCEEDED || status.getCode() == Status.Code.UNAVAILABLE;
+            boolean couldNotConnect = CallFailures.isLostConnection(t) || Status.fromThrowable(t).getCode() == Status.Code.DEADLINE_EXCEEDED;
             result.completeExceptionally(failure(call, firstFailure != null && couldNotConnect ? firstFailure : t));
         }
 
@@ -178,13 +173,6 @@ final class SpoolServerClient
         {
             result.completeExceptionally(failure(call, Status.INTERNAL.withDescription("no response").asRuntimeException()));
         }
-    }
-
-    private static boolean lostConnection(Status status)
-    {
-        String description = status.getDescription() == null ? "" : status.getDescription();
-        return (status.getCode() == Status.Code.INTERNAL && description.contains("GOAWAY"))
-                || status.getCode() == Status.Code.UNAVAILABLE;
     }
 
     /** Waits for a control call, which its deadline bounds. */
@@ -198,35 +186,10 @@ final class SpoolServerClient
         }
     }
 
-    /**
-     * What a failed call means to the engine. The server's INVALID_ARGUMENT answers for too many
-     * partitions and too large pages are user errors; everything else names the server and the
-     * call so that an operator can act on it.
-     */
+    /** What a failed call means to the engine ({@link CallFailures}). */
     TrinoException failure(String call, Throwable throwable)
     {
-        Throwable cause = throwable instanceof CompletionException && throwable.getCause() != null ? throwable.getCause() : throwable;
-        if (cause instanceof TrinoException trinoException) {
-            return trinoException;
-        }
-        Status status = Status.fromThrowable(cause);
-        String detail = status.getDescription() == null ? status.getCode().name() : status.getCode() + ": " + status.getDescription();
-        if (status.getCause() != null && status.getCause().getMessage() != null) {
-            detail += " (" + status.getCause().getMessage() + ")";
-        }
-        if (status.getCode() == Status.Code.INVALID_ARGUMENT && status.getDescription() != null) {
-            if (status.getDescription().contains(MAX_PARTITIONS_MESSAGE)) {
-                return new TrinoException(SPOOL_MAX_OUTPUT_PARTITION_COUNT_EXCEEDED, status.getDescription(), cause);
-            }
-            if (status.getDescription().contains("exchange.max-page-storage-size")) {
-                return new TrinoException(SPOOL_MAX_PAGE_SIZE_EXCEEDED, status.getDescription(), cause);
-            }
-        }
-        String message = "exchange-spool server at %s: %s failed: %s".formatted(config.address(), call, detail);
-        return switch (status.getCode()) {
-            case UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, UNKNOWN -> new TrinoException(SPOOL_SERVER_UNAVAILABLE, message, cause);
-            default -> new TrinoException(SPOOL_SERVER_ERROR, message, cause);
-        };
+        return failures.toTrinoException(call, throwable);
     }
 
     @Override
