@@ -51,6 +51,8 @@ final class SpoolExchangeSink
     private byte[] spare;
     private boolean opened;
     private boolean finishing;
+    // The request side is closed: the finish message went out, or an abort ended the stream.
+    private boolean halfClosed;
     private boolean streamDone;
     private boolean aborted;
     private TrinoException failure;
@@ -162,7 +164,7 @@ final class SpoolExchangeSink
     }
 
     /**
-     * Cancels the stream, frees every buffer and asks the server to abort the attempt. The server
+     * Ends the stream, frees every buffer and asks the server to abort the attempt. The server
      * never deletes an attempt that committed (its answer says so), so an abort racing finish is
      * safe; when it answers "committed", the finish future completes normally.
      */
@@ -179,8 +181,8 @@ final class SpoolExchangeSink
                 abortResult = NOT_BLOCKED;
                 return abortResult;
             }
-            if (!streamDone) {
-                stream.cancel("aborted by the engine", null);
+            if (!streamDone && !halfClosed) {
+                endUnfinishedStream();
             }
             abortResult = abortOnServer().thenAccept(response -> {
                         if (response.getCommitted()) {
@@ -226,9 +228,30 @@ final class SpoolExchangeSink
             recycle(batch.buffer);
             if (batch.finish) {
                 stream.onCompleted();
+                halfClosed = true;
             }
         }
         updateMemoryUsage();
+    }
+
+    /**
+     * Ends a stream that has not sent its finish message, so the server aborts the attempt. Once a
+     * message went out the stream is half-closed, never cancelled: netty writes a cancel's
+     * RST_STREAM at once but the DATA frames it still holds for the stream only at its next flush,
+     * so a cancel puts DATA after RST_STREAM on the wire, which Kestrel answers with a connection
+     * error (GOAWAY) that fails every stream on the connection. The end of stream queues behind
+     * those DATA frames instead. A stream that sent nothing has no DATA to overtake and is cancelled.
+     */
+    // Called with the lock held.
+    private void endUnfinishedStream()
+    {
+        if (opened) {
+            stream.onCompleted();
+        }
+        else {
+            stream.cancel("aborted by the engine", null);
+        }
+        halfClosed = true;
     }
 
     private Batch newBatch(int frameSize)
@@ -317,6 +340,11 @@ final class SpoolExchangeSink
         @Override
         public void onNext(SinkResult result) {}
 
+        /**
+         * The call is over; it is not cancelled: when the server ends a stream that was not
+         * half-closed yet, grpc-java resets it itself, and another reset would only be a second
+         * RST_STREAM on a closed stream.
+         */
         @Override
         public void onError(Throwable t)
         {
