@@ -25,8 +25,11 @@ import static java.util.Objects.requireNonNull;
  * A worker's sink attempt: one WriteSink stream. Pages are framed into batches of about
  * {@code exchange.spool.client.sink-batch-size}; a full batch is sent when the stream is ready
  * (gRPC's {@code isReady()}, i.e. HTTP/2 flow control has room) and queued otherwise, and
- * {@link #isBlocked()} stays pending while a batch waits in the queue. gRPC copies a message into
- * its transport buffers when it is sent, so a sent batch's buffer is reused for the next one.
+ * {@link #isBlocked()} stays pending while a batch waits in the queue. A message wraps its batch's
+ * array without a copy, and the array is reused for a later batch once the message is handed to
+ * gRPC: that is safe because the stream is only written while it is ready, when grpc-java copies a
+ * message into its transport buffers inside {@code onNext} (a call or stream not started yet is
+ * never ready), and because data channels keep no copy for a retry (see {@link SpoolServerClient}).
  *
  * <p>All stream calls happen under this object's lock, because gRPC's call object is not thread
  * safe; engine callbacks (completing futures) run outside it.

@@ -57,7 +57,13 @@ final class SpoolServerClient
         this.config = requireNonNull(config, "config is null");
         this.failures = new CallFailures(config.address());
         this.controlChannel = newChannel(config).build();
-        this.dataChannel = newChannel(config).flowControlWindow(DATA_FLOW_CONTROL_WINDOW).build();
+        // grpc-java retries a stream the server refused (REFUSED_STREAM, or GOAWAY before the server
+        // read it) by sending its messages again from the message objects it keeps until the call
+        // commits. A sink's message wraps a batch array that the sink reuses once the message is
+        // handed over, so such a replay would send other bytes than the first attempt did. Without
+        // retries, a refused data stream fails (SPOOL_SERVER_UNAVAILABLE) and the engine retries the
+        // task. Control calls keep retries: their messages are immutable.
+        this.dataChannel = newChannel(config).flowControlWindow(DATA_FLOW_CONTROL_WINDOW).disableRetry().build();
         this.controlStub = ExchangeSpoolGrpc.newStub(controlChannel);
         this.dataStub = ExchangeSpoolGrpc.newStub(dataChannel);
     }
