@@ -73,7 +73,7 @@ final class SpoolExchangeSink
         this.maxPageSize = handle.getExchange().descriptor().getSettings().getMaxPageStorageSize() - Integer.BYTES;
         this.partitionCount = handle.getExchange().partitionCount();
         synchronized (this) {
-            this.stream = (ClientCallStreamObserver<SinkMessage>) client.data().writeSink(new ResponseObserver());
+            this.stream = (ClientCallStreamObserver<SinkMessage>) client.writeSink(new ResponseObserver());
         }
     }
 
