@@ -8,7 +8,6 @@ import io.exchangespool.protocol.v1.SinkMessage;
 import io.exchangespool.protocol.v1.SinkResult;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import io.grpc.stub.StreamObserver;
 import io.trino.spi.TrinoException;
 import io.trino.spi.exchange.ExchangeSink;
 import io.trino.spi.exchange.ExchangeSinkInstanceHandle;

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -31,6 +32,7 @@ final class TestingSpoolServer
     private static TestingSpoolServer shared;
 
     private final Path root;
+    private final List<Path> baseDirectories;
     private final String logName;
     private final String dll;
     private final List<String> extraArguments;
@@ -51,6 +53,7 @@ final class TestingSpoolServer
         this.logName = logName;
         Files.deleteIfExists(Path.of("target", logName));
         root = Files.createTempDirectory("spool-plugin-test-");
+        baseDirectories = List.of(root.resolve("a"), root.resolve("b"));
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "stop exchange-spool of " + root));
         start("127.0.0.1:0");
     }
@@ -61,7 +64,7 @@ final class TestingSpoolServer
         List<String> command = new ArrayList<>(List.of(
                 "dotnet", dll,
                 "--exchange.spool.address=" + listenAddress,
-                "--exchange.base-directories=" + root.resolve("a") + "," + root.resolve("b"),
+                "--exchange.base-directories=" + baseDirectories.stream().map(Path::toString).collect(Collectors.joining(",")),
                 "--exchange.sink-max-file-size=16MB",
                 "--exchange.source-handle-target-data-size=1MB",
                 "--exchange.spool.memory-limit=512MB"));
@@ -176,10 +179,29 @@ final class TestingSpoolServer
         return Optional.ofNullable(metricsBase);
     }
 
-    /** The directory under which both base directories lie. */
-    Path storageRoot()
+    /**
+     * The data files the server wrote for an exchange, in every base directory. Only the exchange's
+     * own directories are walked: the server may be deleting other exchanges meanwhile.
+     */
+    List<Path> dataFiles(String exchangeId)
+            throws IOException
     {
-        return root;
+        List<Path> dataFiles = new ArrayList<>();
+        for (Path baseDirectory : baseDirectories) {
+            if (!Files.isDirectory(baseDirectory)) {
+                continue;
+            }
+            List<Path> exchangeDirectories;
+            try (Stream<Path> children = Files.list(baseDirectory)) {
+                exchangeDirectories = children.filter(child -> child.getFileName().toString().endsWith("." + exchangeId)).toList();
+            }
+            for (Path directory : exchangeDirectories) {
+                try (Stream<Path> files = Files.walk(directory)) {
+                    files.filter(file -> file.getFileName().toString().endsWith(".data")).forEach(dataFiles::add);
+                }
+            }
+        }
+        return dataFiles;
     }
 
     SpoolExchangeManager createManager()
