@@ -7,6 +7,7 @@ import io.trino.spi.TrinoException;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 
+import static io.exchangespool.trino.SpoolErrorCode.SPOOL_DATA_CORRUPTION;
 import static io.exchangespool.trino.SpoolErrorCode.SPOOL_SERVER_ERROR;
 import static io.exchangespool.trino.SpoolErrorCode.SPOOL_SERVER_UNAVAILABLE;
 import static java.util.Objects.requireNonNull;
@@ -65,6 +66,8 @@ final class CallFailures
     {
         return switch (code) {
             case UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, UNKNOWN -> SPOOL_SERVER_UNAVAILABLE;
+            // Also what the plugin reports when a message it received does not hold whole pages.
+            case DATA_LOSS -> SPOOL_DATA_CORRUPTION;
             default -> SPOOL_SERVER_ERROR;
         };
     }

@@ -99,6 +99,7 @@ class TestCallFailures
         assertEquals(SPOOL_SERVER_UNAVAILABLE.toErrorCode(), failures.toTrinoException("WriteSink", Status.UNAVAILABLE.withDescription("io exception").asRuntimeException()).getErrorCode());
         assertEquals(SPOOL_SERVER_UNAVAILABLE.toErrorCode(), failures.toTrinoException("CreateExchange", Status.DEADLINE_EXCEEDED.asRuntimeException()).getErrorCode());
         assertEquals(SPOOL_SERVER_ERROR.toErrorCode(), failures.toTrinoException("ReadSource", Status.RESOURCE_EXHAUSTED.withDescription("message too large").asRuntimeException()).getErrorCode());
+        assertEquals(SPOOL_DATA_CORRUPTION.toErrorCode(), failures.toTrinoException("ReadSource", Status.DATA_LOSS.withDescription("truncated page frame").asRuntimeException()).getErrorCode());
     }
 
     @Test
