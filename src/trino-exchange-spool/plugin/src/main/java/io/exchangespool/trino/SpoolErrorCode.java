@@ -18,12 +18,18 @@ public enum SpoolErrorCode
     SPOOL_MAX_OUTPUT_PARTITION_COUNT_EXCEEDED(0, USER_ERROR),
     SPOOL_MAX_PAGE_SIZE_EXCEEDED(1, USER_ERROR),
     SPOOL_CONFIGURATION_INVALID(2, INTERNAL_ERROR),
+    // The server, its storage or the connection to it failed or ran out of room: retrying the task may succeed.
     SPOOL_SERVER_UNAVAILABLE(3, EXTERNAL),
-    SPOOL_SERVER_ERROR(4, EXTERNAL),
+    // The server refused a request the plugin should never have made, or failed on a bug of its own.
+    SPOOL_SERVER_ERROR(4, INTERNAL_ERROR),
     SPOOL_SINK_ABORTED(5, INTERNAL_ERROR),
     // The engine gave a source handles of an exchange its final output selector does not cover:
     // a broken engine contract, not a server failure.
-    SPOOL_OUTPUT_SELECTOR_MISSING_EXCHANGE(6, INTERNAL_ERROR);
+    SPOOL_OUTPUT_SELECTOR_MISSING_EXCHANGE(6, INTERNAL_ERROR),
+    // Spooled data failed verification (checksum, authentication, length) or is missing.
+    SPOOL_DATA_CORRUPTION(7, EXTERNAL),
+    // Spooled data was encrypted with a key the server does not hold: the servers' keys differ.
+    SPOOL_ENCRYPTION_KEY_UNKNOWN(8, EXTERNAL);
 
     private final ErrorCode errorCode;
 

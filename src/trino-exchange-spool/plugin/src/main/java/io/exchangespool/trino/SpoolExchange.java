@@ -8,7 +8,6 @@ import io.trino.spi.exchange.ExchangeId;
 import io.trino.spi.exchange.ExchangeSinkHandle;
 import io.trino.spi.exchange.ExchangeSinkInstanceHandle;
 import io.trino.spi.exchange.ExchangeSourceHandleSource;
-import io.trino.spi.metrics.Metrics;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -18,7 +17,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static java.util.Objects.requireNonNull;
 
@@ -27,6 +25,11 @@ import static java.util.Objects.requireNonNull;
  * small state of the exchange: its sinks and, per sink, the first attempt reported finished (the one
  * whose data is read; later reports of the same sink are duplicates of identical data). Handles for
  * sinks are computed here without I/O; source handles are planned by the server from the winners.
+ *
+ * <p>It reports no metrics ({@code getMetrics()} stays the SPI's empty default): the engine writes
+ * every metric to JSON with its class name and loads that class by name when it reads it back,
+ * which fails for a class only this plugin's class loader holds. The server's Prometheus metrics
+ * carry the figures instead.
  */
 final class SpoolExchange
         implements Exchange
@@ -35,8 +38,6 @@ final class SpoolExchange
     private final ExchangeId exchangeId;
     private final SpoolExchangeDescriptor descriptor;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final AtomicLong sourceHandles = new AtomicLong();
-    private final AtomicLong sourceDataSize = new AtomicLong();
 
     // guarded by this
     private final Set<Integer> sinks = new HashSet<>();
@@ -147,29 +148,6 @@ final class SpoolExchange
         }
         lastPlanTaken = allRequiredSinksFinished;
         return new SourcePlan(unplanned, allRequiredSinksFinished);
-    }
-
-    void recordSourceHandle(SpoolExchangeSourceHandle handle)
-    {
-        sourceHandles.incrementAndGet();
-        sourceDataSize.addAndGet(handle.getDataSizeInBytes());
-    }
-
-    /** Cheap counters, all kept in memory. */
-    @Override
-    public Metrics getMetrics()
-    {
-        int sinkCount;
-        int winnerCount;
-        synchronized (this) {
-            sinkCount = sinks.size();
-            winnerCount = winners.size();
-        }
-        return new Metrics(Map.of(
-                "spool.sinks", new SpoolCount(sinkCount),
-                "spool.finishedSinks", new SpoolCount(winnerCount),
-                "spool.sourceHandles", new SpoolCount(sourceHandles.get()),
-                "spool.sourceDataSizeBytes", new SpoolCount(sourceDataSize.get())));
     }
 
     /** Asks the server to delete everything the exchange wrote; does not wait for it. */

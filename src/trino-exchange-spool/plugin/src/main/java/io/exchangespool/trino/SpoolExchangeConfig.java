@@ -29,10 +29,13 @@ public final class SpoolExchangeConfig
     public static final String SINK_BATCH_SIZE = CLIENT_PREFIX + "sink-batch-size";
     public static final String SOURCE_BUFFER_SIZE = CLIENT_PREFIX + "source-buffer-size";
     public static final String MAX_MESSAGE_SIZE = CLIENT_PREFIX + "max-message-size";
+    public static final String STREAMS_PER_CONNECTION = CLIENT_PREFIX + "streams-per-connection";
+    public static final String MAX_DATA_CONNECTIONS = CLIENT_PREFIX + "max-data-connections";
 
     private static final Pattern HOST_PORT = Pattern.compile("(?<host>[^:\\s]+|\\[[0-9a-fA-F:]+]):(?<port>\\d{1,5})");
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)");
     private static final Pattern DATA_SIZE = Pattern.compile("(\\d+)\\s*(B|kB|MB|GB)");
+    private static final Pattern COUNT = Pattern.compile("\\d{1,9}");
     private static final long MIB = 1024 * 1024;
 
     private final String host;
@@ -43,6 +46,8 @@ public final class SpoolExchangeConfig
     private final int sinkBatchSize;
     private final long sourceBufferSize;
     private final int maxMessageSize;
+    private final int streamsPerConnection;
+    private final int maxDataConnections;
 
     private SpoolExchangeConfig(Map<String, String> properties)
     {
@@ -74,10 +79,19 @@ public final class SpoolExchangeConfig
             throw invalid(MAX_MESSAGE_SIZE, properties.get(MAX_MESSAGE_SIZE), "must be from 17MB to 1GB (a message carries a page of up to 16MB)");
         }
         maxMessageSize = (int) message;
+        streamsPerConnection = read(unread, STREAMS_PER_CONNECTION, "64", SpoolExchangeConfig::parseCount);
+        if (streamsPerConnection > 100_000) {
+            throw invalid(STREAMS_PER_CONNECTION, properties.get(STREAMS_PER_CONNECTION), "must be from 1 to 100000 (at most the server's exchange.spool.max-streams-per-connection)");
+        }
+        maxDataConnections = read(unread, MAX_DATA_CONNECTIONS, "8", SpoolExchangeConfig::parseCount);
+        if (maxDataConnections > 64) {
+            throw invalid(MAX_DATA_CONNECTIONS, properties.get(MAX_DATA_CONNECTIONS), "must be from 1 to 64");
+        }
         if (!unread.isEmpty()) {
             String key = unread.keySet().stream().sorted().findFirst().orElseThrow();
-            throw invalid(key, unread.get(key), "unknown key; the plugin reads %s, %s, %s, %s, %s, %s and %s".formatted(
-                    ADDRESS, CONTROL_TIMEOUT, CONNECT_TIMEOUT, KEEPALIVE_TIME, SINK_BATCH_SIZE, SOURCE_BUFFER_SIZE, MAX_MESSAGE_SIZE));
+            throw invalid(key, unread.get(key), "unknown key; the plugin reads %s, %s, %s, %s, %s, %s, %s, %s and %s".formatted(
+                    ADDRESS, CONTROL_TIMEOUT, CONNECT_TIMEOUT, KEEPALIVE_TIME, SINK_BATCH_SIZE, SOURCE_BUFFER_SIZE, MAX_MESSAGE_SIZE,
+                    STREAMS_PER_CONNECTION, MAX_DATA_CONNECTIONS));
         }
     }
 
@@ -134,6 +148,18 @@ public final class SpoolExchangeConfig
         return maxMessageSize;
     }
 
+    /** Data streams a data connection carries before another is opened (while fewer than {@link #maxDataConnections()} are open). */
+    public int streamsPerConnection()
+    {
+        return streamsPerConnection;
+    }
+
+    /** Data connections to the server at most; beyond, streams go to the least loaded one. */
+    public int maxDataConnections()
+    {
+        return maxDataConnections;
+    }
+
     private static <T> T read(Map<String, String> unread, String key, String defaultValue, Function<String, T> parser)
     {
         String value = unread.containsKey(key) ? unread.remove(key).trim() : defaultValue;
@@ -163,6 +189,18 @@ public final class SpoolExchangeConfig
             throw new IllegalArgumentException("must be positive");
         }
         return Duration.ofMillis(millis);
+    }
+
+    private static int parseCount(String value)
+    {
+        if (!COUNT.matcher(value).matches()) {
+            throw new IllegalArgumentException("expected a whole number such as 8");
+        }
+        int count = Integer.parseInt(value);
+        if (count <= 0) {
+            throw new IllegalArgumentException("must be positive");
+        }
+        return count;
     }
 
     /** Data sizes are 1024-based, as in the server's settings and Trino's. */

@@ -8,7 +8,6 @@ import io.exchangespool.protocol.v1.SinkMessage;
 import io.exchangespool.protocol.v1.SinkResult;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import io.grpc.stub.StreamObserver;
 import io.trino.spi.TrinoException;
 import io.trino.spi.exchange.ExchangeSink;
 import io.trino.spi.exchange.ExchangeSinkInstanceHandle;
@@ -25,8 +24,11 @@ import static java.util.Objects.requireNonNull;
  * A worker's sink attempt: one WriteSink stream. Pages are framed into batches of about
  * {@code exchange.spool.client.sink-batch-size}; a full batch is sent when the stream is ready
  * (gRPC's {@code isReady()}, i.e. HTTP/2 flow control has room) and queued otherwise, and
- * {@link #isBlocked()} stays pending while a batch waits in the queue. gRPC copies a message into
- * its transport buffers when it is sent, so a sent batch's buffer is reused for the next one.
+ * {@link #isBlocked()} stays pending while a batch waits in the queue. A message wraps its batch's
+ * array without a copy, and the array is reused for a later batch once the message is handed to
+ * gRPC: that is safe because the stream is only written while it is ready, when grpc-java copies a
+ * message into its transport buffers inside {@code onNext} (a call or stream not started yet is
+ * never ready), and because data channels keep no copy for a retry (see {@link SpoolServerClient}).
  *
  * <p>All stream calls happen under this object's lock, because gRPC's call object is not thread
  * safe; engine callbacks (completing futures) run outside it.
@@ -51,6 +53,8 @@ final class SpoolExchangeSink
     private byte[] spare;
     private boolean opened;
     private boolean finishing;
+    // The request side is closed: the finish message went out, or an abort ended the stream.
+    private boolean halfClosed;
     private boolean streamDone;
     private boolean aborted;
     private TrinoException failure;
@@ -68,7 +72,7 @@ final class SpoolExchangeSink
         this.maxPageSize = handle.getExchange().descriptor().getSettings().getMaxPageStorageSize() - Integer.BYTES;
         this.partitionCount = handle.getExchange().partitionCount();
         synchronized (this) {
-            this.stream = (ClientCallStreamObserver<SinkMessage>) client.data().writeSink(new ResponseObserver());
+            this.stream = (ClientCallStreamObserver<SinkMessage>) client.writeSink(new ResponseObserver());
         }
     }
 
@@ -162,7 +166,7 @@ final class SpoolExchangeSink
     }
 
     /**
-     * Cancels the stream, frees every buffer and asks the server to abort the attempt. The server
+     * Ends the stream, frees every buffer and asks the server to abort the attempt. The server
      * never deletes an attempt that committed (its answer says so), so an abort racing finish is
      * safe; when it answers "committed", the finish future completes normally.
      */
@@ -179,8 +183,8 @@ final class SpoolExchangeSink
                 abortResult = NOT_BLOCKED;
                 return abortResult;
             }
-            if (!streamDone) {
-                stream.cancel("aborted by the engine", null);
+            if (!streamDone && !halfClosed) {
+                endUnfinishedStream();
             }
             abortResult = abortOnServer().thenAccept(response -> {
                         if (response.getCommitted()) {
@@ -226,9 +230,30 @@ final class SpoolExchangeSink
             recycle(batch.buffer);
             if (batch.finish) {
                 stream.onCompleted();
+                halfClosed = true;
             }
         }
         updateMemoryUsage();
+    }
+
+    /**
+     * Ends a stream that has not sent its finish message, so the server aborts the attempt. Once a
+     * message went out the stream is half-closed, never cancelled: netty writes a cancel's
+     * RST_STREAM at once but the DATA frames it still holds for the stream only at its next flush,
+     * so a cancel puts DATA after RST_STREAM on the wire, which Kestrel answers with a connection
+     * error (GOAWAY) that fails every stream on the connection. The end of stream queues behind
+     * those DATA frames instead. A stream that sent nothing has no DATA to overtake and is cancelled.
+     */
+    // Called with the lock held.
+    private void endUnfinishedStream()
+    {
+        if (opened) {
+            stream.onCompleted();
+        }
+        else {
+            stream.cancel("aborted by the engine", null);
+        }
+        halfClosed = true;
     }
 
     private Batch newBatch(int frameSize)
@@ -317,6 +342,11 @@ final class SpoolExchangeSink
         @Override
         public void onNext(SinkResult result) {}
 
+        /**
+         * The call is over; it is not cancelled: when the server ends a stream that was not
+         * half-closed yet, grpc-java resets it itself, and another reset would only be a second
+         * RST_STREAM on a closed stream.
+         */
         @Override
         public void onError(Throwable t)
         {

@@ -131,7 +131,7 @@ final class SpoolExchangeSource
             bufferedBytes -= head.length;
             if (awaitingRoom && bufferedBytes < bufferLimit && reading != null) {
                 awaitingRoom = false;
-                reading.call.request(1);
+                reading.requests.request(1);
             }
         }
         return page;
@@ -153,7 +153,7 @@ final class SpoolExchangeSource
             }
             closed = true;
             if (reading != null) {
-                reading.call.cancel("exchange source closed", null);
+                reading.cancellation.cancel("exchange source closed", null);
                 reading = null;
             }
             pending.clear();
@@ -222,12 +222,14 @@ final class SpoolExchangeSource
     private final class ReadObserver
             implements ClientResponseObserver<ReadSourceRequest, SourcePages>
     {
-        private ClientCallStreamObserver<ReadSourceRequest> call;
+        private final CancelAfterAnswer cancellation = new CancelAfterAnswer();
+        private ClientCallStreamObserver<ReadSourceRequest> requests;
 
         @Override
         public void beforeStart(ClientCallStreamObserver<ReadSourceRequest> requestStream)
         {
-            call = requestStream;
+            requests = requestStream;
+            cancellation.started(requestStream);
             // One message at a time: the next is requested while the buffer has room.
             requestStream.disableAutoRequestWithInitial(1);
         }
@@ -235,13 +237,16 @@ final class SpoolExchangeSource
         @Override
         public void onNext(SourcePages message)
         {
+            if (cancellation.answered()) {
+                return;
+            }
             ReceivedPages pages;
             try {
                 pages = ReceivedPages.of(message);
             }
             catch (IllegalArgumentException e) {
+                cancellation.cancel("malformed message", e);
                 onError(Status.DATA_LOSS.withDescription(e.getMessage()).asRuntimeException());
-                call.cancel("malformed message", e);
                 return;
             }
             synchronized (SpoolExchangeSource.this) {
@@ -251,7 +256,7 @@ final class SpoolExchangeSource
                 received.add(pages);
                 bufferedBytes += pages.length;
                 if (bufferedBytes < bufferLimit) {
-                    call.request(1);
+                    requests.request(1);
                 }
                 else {
                     awaitingRoom = true;
@@ -263,6 +268,7 @@ final class SpoolExchangeSource
         @Override
         public void onError(Throwable t)
         {
+            cancellation.ended();
             synchronized (SpoolExchangeSource.this) {
                 if (reading != this) {
                     return;
@@ -278,6 +284,7 @@ final class SpoolExchangeSource
         @Override
         public void onCompleted()
         {
+            cancellation.ended();
             synchronized (SpoolExchangeSource.this) {
                 if (reading != this) {
                     return;

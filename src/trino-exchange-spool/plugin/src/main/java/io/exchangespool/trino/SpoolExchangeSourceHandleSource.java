@@ -33,7 +33,7 @@ final class SpoolExchangeSourceHandleSource
     // guarded by this
     private final Queue<ExchangeSourceHandleBatch> ready = new ArrayDeque<>();
     private CompletableFuture<ExchangeSourceHandleBatch> waiting;
-    private ClientCallStreamObserver<PlanSourceHandlesRequest> planning;
+    private CancelAfterAnswer planning;
     private TrinoException failure;
     private boolean closed;
 
@@ -90,7 +90,7 @@ final class SpoolExchangeSourceHandleSource
     @Override
     public void close()
     {
-        ClientCallStreamObserver<PlanSourceHandlesRequest> call;
+        CancelAfterAnswer call;
         synchronized (this) {
             closed = true;
             call = planning;
@@ -134,6 +134,7 @@ final class SpoolExchangeSourceHandleSource
             implements ClientResponseObserver<PlanSourceHandlesRequest, SourceHandleBatch>
     {
         private final boolean lastPlan;
+        private final CancelAfterAnswer cancellation = new CancelAfterAnswer();
         private boolean lastBatchSeen;
 
         private PlanObserver(boolean lastPlan)
@@ -145,17 +146,19 @@ final class SpoolExchangeSourceHandleSource
         public void beforeStart(ClientCallStreamObserver<PlanSourceHandlesRequest> requestStream)
         {
             // Runs inside planIfWaiting, under the lock, before any response can arrive.
-            planning = requestStream;
+            cancellation.started(requestStream);
+            planning = cancellation;
         }
 
         @Override
         public void onNext(SourceHandleBatch batch)
         {
+            if (cancellation.answered()) {
+                return;
+            }
             List<ExchangeSourceHandle> handles = new ArrayList<>(batch.getHandlesCount());
             for (SourceHandle handle : batch.getHandlesList()) {
-                SpoolExchangeSourceHandle sourceHandle = SpoolExchangeSourceHandle.fromProto(descriptor, handle);
-                exchange.recordSourceHandle(sourceHandle);
-                handles.add(sourceHandle);
+                handles.add(SpoolExchangeSourceHandle.fromProto(descriptor, handle));
             }
             // The server's last batch ends this call; only the last plan's last batch ends the exchange.
             boolean last = lastPlan && batch.getLastBatch();
@@ -172,6 +175,7 @@ final class SpoolExchangeSourceHandleSource
         @Override
         public void onError(Throwable t)
         {
+            cancellation.ended();
             synchronized (SpoolExchangeSourceHandleSource.this) {
                 planning = null;
                 if (closed) {
@@ -185,6 +189,7 @@ final class SpoolExchangeSourceHandleSource
         @Override
         public void onCompleted()
         {
+            cancellation.ended();
             synchronized (SpoolExchangeSourceHandleSource.this) {
                 planning = null;
                 if (!lastBatchSeen && !closed) {

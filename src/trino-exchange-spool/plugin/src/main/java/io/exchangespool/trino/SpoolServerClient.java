@@ -2,7 +2,10 @@ package io.exchangespool.trino;
 
 import io.exchangespool.protocol.v1.ExchangeSpoolGrpc;
 import io.exchangespool.protocol.v1.ReadSourceRequest;
+import io.exchangespool.protocol.v1.SinkMessage;
+import io.exchangespool.protocol.v1.SinkResult;
 import io.exchangespool.protocol.v1.SourcePages;
+import io.grpc.CallOptions;
 import io.grpc.ConnectivityState;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
@@ -11,6 +14,7 @@ import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.netty.channel.ChannelOption;
 import io.trino.spi.TrinoException;
@@ -21,49 +25,52 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
-import static io.exchangespool.trino.SpoolErrorCode.SPOOL_MAX_OUTPUT_PARTITION_COUNT_EXCEEDED;
-import static io.exchangespool.trino.SpoolErrorCode.SPOOL_MAX_PAGE_SIZE_EXCEEDED;
-import static io.exchangespool.trino.SpoolErrorCode.SPOOL_SERVER_ERROR;
-import static io.exchangespool.trino.SpoolErrorCode.SPOOL_SERVER_UNAVAILABLE;
 import static java.util.Objects.requireNonNull;
 
 /**
- * The one gRPC channel of a manager to its exchange-spool server, and the translation of gRPC
- * failures into errors the engine understands, each naming the server and the call.
+ * The gRPC channels of a manager to its exchange-spool server: one for control calls and a small
+ * pool for data streams ({@link DataChannelPool}), and the translation of failed calls into errors
+ * the engine understands ({@link CallFailures}).
  */
 final class SpoolServerClient
         implements Closeable
 {
-    static final String MAX_PARTITIONS_MESSAGE = "Max number of output partitions exceeded for exchange";
-
     private static final MethodDescriptor<ReadSourceRequest, SourcePages> READ_SOURCE = ExchangeSpoolGrpc.getReadSourceMethod()
             .toBuilder(ProtoUtils.marshaller(ReadSourceRequest.getDefaultInstance()), new SourcePagesMarshaller())
             .build();
 
     /**
-     * HTTP/2 flow-control window of the data connection, per stream and for the connection (grpc-java
-     * sizes both alike). Its 1MB default lets the server have barely one ~1MB ReadSource message in
-     * flight on the connection that all of a worker's sources share, so reads waited on window
+     * HTTP/2 flow-control window of each data connection, per stream and for the connection
+     * (grpc-java sizes both alike). Its 1MB default lets the server have barely one ~1MB ReadSource
+     * message in flight on a connection that several sources share, so reads waited on window
      * updates. Bytes a source has not yet asked for stay within this window: it bounds the memory
-     * held in transit for all of a worker's sources together.
+     * held in transit for the sources of one connection together.
      */
     static final int DATA_FLOW_CONTROL_WINDOW = 8 * 1024 * 1024;
 
     private final SpoolExchangeConfig config;
-    // Control calls use their own connection: the server answers some stream-level protocol
-    // mishaps on a data connection with a GOAWAY, which must not fail unrelated control calls.
+    private final CallFailures failures;
+    // Control calls use a connection of their own, so that no data stream's trouble reaches them.
     private final ManagedChannel controlChannel;
-    private final ManagedChannel dataChannel;
     private final ExchangeSpoolGrpc.ExchangeSpoolStub controlStub;
-    private final ExchangeSpoolGrpc.ExchangeSpoolStub dataStub;
+    private final DataChannelPool dataChannels;
 
     SpoolServerClient(SpoolExchangeConfig config)
     {
         this.config = requireNonNull(config, "config is null");
+        this.failures = new CallFailures(config.address());
         this.controlChannel = newChannel(config).build();
-        this.dataChannel = newChannel(config).flowControlWindow(DATA_FLOW_CONTROL_WINDOW).build();
         this.controlStub = ExchangeSpoolGrpc.newStub(controlChannel);
-        this.dataStub = ExchangeSpoolGrpc.newStub(dataChannel);
+        // grpc-java retries a stream the server refused (REFUSED_STREAM, or GOAWAY before the server
+        // read it) by sending its messages again from the message objects it keeps until the call
+        // commits. A sink's message wraps a batch array that the sink reuses once the message is
+        // handed over, so such a replay would send other bytes than the first attempt did. Without
+        // retries, a refused data stream fails (SPOOL_SERVER_UNAVAILABLE) and the engine retries the
+        // task. Control calls keep retries: their messages are immutable.
+        this.dataChannels = new DataChannelPool(
+                () -> newChannel(config).flowControlWindow(DATA_FLOW_CONTROL_WINDOW).disableRetry().build(),
+                config.streamsPerConnection(),
+                config.maxDataConnections());
     }
 
     private static NettyChannelBuilder newChannel(SpoolExchangeConfig config)
@@ -83,8 +90,8 @@ final class SpoolServerClient
 
     /**
      * For control streams (PlanSourceHandles): each carries the configured deadline, so none waits
-     * forever. A channel that failed to connect is told to reconnect now (see {@link #data()}),
-     * without waiting for it.
+     * forever. A channel that failed to connect is told to reconnect now (see
+     * {@link DataChannelPool#open}), without waiting for it.
      */
     ExchangeSpoolGrpc.ExchangeSpoolStub control()
     {
@@ -95,37 +102,30 @@ final class SpoolServerClient
     }
 
     /**
-     * For data streams, which last as long as a task writes or reads, so they carry no deadline;
-     * keepalive pings detect a dead server. A channel that failed to connect (the server was down
-     * when a call was last tried) fails every new call at once with the old cause until its
-     * reconnect backoff, which grows to two minutes, has passed, even when the server is back: so
-     * such a channel is told to reconnect now. That moves it to connecting at once, and a call
-     * started then waits for that attempt and fails only if it fails. Nothing here waits: engine
-     * threads call this, some while holding a sink's or source's lock that read() needs too.
+     * Starts a WriteSink stream on a data channel. Data streams last as long as a task writes or
+     * reads, so they carry no deadline; keepalive pings detect a dead server.
      */
-    ExchangeSpoolGrpc.ExchangeSpoolStub data()
+    StreamObserver<SinkMessage> writeSink(ClientResponseObserver<SinkMessage, SinkResult> observer)
     {
-        if (dataChannel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
-            dataChannel.resetConnectBackoff();
-        }
-        return dataStub;
+        DataChannelPool.Stream<SinkMessage, SinkResult> stream = dataChannels.open(observer);
+        return ClientCalls.asyncClientStreamingCall(stream.channel().newCall(ExchangeSpoolGrpc.getWriteSinkMethod(), CallOptions.DEFAULT), stream.observer());
     }
 
-    /** Starts a ReadSource stream on the data channel, parsing its messages with one copy ({@link SourcePagesMarshaller}). */
-    void readSource(ReadSourceRequest request, StreamObserver<SourcePages> observer)
+    /** Starts a ReadSource stream on a data channel, parsing its messages with one copy ({@link SourcePagesMarshaller}). */
+    void readSource(ReadSourceRequest request, ClientResponseObserver<ReadSourceRequest, SourcePages> observer)
     {
-        ExchangeSpoolGrpc.ExchangeSpoolStub stub = data();
-        ClientCalls.asyncServerStreamingCall(stub.getChannel().newCall(READ_SOURCE, stub.getCallOptions()), request, observer);
+        DataChannelPool.Stream<ReadSourceRequest, SourcePages> stream = dataChannels.open(observer);
+        ClientCalls.asyncServerStreamingCall(stream.channel().newCall(READ_SOURCE, CallOptions.DEFAULT), request, stream.observer());
     }
 
     /**
      * Starts a unary control call and returns its answer as a future that fails with {@link #failure}.
      * Each call carries the configured control deadline, retry included, so none waits forever.
      * Every unary call of the protocol is idempotent, so a call that found no connection or lost it
-     * (the server went away or restarted, or closed the connection with a GOAWAY) is retried once:
-     * the channel is told to reconnect now rather than after its backoff, and the retry waits for
-     * the connection within what is left of the deadline. If the retry cannot connect either, the
-     * first failure, which names the cause, is reported.
+     * (the server went away or restarted) is retried once: the channel is told to reconnect now
+     * rather than after its backoff, and the retry waits for the connection within what is left of
+     * the deadline. If the retry cannot connect either, the first failure, which names the cause,
+     * is reported.
      */
     <T> CompletableFuture<T> unary(String call, BiConsumer<ExchangeSpoolGrpc.ExchangeSpoolStub, StreamObserver<T>> start)
     {
@@ -163,13 +163,12 @@ final class SpoolServerClient
         @Override
         public void onError(Throwable t)
         {
-            Status status = Status.fromThrowable(t);
-            if (firstFailure == null && lostConnection(status) && !deadline.isExpired()) {
+            if (firstFailure == null && CallFailures.isLostConnection(t) && !deadline.isExpired()) {
                 controlChannel.resetConnectBackoff();
                 start.accept(controlStub.withDeadline(deadline).withWaitForReady(), new UnaryObserver<>(call, start, deadline, result, t));
                 return;
             }
-            boolean couldNotConnect = status.getCode() == Status.Code.DEADLINE_EXCEEDED || status.getCode() == Status.Code.UNAVAILABLE;
+            boolean couldNotConnect = CallFailures.isLostConnection(t) || Status.fromThrowable(t).getCode() == Status.Code.DEADLINE_EXCEEDED;
             result.completeExceptionally(failure(call, firstFailure != null && couldNotConnect ? firstFailure : t));
         }
 
@@ -178,13 +177,6 @@ final class SpoolServerClient
         {
             result.completeExceptionally(failure(call, Status.INTERNAL.withDescription("no response").asRuntimeException()));
         }
-    }
-
-    private static boolean lostConnection(Status status)
-    {
-        String description = status.getDescription() == null ? "" : status.getDescription();
-        return (status.getCode() == Status.Code.INTERNAL && description.contains("GOAWAY"))
-                || status.getCode() == Status.Code.UNAVAILABLE;
     }
 
     /** Waits for a control call, which its deadline bounds. */
@@ -198,41 +190,16 @@ final class SpoolServerClient
         }
     }
 
-    /**
-     * What a failed call means to the engine. The server's INVALID_ARGUMENT answers for too many
-     * partitions and too large pages are user errors; everything else names the server and the
-     * call so that an operator can act on it.
-     */
+    /** What a failed call means to the engine ({@link CallFailures}). */
     TrinoException failure(String call, Throwable throwable)
     {
-        Throwable cause = throwable instanceof CompletionException && throwable.getCause() != null ? throwable.getCause() : throwable;
-        if (cause instanceof TrinoException trinoException) {
-            return trinoException;
-        }
-        Status status = Status.fromThrowable(cause);
-        String detail = status.getDescription() == null ? status.getCode().name() : status.getCode() + ": " + status.getDescription();
-        if (status.getCause() != null && status.getCause().getMessage() != null) {
-            detail += " (" + status.getCause().getMessage() + ")";
-        }
-        if (status.getCode() == Status.Code.INVALID_ARGUMENT && status.getDescription() != null) {
-            if (status.getDescription().contains(MAX_PARTITIONS_MESSAGE)) {
-                return new TrinoException(SPOOL_MAX_OUTPUT_PARTITION_COUNT_EXCEEDED, status.getDescription(), cause);
-            }
-            if (status.getDescription().contains("exchange.max-page-storage-size")) {
-                return new TrinoException(SPOOL_MAX_PAGE_SIZE_EXCEEDED, status.getDescription(), cause);
-            }
-        }
-        String message = "exchange-spool server at %s: %s failed: %s".formatted(config.address(), call, detail);
-        return switch (status.getCode()) {
-            case UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, UNKNOWN -> new TrinoException(SPOOL_SERVER_UNAVAILABLE, message, cause);
-            default -> new TrinoException(SPOOL_SERVER_ERROR, message, cause);
-        };
+        return failures.toTrinoException(call, throwable);
     }
 
     @Override
     public void close()
     {
         controlChannel.shutdownNow();
-        dataChannel.shutdownNow();
+        dataChannels.close();
     }
 }

@@ -17,11 +17,13 @@ import io.trino.spi.exchange.ExchangeSourceOutputSelector;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 /** Drives the plugin through the SPI only, the way Trino's engine does. */
 final class EngineDriver
@@ -110,18 +112,27 @@ final class EngineDriver
         }
     }
 
-    /** A final selector including exactly the given (sink, attempt) pairs of each exchange. */
+    /**
+     * The final selector the engine builds: each given (sink, attempt) pair of each exchange included
+     * as its task finished, then, at the end, every other sink excluded, each exchange's partition
+     * count (its number of sinks) set and the selector made final.
+     */
     static ExchangeSourceOutputSelector finalSelector(Map<ExchangeId, int[][]> included, int sinkCount)
     {
-        ExchangeSourceOutputSelector.Builder builder = ExchangeSourceOutputSelector.builder(Set.copyOf(included.keySet()));
+        ExchangeSourceOutputSelector.Builder builder = new ExchangeSourceOutputSelector.Builder(included.keySet());
         included.forEach((exchangeId, pairs) -> {
-            builder.setPartitionCount(exchangeId, sinkCount);
-            for (int sink = 0; sink < sinkCount; sink++) {
-                builder.exclude(exchangeId, sink);
-            }
             for (int[] pair : pairs) {
                 builder.include(exchangeId, pair[0], pair[1]);
             }
+        });
+        included.forEach((exchangeId, pairs) -> {
+            Set<Integer> decided = Arrays.stream(pairs).map(pair -> pair[0]).collect(Collectors.toSet());
+            for (int sink = 0; sink < sinkCount; sink++) {
+                if (!decided.contains(sink)) {
+                    builder.exclude(exchangeId, sink);
+                }
+            }
+            builder.setPartitionCount(exchangeId, sinkCount);
         });
         return builder.setFinal().build();
     }

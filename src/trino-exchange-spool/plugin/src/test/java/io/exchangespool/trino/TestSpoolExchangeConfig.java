@@ -31,6 +31,8 @@ class TestSpoolExchangeConfig
         assertEquals(1024 * 1024, config.sinkBatchSize());
         assertEquals(4 * 1024 * 1024, config.sourceBufferSize());
         assertEquals(32 * 1024 * 1024, config.maxMessageSize());
+        assertEquals(64, config.streamsPerConnection());
+        assertEquals(8, config.maxDataConnections());
     }
 
     @Test
@@ -43,7 +45,9 @@ class TestSpoolExchangeConfig
                 "exchange.spool.client.keepalive-time", "1m",
                 "exchange.spool.client.sink-batch-size", "256kB",
                 "exchange.spool.client.source-buffer-size", "8MB",
-                "exchange.spool.client.max-message-size", "64MB"));
+                "exchange.spool.client.max-message-size", "64MB",
+                "exchange.spool.client.streams-per-connection", "100",
+                "exchange.spool.client.max-data-connections", "2"));
         assertEquals("localhost:1234", config.address());
         assertEquals(Duration.ofSeconds(5), config.controlTimeout());
         assertEquals(Duration.ofMillis(500), config.connectTimeout());
@@ -51,6 +55,8 @@ class TestSpoolExchangeConfig
         assertEquals(256 * 1024, config.sinkBatchSize());
         assertEquals(8 * 1024 * 1024, config.sourceBufferSize());
         assertEquals(64 * 1024 * 1024, config.maxMessageSize());
+        assertEquals(100, config.streamsPerConnection());
+        assertEquals(2, config.maxDataConnections());
     }
 
     @Test
@@ -85,6 +91,16 @@ class TestSpoolExchangeConfig
     {
         assertFailsNaming("exchange.spool.client.sink-batch-size", Map.of("exchange.spool.client.sink-batch-size", "1TB"));
         assertFailsNaming("exchange.spool.client.sink-batch-size", Map.of("exchange.spool.client.sink-batch-size", "1kB"));
+    }
+
+    @Test
+    void badCount_failsCreateNamingTheKey()
+    {
+        assertFailsNaming("exchange.spool.client.max-data-connections", Map.of("exchange.spool.client.max-data-connections", "0"));
+        assertFailsNaming("exchange.spool.client.max-data-connections", Map.of("exchange.spool.client.max-data-connections", "eight"));
+        assertFailsNaming("exchange.spool.client.max-data-connections", Map.of("exchange.spool.client.max-data-connections", "65"));
+        assertFailsNaming("exchange.spool.client.streams-per-connection", Map.of("exchange.spool.client.streams-per-connection", "-1"));
+        assertFailsNaming("exchange.spool.client.streams-per-connection", Map.of("exchange.spool.client.streams-per-connection", "100001"));
     }
 
     @Test

@@ -5,12 +5,14 @@ import io.airlift.slice.Slices;
 import io.trino.spi.ErrorType;
 import io.trino.spi.TrinoException;
 import io.trino.spi.exchange.Exchange;
+import io.trino.spi.exchange.ExchangeId;
 import io.trino.spi.exchange.ExchangeSink;
 import io.trino.spi.exchange.ExchangeSinkHandle;
 import io.trino.spi.exchange.ExchangeSource;
 import io.trino.spi.exchange.ExchangeSourceHandle;
 import io.trino.spi.exchange.ExchangeSourceHandleSource.ExchangeSourceHandleBatch;
 import io.trino.spi.exchange.ExchangeSourceOutputSelector;
+import io.trino.spi.metrics.Metrics;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -183,28 +185,38 @@ class TestSpoolExchangeContract
             throws Exception
     {
         Exchange exchange = createExchange(manager, 1, false);
-        ExchangeSinkHandle sink = exchange.addSink(0);
-        writeAndFinish(manager, exchange, sink, 0, strings(0, "attempt 0"));
-        writeAndFinish(manager, exchange, sink, 1, strings(0, "attempt 1"));
-        exchange.sinkFinished(sink, 1);
+        ExchangeSinkHandle sink0 = exchange.addSink(0);
+        exchange.addSink(1);
+        ExchangeSinkHandle sink2 = exchange.addSink(2);
+        exchange.noMoreSinks();
+        writeAndFinish(manager, exchange, sink0, 0, strings(0, "attempt 0"));
+        writeAndFinish(manager, exchange, sink0, 1, strings(0, "attempt 1"));
+        writeAndFinish(manager, exchange, sink2, 0, strings(0, "sink 2"));
+        exchange.sinkFinished(sink0, 1);
+        exchange.sinkFinished(sink2, 0);
         exchange.allRequiredSinksFinished();
         List<ExchangeSourceHandle> handles = allHandles(exchange);
 
-        ExchangeSourceOutputSelector.Builder builder = ExchangeSourceOutputSelector.builder(Set.of(exchange.getId())).setPartitionCount(exchange.getId(), 1);
-        ExchangeSourceOutputSelector undecided = builder.build();
-        ExchangeSourceOutputSelector finalOne = builder.include(exchange.getId(), 0, 1).setFinal().build();
+        // As the engine builds them: one selector as each task finishes, whose values end at the
+        // highest decided sink (shorter than the 3 sinks), and a final one once the stage is done.
+        ExchangeId id = exchange.getId();
+        ExchangeSourceOutputSelector.Builder builder = new ExchangeSourceOutputSelector.Builder(Set.of(id));
+        ExchangeSourceOutputSelector noneFinished = builder.build();
+        ExchangeSourceOutputSelector firstFinished = builder.include(id, 0, 1).build();
+        ExchangeSourceOutputSelector finalOne = builder.include(id, 2, 0).exclude(id, 1).setPartitionCount(id, 3).setFinal().build();
         ExchangeSource source = manager.createSource();
         source.addSourceHandles(handles);
         source.noMoreSourceHandles();
-        source.setOutputSelector(undecided);
+        source.setOutputSelector(firstFinished);
+        source.setOutputSelector(noneFinished);
         Thread.sleep(200);
         assertNull(source.read());
         assertFalse(source.isFinished());
         assertFalse(source.isBlocked().isDone());
 
         source.setOutputSelector(finalOne);
-        source.setOutputSelector(undecided);
-        assertEquals(List.of("attempt 1"), asStrings(read(source, List.of())));
+        source.setOutputSelector(firstFinished);
+        assertEquals(Set.of("attempt 1", "sink 2"), Set.copyOf(asStrings(read(source, List.of()))));
         source.close();
         exchange.close();
     }
@@ -343,6 +355,33 @@ class TestSpoolExchangeContract
         assertTrue(source.isFinished());
         assertEquals(0, source.getMemoryUsage());
         blocked.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        exchange.close();
+    }
+
+    @Test
+    void metricsHandedToTheEngine_holdNoClassOfThePlugin()
+            throws Exception
+    {
+        Exchange exchange = createExchange(manager, 1, false);
+        ExchangeSinkHandle sinkHandle = exchange.addSink(0);
+        exchange.noMoreSinks();
+        ExchangeSink sink = write(manager, exchange, sinkHandle, 0, strings(0, "page"));
+        sink.finish().get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        exchange.sinkFinished(sinkHandle, 0);
+        exchange.allRequiredSinksFinished();
+        ExchangeSource source = manager.createSource();
+        source.setOutputSelector(finalSelector(exchange, 1, new int[] {0, 0}));
+        assertEquals(List.of("page"), asStrings(read(source, allHandles(exchange))));
+
+        List<Metrics> reported = new ArrayList<>();
+        reported.add(exchange.getMetrics());
+        sink.getMetrics().ifPresent(reported::add);
+        source.getMetrics().ifPresent(reported::add);
+        for (Metrics metrics : reported) {
+            metrics.getMetrics().values().forEach(metric -> assertTrue(metric.getClass().getName().startsWith("io.trino.spi."),
+                    "the engine cannot load " + metric.getClass().getName() + " when it reads the metrics back"));
+        }
+        source.close();
         exchange.close();
     }
 

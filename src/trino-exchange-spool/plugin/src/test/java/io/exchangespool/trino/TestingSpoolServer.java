@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,10 +12,12 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -25,17 +28,24 @@ import java.util.stream.Stream;
 final class TestingSpoolServer
 {
     private static final Pattern LISTENING = Pattern.compile("exchange-spool listening on http://([0-9.]+):(\\d+)/");
+    private static final Pattern METRICS = Pattern.compile("metrics on (http://[0-9.]+:\\d+/)");
     private static TestingSpoolServer shared;
 
     private final Path root;
+    private final List<Path> baseDirectories;
     private final String logName;
     private final String dll;
+    private final List<String> extraArguments;
+    private final Map<String, String> environment;
     private volatile Process process;
     private volatile String address;
+    private volatile URI metricsBase;
 
-    private TestingSpoolServer(String logName)
+    private TestingSpoolServer(String logName, List<String> extraArguments, Map<String, String> environment)
             throws IOException
     {
+        this.extraArguments = List.copyOf(extraArguments);
+        this.environment = Map.copyOf(environment);
         dll = System.getProperty("spool.server.dll");
         if (dll == null || !Files.exists(Path.of(dll))) {
             throw new IllegalStateException("exchange-spool server not built at " + dll + " (tests/run-all.sh builds it: dotnet build ExchangeSpool.sln -c Release)");
@@ -43,6 +53,7 @@ final class TestingSpoolServer
         this.logName = logName;
         Files.deleteIfExists(Path.of("target", logName));
         root = Files.createTempDirectory("spool-plugin-test-");
+        baseDirectories = List.of(root.resolve("a"), root.resolve("b"));
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "stop exchange-spool of " + root));
         start("127.0.0.1:0");
     }
@@ -53,12 +64,15 @@ final class TestingSpoolServer
         List<String> command = new ArrayList<>(List.of(
                 "dotnet", dll,
                 "--exchange.spool.address=" + listenAddress,
-                "--exchange.base-directories=" + root.resolve("a") + "," + root.resolve("b"),
+                "--exchange.base-directories=" + baseDirectories.stream().map(Path::toString).collect(Collectors.joining(",")),
                 "--exchange.sink-max-file-size=16MB",
                 "--exchange.source-handle-target-data-size=1MB",
                 "--exchange.spool.memory-limit=512MB"));
+        command.addAll(extraArguments);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(environment);
         try {
-            process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            process = builder.start();
         }
         catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -83,8 +97,14 @@ final class TestingSpoolServer
      */
     static TestingSpoolServer privateServer(String name)
     {
+        return privateServer(name, List.of(), Map.of());
+    }
+
+    /** A private server started with more command-line settings and environment variables. */
+    static TestingSpoolServer privateServer(String name, List<String> extraArguments, Map<String, String> environment)
+    {
         try {
-            return new TestingSpoolServer("exchange-spool-server-" + name + ".log");
+            return new TestingSpoolServer("exchange-spool-server-" + name + ".log", extraArguments, environment);
         }
         catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -138,7 +158,7 @@ final class TestingSpoolServer
     {
         if (shared == null) {
             try {
-                shared = new TestingSpoolServer("exchange-spool-server.log");
+                shared = new TestingSpoolServer("exchange-spool-server.log", List.of(), Map.of());
             }
             catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -151,6 +171,37 @@ final class TestingSpoolServer
     String address()
     {
         return address;
+    }
+
+    /** Where the server serves {@code /metrics}; started with {@code --exchange.spool.metrics-address}, else absent. */
+    Optional<URI> metricsBase()
+    {
+        return Optional.ofNullable(metricsBase);
+    }
+
+    /**
+     * The data files the server wrote for an exchange, in every base directory. Only the exchange's
+     * own directories are walked: the server may be deleting other exchanges meanwhile.
+     */
+    List<Path> dataFiles(String exchangeId)
+            throws IOException
+    {
+        List<Path> dataFiles = new ArrayList<>();
+        for (Path baseDirectory : baseDirectories) {
+            if (!Files.isDirectory(baseDirectory)) {
+                continue;
+            }
+            List<Path> exchangeDirectories;
+            try (Stream<Path> children = Files.list(baseDirectory)) {
+                exchangeDirectories = children.filter(child -> child.getFileName().toString().endsWith("." + exchangeId)).toList();
+            }
+            for (Path directory : exchangeDirectories) {
+                try (Stream<Path> files = Files.walk(directory)) {
+                    files.filter(file -> file.getFileName().toString().endsWith(".data")).forEach(dataFiles::add);
+                }
+            }
+        }
+        return dataFiles;
     }
 
     SpoolExchangeManager createManager()
@@ -175,6 +226,8 @@ final class TestingSpoolServer
                 log.println(line);
                 Matcher matcher = LISTENING.matcher(line);
                 if (matcher.find()) {
+                    Matcher metrics = METRICS.matcher(line);
+                    metricsBase = metrics.find() ? URI.create(metrics.group(1)) : null;
                     listening.complete(matcher.group(1) + ":" + matcher.group(2));
                 }
                 else if (!listening.isDone()) {

@@ -102,16 +102,20 @@ public final class ExchangeSourceOutputSelector
         UNKNOWN
     }
 
+    /**
+     * Behaves as the engine's builder (Trino 476-483): decisions arrive as tasks finish and need no
+     * partition count; each exchange's count and the final flag come at the end.
+     */
     public static class Builder
     {
-        private final Set<ExchangeId> sourceExchanges;
-        private final Map<ExchangeId, byte[]> values = new HashMap<>();
+        private final Map<ExchangeId, Decisions> decisions = new HashMap<>();
+        private final Map<ExchangeId, Integer> partitionCounts = new HashMap<>();
         private int nextVersion;
         private boolean finalSelector;
 
-        private Builder(Set<ExchangeId> sourceExchanges)
+        public Builder(Set<ExchangeId> sourceExchanges)
         {
-            this.sourceExchanges = Set.copyOf(requireNonNull(sourceExchanges, "sourceExchanges is null"));
+            requireNonNull(sourceExchanges, "sourceExchanges is null").forEach(exchangeId -> decisions.put(exchangeId, new Decisions()));
         }
 
         public Builder include(ExchangeId exchangeId, int taskPartitionId, int attemptId)
@@ -119,54 +123,96 @@ public final class ExchangeSourceOutputSelector
             if (attemptId < 0 || attemptId > Byte.MAX_VALUE) {
                 throw new IllegalArgumentException("attemptId out of range: " + attemptId);
             }
-            set(exchangeId, taskPartitionId, (byte) attemptId);
+            decisionsOf(exchangeId).decide(taskPartitionId, (byte) attemptId);
             return this;
         }
 
         public Builder exclude(ExchangeId exchangeId, int taskPartitionId)
         {
-            set(exchangeId, taskPartitionId, EXCLUDED);
+            decisionsOf(exchangeId).decide(taskPartitionId, EXCLUDED);
             return this;
         }
 
         public Builder setPartitionCount(ExchangeId exchangeId, int count)
         {
-            checkSource(exchangeId);
-            byte[] partitions = values.get(exchangeId);
-            byte[] resized = partitions == null ? new byte[count] : Arrays.copyOf(partitions, count);
-            Arrays.fill(resized, partitions == null ? 0 : Math.min(partitions.length, count), count, UNKNOWN);
-            values.put(exchangeId, resized);
+            decisionsOf(exchangeId);
+            if (partitionCounts.putIfAbsent(exchangeId, count) != null) {
+                throw new IllegalStateException("partition count of exchange %s is already set".formatted(exchangeId));
+            }
             return this;
         }
 
         public Builder setFinal()
         {
+            for (ExchangeId exchangeId : decisions.keySet()) {
+                if (!partitionCounts.containsKey(exchangeId)) {
+                    throw new IllegalStateException("partition count of exchange %s is not set".formatted(exchangeId));
+                }
+            }
             finalSelector = true;
             return this;
         }
 
+        /** Non-final: each exchange's decisions up to its highest decided task partition. Final: exactly the count, all decided. */
         public ExchangeSourceOutputSelector build()
         {
             Map<ExchangeId, Slice> slices = new HashMap<>();
-            values.forEach((exchangeId, partitions) -> slices.put(exchangeId, Slices.wrappedBuffer(partitions.clone())));
+            decisions.forEach((exchangeId, exchangeDecisions) -> slices.put(exchangeId, finalSelector
+                    ? exchangeDecisions.toFinalSlice(exchangeId, partitionCounts.get(exchangeId))
+                    : exchangeDecisions.toSlice()));
             return new ExchangeSourceOutputSelector(nextVersion++, slices, finalSelector);
         }
 
-        private void set(ExchangeId exchangeId, int taskPartitionId, byte value)
+        private Decisions decisionsOf(ExchangeId exchangeId)
         {
-            checkSource(exchangeId);
-            byte[] partitions = values.get(exchangeId);
-            if (partitions == null || taskPartitionId >= partitions.length) {
-                throw new IllegalArgumentException("partition count of exchange %s not set or too small for task partition %s".formatted(exchangeId, taskPartitionId));
-            }
-            partitions[taskPartitionId] = value;
-        }
-
-        private void checkSource(ExchangeId exchangeId)
-        {
-            if (!sourceExchanges.contains(exchangeId)) {
+            Decisions exchangeDecisions = decisions.get(exchangeId);
+            if (exchangeDecisions == null) {
                 throw new IllegalArgumentException("not a source exchange: " + exchangeId);
             }
+            return exchangeDecisions;
+        }
+    }
+
+    /** One byte per task partition of one exchange, grown as decisions arrive; UNKNOWN until decided. */
+    private static final class Decisions
+    {
+        private byte[] values = new byte[0];
+        private int decidedLength;
+
+        void decide(int taskPartitionId, byte value)
+        {
+            if (taskPartitionId < 0) {
+                throw new IllegalArgumentException("taskPartitionId is negative: " + taskPartitionId);
+            }
+            if (taskPartitionId >= values.length) {
+                int oldLength = values.length;
+                values = Arrays.copyOf(values, Math.max(taskPartitionId + 1, oldLength * 2));
+                Arrays.fill(values, oldLength, values.length, UNKNOWN);
+            }
+            if (values[taskPartitionId] != UNKNOWN) {
+                throw new IllegalArgumentException("decision for task partition %s is already made: %s".formatted(taskPartitionId, values[taskPartitionId]));
+            }
+            values[taskPartitionId] = value;
+            decidedLength = Math.max(decidedLength, taskPartitionId + 1);
+        }
+
+        Slice toSlice()
+        {
+            return Slices.wrappedBuffer(Arrays.copyOf(values, decidedLength));
+        }
+
+        Slice toFinalSlice(ExchangeId exchangeId, int partitionCount)
+        {
+            if (decidedLength > partitionCount) {
+                throw new IllegalStateException("exchange %s has a decision for task partition %s, beyond its partition count %s".formatted(exchangeId, decidedLength - 1, partitionCount));
+            }
+            byte[] slice = Arrays.copyOf(values, partitionCount);
+            for (int taskPartitionId = 0; taskPartitionId < partitionCount; taskPartitionId++) {
+                if (taskPartitionId >= decidedLength || slice[taskPartitionId] == UNKNOWN) {
+                    throw new IllegalStateException("exchange %s has no decision for task partition %s".formatted(exchangeId, taskPartitionId));
+                }
+            }
+            return Slices.wrappedBuffer(slice);
         }
     }
 }
