@@ -306,25 +306,6 @@ public abstract class ConnectionIsolationTests(SpoolServerFixture server)
         }
     }
 
-    protected static byte[] Frame(int partition, byte[] page)
-    {
-        var frame = new byte[8 + page.Length];
-        BinaryPrimitives.WriteInt32LittleEndian(frame, partition);
-        BinaryPrimitives.WriteInt32LittleEndian(frame.AsSpan(4), page.Length);
-        page.CopyTo(frame, 8);
-        return frame;
-    }
-
-    protected static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold in time");
-            await Task.Delay(20);
-        }
-    }
-
     /// <summary>An exchange whose healthy sinks committed, the pages they wrote, and those read back so far.</summary>
     private sealed record Committed(SpoolExchange Exchange, OutputSelector Selector, HashSet<PageId> Pages, HashSet<PageId> Read);
 

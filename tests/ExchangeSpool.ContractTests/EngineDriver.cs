@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Text;
 using ExchangeSpool.Client;
 
@@ -85,4 +86,26 @@ public static class EngineDriver
     }
 
     public static string[] AsStrings(IEnumerable<byte[]> pages) => pages.Select(p => Encoding.UTF8.GetString(p)).ToArray();
+
+    /// <summary>One page as a WriteSink message frames it: [int32 partition][int32 length][payload].</summary>
+    public static byte[] Frame(int partition, byte[] page)
+    {
+        var frame = new byte[8 + page.Length];
+        BinaryPrimitives.WriteInt32LittleEndian(frame, partition);
+        BinaryPrimitives.WriteInt32LittleEndian(frame.AsSpan(4), page.Length);
+        page.CopyTo(frame, 8);
+        return frame;
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds; fails after <see cref="Patience"/>.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException("the condition did not become true in time");
+            await Task.Delay(20);
+        }
+    }
 }

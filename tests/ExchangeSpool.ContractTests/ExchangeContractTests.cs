@@ -391,25 +391,6 @@ public abstract class ExchangeContractTests(SpoolServerFixture server)
             Assert.True(records[i].AsSpan().SequenceEqual(pages[i]), $"record {i} came back out of order or changed");
     }
 
-    private static byte[] Frame(int partition, byte[] page)
-    {
-        var frame = new byte[8 + page.Length];
-        BinaryPrimitives.WriteInt32LittleEndian(frame, partition);
-        BinaryPrimitives.WriteInt32LittleEndian(frame.AsSpan(4), page.Length);
-        page.CopyTo(frame, 8);
-        return frame;
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException("the condition did not become true in time");
-            await Task.Delay(20);
-        }
-    }
 }
 
 public sealed class LocalBackendContractTests(LocalSpoolServer server)
