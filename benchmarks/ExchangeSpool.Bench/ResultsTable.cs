@@ -38,8 +38,7 @@ public static class ResultsTable
         {
             foreach (var direction in Direction.Both)
             {
-                Row($"spool {direction.Name}, encryption {(spool.Encryption ? "on" : "off")}", direction, spool.Throughput,
-                    Targets.Spool(spool, direction, transport, disk));
+                Row(spool.Measurement(direction), direction, spool.Throughput, Targets.Spool(spool, direction, transport, disk));
             }
         }
         return table;

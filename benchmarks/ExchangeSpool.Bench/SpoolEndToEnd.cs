@@ -47,4 +47,7 @@ public sealed class SpoolEndToEnd : IThroughputSubject, IAsyncDisposable
     }
 }
 
-public sealed record SpoolResult(bool Encryption, RepeatedDirections Throughput);
+public sealed record SpoolResult(bool Encryption, RepeatedDirections Throughput)
+{
+    public string Measurement(Direction direction) => $"spool {direction.Name}, encryption {(Encryption ? "on" : "off")}";
+}

@@ -32,7 +32,7 @@ public static class Targets
         if (limits.Count == 0)
             return null;
         var lower = limits.MinBy(limit => limit.Figure.MedianGigabytesPerSecond);
-        return new Comparison($"spool {direction.Name}, encryption {(spool.Encryption ? "on" : "off")}", lower.Name,
+        return new Comparison(spool.Measurement(direction), lower.Name,
             Ratio.Of(direction.Of(spool.Throughput), lower.Figure), spool.Encryption ? LocalThroughput : null);
     }
 
