@@ -10,6 +10,8 @@ public sealed record BenchOptions
     /// <summary>One gRPC message of the transport limit: the client's default sink batch size.</summary>
     public int MessageSize { get; init; } = 1024 * 1024;
     public int LatencyRepetitions { get; init; } = 1000;
+    /// <summary>Measured rounds of every throughput figure and of its limit, interleaved; the tables give their median and spread.</summary>
+    public int Repetitions { get; init; } = 3;
     /// <summary>Bytes each sink writes in the peak-RSS shapes.</summary>
     public long RssBytesPerSink { get; init; } = 32L << 20;
     public long RssMemoryLimit { get; init; } = 1L << 30;
@@ -42,6 +44,7 @@ public sealed record BenchOptions
                 "--bytes" => options with { Bytes = ParseSize(Value()) },
                 "--page-size" => options with { PageSize = checked((int)ParseSize(Value())) },
                 "--latency-repetitions" => options with { LatencyRepetitions = int.Parse(Value()) },
+                "--repetitions" => options with { Repetitions = int.Parse(Value()) },
                 "--rss-bytes-per-sink" => options with { RssBytesPerSink = ParseSize(Value()) },
                 "--rss-memory-limit" => options with { RssMemoryLimit = ParseSize(Value()) },
                 "--s3" => options.With("s3", true),
@@ -53,19 +56,20 @@ public sealed record BenchOptions
                 "--only" => options with { Sections = ParseSections(Value()) },
                 "--json" => options with { JsonPath = Value() },
                 "--dir" => options with { WorkDirectory = Path.Combine(Value(), $"exchange-spool-bench-{Environment.ProcessId}") },
-                _ => throw new ArgumentException($"unknown option {args[i]}; options: --sinks N --partitions N --bytes SIZE --page-size SIZE " +
+                _ => throw new ArgumentException($"unknown option {args[i]}; options: --sinks N --partitions N --bytes SIZE --page-size SIZE --repetitions N " +
                     "--latency-repetitions N --rss-bytes-per-sink SIZE --rss-memory-limit SIZE --s3 --no-s3 --s3-partitions N --s3-bytes SIZE --plugin --no-plugin " +
                     $"--only {string.Join(',', AllSections)} --json FILE --dir DIR --quick"),
             };
         }
-        if (options.Sinks < 1 || options.Partitions < 1 || options.Bytes < options.Sinks || options.PageSize < 1)
-            throw new ArgumentException("--sinks, --partitions, --page-size must be positive and --bytes at least one byte per sink");
+        if (options.Sinks < 1 || options.Partitions < 1 || options.Bytes < options.Sinks || options.PageSize < 1 || options.Repetitions < 1)
+            throw new ArgumentException("--sinks, --partitions, --page-size, --repetitions must be positive and --bytes at least one byte per sink");
         return options;
     }
 
-    /// <summary>Small enough for the test suite: every section runs, in a few seconds.</summary>
+    /// <summary>Small enough for the test suite: every section runs once, in a few seconds.</summary>
     private static BenchOptions QuickDefaults => new()
     {
+        Repetitions = 1,
         Sinks = 2,
         Partitions = 4,
         Bytes = 8L << 20,

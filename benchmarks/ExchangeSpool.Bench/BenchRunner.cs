@@ -51,23 +51,19 @@ public static class BenchRunner
     {
         var o = options;
         var spoolShape = $"{o.Sinks}×{o.Partitions}×{ResultsTable.Size(o.Bytes)}";
-        var transport = Bar("transport", $"transport limit ({o.Sinks} streams, {ResultsTable.Size(o.Bytes)})");
-        var disk = Bar("disk", "disk limit");
-        var spoolOff = Bar("local", $"spool {spoolShape}, encryption off");
-        var spoolOn = Bar("local", $"spool {spoolShape}, encryption on");
+        var rounds = $"{o.Repetitions} interleaved rounds";
+        var local = o.Runs("transport") || o.Runs("disk") || o.Runs("local")
+            ? progress.AddTask($"transport limit, disk limit, spool {spoolShape} encryption off and on: {rounds}", autoStart: false)
+            : null;
         var latency = Bar("latency", $"small exchange latency ×{o.LatencyRepetitions}");
         var rss = o.RssShapes.Select(shape => Bar("rss", $"peak RSS {shape.Sinks} sinks × {shape.Partitions} partitions")).ToArray();
-        var s3 = progress.AddTask($"S3: spool vs AWSSDK.S3, {o.Sinks}×{o.S3Partitions}×{ResultsTable.Size(o.S3Bytes)}", autoStart: false);
-        var plugin = progress.AddTask($"Trino plugin vs .NET client, {spoolShape}", autoStart: false);
+        var s3 = progress.AddTask($"S3: spool vs AWSSDK.S3, {o.Sinks}×{o.S3Partitions}×{ResultsTable.Size(o.S3Bytes)}, {rounds}", autoStart: false);
+        var plugin = progress.AddTask($"Trino plugin vs .NET client, {spoolShape}, {rounds}", autoStart: false);
 
         var settings = BenchSettings.From(o);
-        var transportFigures = await Step(transport, () => TransportLimit.MeasureAsync(o.Sinks, o.Bytes, o.MessageSize));
-        // The disk limit is measured where the spool's local backend writes.
-        var diskFigures = await Step(disk, () => DiskLimit.MeasureAsync(Path.Combine(o.WorkDirectory, "spool"), o.Sinks, o.Bytes, o.MessageSize));
-        var off = await Step(spoolOff, () => SpoolEndToEnd.MeasureAsync(Path.Combine(o.WorkDirectory, "off"), false, o));
-        var on = await Step(spoolOn, () => SpoolEndToEnd.MeasureAsync(Path.Combine(o.WorkDirectory, "on"), true, o));
+        var localFigures = await Step(local, () => LocalThroughput.MeasureAsync(o, Percent(local)));
         var latencyFigures = await Step(latency, () => SmallExchangeLatency.MeasureAsync(Path.Combine(o.WorkDirectory, "latency"), o.LatencyRepetitions,
-            new Progress<double>(done => latency!.Value = done * 100)));
+            Percent(latency)));
         var rssFigures = new List<RssResult>();
         for (var i = 0; i < rss.Length; i++)
         {
@@ -75,16 +71,23 @@ public static class BenchRunner
             if (await Step(rss[i], () => PeakRss.MeasureAsync(Path.Combine(o.WorkDirectory, $"rss{i}"), sinks, partitions, o)) is { } figure)
                 rssFigures.Add(figure);
         }
-        var s3Figures = await Step(s3, () => MeasureS3Async(o));
-        var pluginFigures = await Step(plugin, () => MeasurePluginAsync(o));
-        return new BenchReport(settings, transportFigures, diskFigures, new[] { off, on }.OfType<SpoolResult>().ToList(), latencyFigures, rssFigures,
+        var s3Figures = await Step(s3, () => MeasureS3Async(o, Percent(s3)));
+        var pluginFigures = await Step(plugin, () => MeasurePluginAsync(o, Percent(plugin)));
+        return new BenchReport(settings, localFigures?.Transport, localFigures?.Disk, localFigures?.Spool ?? [], latencyFigures, rssFigures,
             s3Figures!, pluginFigures!);
 
         // A bar for a section this run measures; none for one it leaves out.
         ProgressTask? Bar(string section, string description) => o.Runs(section) ? progress.AddTask(description, autoStart: false) : null;
     }
 
-    private static async Task<S3Section> MeasureS3Async(BenchOptions o)
+    /// <summary>A section's progress, as a fraction done, on its bar.</summary>
+    private static IProgress<double> Percent(ProgressTask? bar) => new Progress<double>(done =>
+    {
+        if (bar is not null)
+            bar.Value = done * 100;
+    });
+
+    private static async Task<S3Section> MeasureS3Async(BenchOptions o, IProgress<double> progress)
     {
         if (!o.Runs("s3"))
             return new S3Section(null, "not selected (--quick, --no-s3 and --only leave it out; add --s3 to run it)");
@@ -92,7 +95,8 @@ public static class BenchRunner
             return new S3Section(null, reason);
         try
         {
-            return new S3Section(await S3Comparison.MeasureAsync(Path.Combine(o.WorkDirectory, "s3"), o.Sinks, o.S3Partitions, o.S3Bytes, o.PageSize), null);
+            return new S3Section(await S3Comparison.MeasureAsync(Path.Combine(o.WorkDirectory, "s3"), o.Sinks, o.S3Partitions, o.S3Bytes, o.PageSize,
+                o.Repetitions, progress), null);
         }
         catch (Exception e)
         {
@@ -101,15 +105,16 @@ public static class BenchRunner
         }
     }
 
-    private static async Task<PluginSection> MeasurePluginAsync(BenchOptions o)
+    private static async Task<PluginSection> MeasurePluginAsync(BenchOptions o, IProgress<double> progress)
     {
         if (!o.Runs("plugin"))
             return new PluginSection(null, "not selected (--quick, --no-plugin and --only leave it out; add --plugin to run it)");
-        if (PluginComparison.Unavailable is { } reason)
+        if (PluginDriver.Unavailable is { } reason)
             return new PluginSection(null, reason);
         try
         {
-            return new PluginSection(await PluginComparison.MeasureAsync(Path.Combine(o.WorkDirectory, "plugin"), o.Sinks, o.Partitions, o.Bytes, o.PageSize), null);
+            return new PluginSection(await PluginComparison.MeasureAsync(Path.Combine(o.WorkDirectory, "plugin"), o.Sinks, o.Partitions, o.Bytes, o.PageSize,
+                o.Repetitions, progress), null);
         }
         catch (Exception e)
         {

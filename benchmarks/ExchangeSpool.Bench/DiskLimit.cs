@@ -5,29 +5,52 @@ namespace ExchangeSpool.Bench;
 /// <summary>
 /// The most plain file I/O does in the directory the spool writes to: one file per stream, written
 /// and then read back in messages of the same size, with no fsync (the spool does not fsync data
-/// files either) — so, like the spool's, these figures include the page cache.
+/// files either) — so, like the spool's, these figures include the page cache. Each round rewrites
+/// the same files; they are deleted on dispose.
 /// </summary>
-public static class DiskLimit
+public sealed class DiskLimit : IThroughputSubject, IDisposable
 {
-    public static async Task<Directions> MeasureAsync(string directory, int streams, long bytes, int chunkSize)
+    private readonly string[] _files;
+    private readonly byte[] _chunk;
+    private readonly long _bytes;
+
+    private DiskLimit(string[] files, byte[] chunk, long bytes)
+    {
+        _files = files;
+        _chunk = chunk;
+        _bytes = bytes;
+    }
+
+    /// <summary>Creates the directory and runs a smaller round of the same shape first, as every throughput subject does.</summary>
+    public static async Task<DiskLimit> StartAsync(string directory, int streams, long bytes, int chunkSize)
     {
         Directory.CreateDirectory(directory);
-        var chunk = PageData.Random(chunkSize);
         var files = Enumerable.Range(0, streams).Select(i => Path.Combine(directory, $"disk-limit-{i}.data")).ToArray();
-        try
-        {
-            var write = await Throughput.MeasureAsync(bytes, () => Task.WhenAll(files.Select((file, i) =>
-                Task.Run(() => WriteAsync(file, chunk, PageData.Share(bytes, streams, i))))));
-            var read = await Throughput.MeasureAsync(bytes, () => Task.WhenAll(files.Select((file, i) =>
-                Task.Run(() => ReadAsync(file, chunkSize, PageData.Share(bytes, streams, i))))));
-            return new Directions(write, read);
-        }
-        finally
-        {
-            foreach (var file in files)
-                File.Delete(file);
-        }
+        var limit = new DiskLimit(files, PageData.Random(chunkSize), bytes);
+        var warmUp = Throughput.WarmUpBytes(bytes, (long)streams * chunkSize);
+        await limit.WriteAllAsync(warmUp);
+        await limit.ReadAllAsync(warmUp);
+        return limit;
     }
+
+    public async Task<Directions> MeasureRoundAsync()
+    {
+        var write = await Throughput.MeasureAsync(_bytes, () => WriteAllAsync(_bytes));
+        var read = await Throughput.MeasureAsync(_bytes, () => ReadAllAsync(_bytes));
+        return new Directions(write, read);
+    }
+
+    public void Dispose()
+    {
+        foreach (var file in _files)
+            File.Delete(file);
+    }
+
+    private Task WriteAllAsync(long bytes) => Task.WhenAll(_files.Select((file, i) =>
+        Task.Run(() => WriteAsync(file, _chunk, PageData.Share(bytes, _files.Length, i)))));
+
+    private Task ReadAllAsync(long bytes) => Task.WhenAll(_files.Select((file, i) =>
+        Task.Run(() => ReadAsync(file, _chunk.Length, PageData.Share(bytes, _files.Length, i)))));
 
     private static async Task WriteAsync(string path, byte[] chunk, long length)
     {

@@ -3,14 +3,13 @@ using Spectre.Console;
 namespace ExchangeSpool.Bench;
 
 /// <summary>
-/// The tables at the end: each figure as a ratio to the limit measured in the same run (absolute
-/// figures beside it for context only; they swing between runs and machines), with the target.
+/// The tables at the end: each throughput figure's median and spread (min–max) over the interleaved
+/// repetitions, as a ratio to the limit or reference measured next to it (the ratio of the medians,
+/// and the per-repetition ratios' min–max), with the target. Absolute figures are there for
+/// context only; they swing between runs and machines.
 /// </summary>
 public static class ResultsTable
 {
-    public const double ThroughputTarget = 0.8;
-    public const double LatencyTargetMilliseconds = 5;
-
     /// <summary>Throughput as ratios to the transport and disk limits of the same direction; null when no such section ran.</summary>
     public static Table? Throughputs(BenchReport report)
     {
@@ -18,36 +17,50 @@ public static class ResultsTable
             return null;
         var s = report.Settings;
         var table = new Table().Border(TableBorder.Rounded)
-            .Title($"throughput: {s.Sinks} sinks × {s.Partitions} partitions × {Size(s.Bytes)}, {Size(s.PageSize)} pages, {s.ProcessorCount} cores")
-            .AddColumn("measurement").AddColumn(new TableColumn("÷ transport").RightAligned()).AddColumn(new TableColumn("÷ disk").RightAligned())
-            .AddColumn(new TableColumn("GB/s").RightAligned()).AddColumn("target (≥ 0.80 of the lower limit, encryption on)");
+            .Title($"throughput: {s.Sinks} sinks × {s.Partitions} partitions × {Size(s.Bytes)}, {Size(s.PageSize)} pages, {s.ProcessorCount} cores, " +
+                $"median (min–max) of {s.Repetitions} interleaved repetitions")
+            .AddColumn("measurement").AddColumn(new TableColumn("GB/s").RightAligned())
+            .AddColumn(new TableColumn("÷ transport").RightAligned()).AddColumn(new TableColumn("÷ disk").RightAligned())
+            .AddColumn(new TableColumn("allocated per MiB").RightAligned())
+            .AddColumn($"target (encryption on ≥ {Targets.LocalThroughput:F2} of the lower limit; > {Comparison.ValidUpTo:F2} is invalid)");
         var (transport, disk) = (report.Transport, report.Disk);
         if (transport is not null)
         {
-            Row(table, "transport limit, upload (HTTP/2 discard)", transport.Write, transport.Write, disk?.Write, false);
-            Row(table, "transport limit, download (HTTP/2 generate)", transport.Read, transport.Read, disk?.Read, false);
+            Row("transport limit, upload (HTTP/2 discard)", Direction.Write, transport, null);
+            Row("transport limit, download (HTTP/2 generate)", Direction.Read, transport, null);
         }
         if (disk is not null)
         {
-            Row(table, "disk limit, write (plain files)", disk.Write, transport?.Write, disk.Write, false);
-            Row(table, "disk limit, read (plain files)", disk.Read, transport?.Read, disk.Read, false);
+            Row("disk limit, write (plain files)", Direction.Write, disk, null);
+            Row("disk limit, read (plain files)", Direction.Read, disk, null);
         }
         foreach (var spool in report.Spool)
         {
-            var label = spool.Encryption ? "encryption on" : "encryption off";
-            Row(table, $"spool write, {label}", spool.Throughput.Write, transport?.Write, disk?.Write, spool.Encryption);
-            Row(table, $"spool plan + read, {label}", spool.Throughput.Read, transport?.Read, disk?.Read, spool.Encryption);
+            foreach (var direction in Direction.Both)
+            {
+                Row(spool.Measurement(direction), direction, spool.Throughput, Targets.Spool(spool, direction, transport, disk));
+            }
         }
         return table;
+
+        void Row(string label, Direction direction, RepeatedDirections figures, Comparison? comparison)
+        {
+            var figure = direction.Of(figures);
+            table.AddRow(label, Figure(figure), RatioTo(figure, direction, transport), RatioTo(figure, direction, disk), Allocated(figure),
+                comparison is null ? "" : Judgement(comparison));
+        }
     }
+
+    private static string RatioTo(RepeatedThroughput figure, Direction direction, RepeatedDirections? limit) =>
+        limit is null ? "–" : Spread(Ratio.Of(figure, direction.Of(limit)));
 
     /// <summary>ExchangeSpool on S3 as a ratio to AWSSDK.S3 moving the same bytes at the same part size and concurrency.</summary>
     public static Table? S3(BenchReport report)
     {
         if (report.S3.Result is not { } s3)
             return null;
-        return Comparison($"S3 ({Markup.Escape(s3.Server)}): {s3.Sinks} sinks × {s3.Partitions} partitions, {Size(s3.PartSize)} parts",
-            "spool", "direct", s3.Spool, s3.Direct, 0.9);
+        return Comparisons($"S3 ({Markup.Escape(s3.Server)}): {s3.Sinks} sinks × {s3.Partitions} partitions, {Size(s3.PartSize)} parts",
+            "spool", "direct", s3.Spool, s3.Direct, direction => Targets.S3(s3, direction));
     }
 
     /// <summary>The Trino plugin as a ratio to the .NET client on the same workload and server.</summary>
@@ -55,20 +68,22 @@ public static class ResultsTable
     {
         if (report.Plugin.Result is not { } plugin)
             return null;
-        return Comparison($"Trino plugin vs .NET client: {plugin.Sinks} sinks × {plugin.Partitions} partitions × {Size(report.Settings.Bytes)}",
-            "plugin", ".NET client", plugin.Plugin, plugin.DotNet, 0.7);
+        return Comparisons($"Trino plugin vs .NET client: {plugin.Sinks} sinks × {plugin.Partitions} partitions × {Size(report.Settings.Bytes)}",
+            "plugin", ".NET client", plugin.Plugin, plugin.DotNet, direction => Targets.Plugin(plugin, direction));
     }
 
     /// <summary>Two ways of moving the same bytes, write and read, the first as a ratio to the second.</summary>
-    private static Table Comparison(string title, string subject, string baseline, Directions measured, Directions reference, double target)
+    private static Table Comparisons(string title, string subject, string baseline, RepeatedDirections measured, RepeatedDirections reference,
+        Func<Direction, Comparison> compare)
     {
         var table = new Table().Border(TableBorder.Rounded).Title(title)
             .AddColumn("measurement").AddColumn(new TableColumn($"{subject} ÷ {baseline}").RightAligned())
             .AddColumn(new TableColumn($"{subject} GB/s").RightAligned()).AddColumn(new TableColumn($"{baseline} GB/s").RightAligned()).AddColumn("target");
-        foreach (var (label, figure, limit) in new[] { ("write (sinks, committed)", measured.Write, reference.Write), ("plan + read", measured.Read, reference.Read) })
+        foreach (var direction in Direction.Both)
         {
-            var ratio = figure.RatioTo(limit);
-            table.AddRow(label, $"{ratio:F2}", $"{figure.GigabytesPerSecond:F3}", $"{limit.GigabytesPerSecond:F3}", Verdict(ratio >= target, $"≥ {target:F2}"));
+            var comparison = compare(direction);
+            table.AddRow(direction == Direction.Write ? "write (sinks, committed)" : "plan + read", Spread(comparison.Ratio),
+                Figure(direction.Of(measured)), Figure(direction.Of(reference)), Judgement(comparison));
         }
         return table;
     }
@@ -81,15 +96,19 @@ public static class ResultsTable
             .AddColumn("target");
         if (report.Latency is { } latency)
         {
-            table.AddRow($"small exchange p50 ({latency.Repetitions} repetitions)", "", $"{latency.P50Milliseconds:F2} ms",
-                Verdict(latency.P50Milliseconds <= LatencyTargetMilliseconds, $"≤ {LatencyTargetMilliseconds} ms"));
+            var target = Targets.LatencyP50Milliseconds;
+            table.AddRow($"small exchange p50 ({latency.Repetitions} repetitions after {latency.WarmUpRepetitions} unmeasured; " +
+                $"the JIT compiled {latency.JitMillisecondsWhileMeasured:F0} ms meanwhile)", "", $"{latency.P50Milliseconds:F2} ms",
+                latency.P50Milliseconds <= target ? $"[green]≤ {target} ms: met[/]" : $"[red]≤ {target} ms: missed by {latency.P50Milliseconds - target:F2} ms[/]");
             table.AddRow("small exchange p99", "", $"{latency.P99Milliseconds:F2} ms", "");
         }
         foreach (var rss in report.Rss)
         {
             table.AddRow($"peak server RSS, {rss.Sinks} sinks × {rss.Partitions} partitions, {Size(rss.Bytes)}",
                 $"{rss.Ratio:F2}", $"{Size(rss.PeakRssBytes)} of {Size(rss.Allowed)} (idle {Size(rss.IdleRssBytes)})",
-                rss.Failure is null ? Verdict(rss.Ratio <= 1, "≤ budget + 150 MiB") : $"[red]failed: {Markup.Escape(rss.Failure)}[/]");
+                rss.Failure is not null ? $"[red]failed: {Markup.Escape(rss.Failure)}[/]"
+                : rss.Ratio <= 1 ? "[green]≤ budget + 150 MiB: met[/]"
+                : $"[red]≤ budget + 150 MiB: missed by {Size(rss.PeakRssBytes - rss.Allowed)}[/]");
         }
         if (report.S3.NotMeasured is { } why)
             table.AddRow("S3: spool ÷ AWSSDK.S3 multipart", "", "", $"[grey]not measured: {Markup.Escape(why)}[/]");
@@ -98,22 +117,24 @@ public static class ResultsTable
         return table;
     }
 
-    /// <summary>The target compares with the transport limit, or with the disk limit where that is lower (a limit --only left out is not compared).</summary>
-    private static void Row(Table table, string label, Throughput figure, Throughput? transport, Throughput? disk, bool hasTarget)
+    /// <summary>The verdict and by how much: met, missed by the shortfall, or invalid (the reference is broken, nothing is judged).</summary>
+    public static string Judgement(Comparison comparison) => comparison.Verdict switch
     {
-        var target = "";
-        var limits = new[] { transport, disk }.OfType<Throughput>().ToList();
-        if (hasTarget && limits.Count > 0)
-        {
-            var lower = figure.RatioTo(limits.MinBy(limit => limit.GigabytesPerSecond)!);
-            target = Verdict(lower >= ThroughputTarget, $"{lower:F2}");
-        }
-        table.AddRow(label, Ratio(figure, transport), Ratio(figure, disk), $"{figure.GigabytesPerSecond:F2}", target);
-    }
+        Verdict.Invalid => $"[red]invalid: {comparison.Ratio.Median:F2} of {Markup.Escape(comparison.Reference)}, > {Comparison.ValidUpTo:F2}[/]",
+        Verdict.Met => $"[green]≥ {comparison.Target:F2}: met[/]",
+        Verdict.Missed => $"[red]≥ {comparison.Target:F2}: missed by {comparison.MissedBy:F2}[/]",
+        _ => "",
+    };
 
-    private static string Ratio(Throughput figure, Throughput? limit) => limit is null ? "–" : $"{figure.RatioTo(limit):F2}";
+    /// <summary>The median, with the min–max of the repetitions when there are several.</summary>
+    private static string Figure(RepeatedThroughput figure) => figure.Runs.Count == 1
+        ? $"{figure.MedianGigabytesPerSecond:F3}"
+        : $"{figure.MedianGigabytesPerSecond:F3} ({figure.MinGigabytesPerSecond:F3}–{figure.MaxGigabytesPerSecond:F3})";
 
-    private static string Verdict(bool met, string figure) => met ? $"[green]{figure} met[/]" : $"[red]{figure} missed[/]";
+    private static string Spread(Ratio ratio) => ratio.Min == ratio.Max ? $"{ratio.Median:F2}" : $"{ratio.Median:F2} ({ratio.Min:F2}–{ratio.Max:F2})";
+
+    private static string Allocated(RepeatedThroughput figure) =>
+        figure.MedianAllocatedBytesPerMebibyte is { } perMebibyte ? Size((long)perMebibyte) : "–";
 
     public static string Size(long bytes) => bytes switch
     {

@@ -1,33 +1,53 @@
+using ExchangeSpool.Client;
+
 namespace ExchangeSpool.Bench;
 
 /// <summary>
-/// ExchangeSpool on the local backend with default settings, encryption off and on: S sinks × P
-/// partitions × B bytes written and committed, then planned and read back (planning is part of the
-/// read time, as it is part of a consumer's wait).
+/// ExchangeSpool end to end in this process: a server with the given settings (default otherwise),
+/// the .NET client, and <see cref="SpoolWorkload"/> rounds of S sinks × P partitions × B bytes.
+/// Warmed up when started.
 /// </summary>
-public static class SpoolEndToEnd
+public sealed class SpoolEndToEnd : IThroughputSubject, IAsyncDisposable
 {
-    public static async Task<SpoolResult> MeasureAsync(string directory, bool encryption, BenchOptions options)
+    private readonly InProcessServer _server;
+    private readonly SpoolClient _client;
+    private readonly SpoolWorkload _workload;
+
+    private SpoolEndToEnd(InProcessServer server, SpoolClient client, SpoolWorkload workload)
     {
-        await using var server = await InProcessServer.StartAsync(directory, $"exchange.encryption-enabled={(encryption ? "true" : "false")}");
-        using var client = server.CreateClient();
-        var page = PageData.Random(options.PageSize);
+        _server = server;
+        _client = client;
+        _workload = workload;
+    }
 
-        await SpoolWorkload.WarmUpAsync(client, options.Sinks, options.Partitions, Throughput.WarmUpBytes(options.Bytes, (long)options.Sinks * page.Length), page);
-
-        var workload = new SpoolWorkload(client, options.Sinks, options.Partitions, options.Bytes, page);
-        var exchange = await SpoolWorkload.CreateExchangeAsync(client, options.Partitions);
+    /// <param name="settings">Server settings as <c>key=value</c>, e.g. <c>exchange.encryption-enabled=true</c>.</param>
+    public static async Task<SpoolEndToEnd> StartAsync(string directory, int sinks, int partitions, long bytes, int pageSize, params string[] settings)
+    {
+        var server = await InProcessServer.StartAsync(directory, settings);
+        var client = server.CreateClient();
+        var started = new SpoolEndToEnd(server, client, new SpoolWorkload(client, sinks, partitions, bytes, PageData.Random(pageSize)));
         try
         {
-            var write = await Throughput.MeasureAsync(options.Bytes, () => workload.WriteAsync(exchange));
-            var read = await Throughput.MeasureAsync(options.Bytes, () => workload.ReadAsync(exchange));
-            return new SpoolResult(encryption, new Directions(write, read));
+            await SpoolWorkload.WarmUpAsync(client, sinks, partitions, Throughput.WarmUpBytes(bytes, (long)sinks * pageSize), PageData.Random(pageSize));
+            return started;
         }
-        finally
+        catch
         {
-            await exchange.CloseAsync();
+            await started.DisposeAsync();
+            throw;
         }
+    }
+
+    public Task<Directions> MeasureRoundAsync() => _workload.MeasureRoundAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        await _server.DisposeAsync();
     }
 }
 
-public sealed record SpoolResult(bool Encryption, Directions Throughput);
+public sealed record SpoolResult(bool Encryption, RepeatedDirections Throughput)
+{
+    public string Measurement(Direction direction) => $"spool {direction.Name}, encryption {(Encryption ? "on" : "off")}";
+}

@@ -5,9 +5,11 @@ namespace ExchangeSpool.Bench;
 /// <summary>
 /// Drives one exchange through the .NET client the way Trino's engine does: S sinks write pages
 /// round-robin over P partitions (waiting on IsBlocked, as a driver does), commit, and S sources read
-/// every planned handle back. Used by the throughput and the memory sections alike.
+/// every planned handle back. Used by the throughput and the memory sections alike; as a throughput
+/// subject, a round is one exchange written and committed, then planned and read back (planning is part
+/// of the read time, as it is part of a consumer's wait), then closed.
 /// </summary>
-public sealed class SpoolWorkload(SpoolClient client, int sinks, int partitions, long bytes, byte[] page)
+public sealed class SpoolWorkload(SpoolClient client, int sinks, int partitions, long bytes, byte[] page) : IThroughputSubject
 {
     private static int _exchangeCounter;
 
@@ -15,13 +17,22 @@ public sealed class SpoolWorkload(SpoolClient client, int sinks, int partitions,
         client.CreateExchangeAsync($"bench{Environment.ProcessId}", $"e{Interlocked.Increment(ref _exchangeCounter)}", partitions, false);
 
     /// <summary>An exchange of the same shape and <paramref name="bytes"/> (<see cref="Throughput.WarmUpBytes"/>), written and read, so that JIT and connection setup are not charged to a measured run.</summary>
-    public static async Task WarmUpAsync(SpoolClient client, int sinks, int partitions, long bytes, byte[] page)
+    public static Task WarmUpAsync(SpoolClient client, int sinks, int partitions, long bytes, byte[] page) =>
+        new SpoolWorkload(client, sinks, partitions, bytes, page).MeasureRoundAsync();
+
+    public async Task<Directions> MeasureRoundAsync()
     {
-        var warmUp = new SpoolWorkload(client, sinks, partitions, bytes, page);
         var exchange = await CreateExchangeAsync(client, partitions);
-        await warmUp.WriteAsync(exchange);
-        await warmUp.ReadAsync(exchange);
-        await exchange.CloseAsync();
+        try
+        {
+            var write = await Throughput.MeasureAsync(bytes, () => WriteAsync(exchange));
+            var read = await Throughput.MeasureAsync(bytes, () => ReadAsync(exchange));
+            return new Directions(write, read);
+        }
+        finally
+        {
+            await exchange.CloseAsync();
+        }
     }
 
     /// <summary>Writes and commits every sink; throws what failed the first failed sink.</summary>

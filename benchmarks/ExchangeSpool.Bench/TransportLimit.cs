@@ -19,14 +19,30 @@ namespace ExchangeSpool.Bench;
 /// Kestrel endpoint with the spool server's HTTP/2 settings that discards them, and from one that
 /// generates them. What the gRPC stack and the spool do beyond that shows as a ratio below 1.
 /// </summary>
-public static class TransportLimit
+public sealed class TransportLimit : IThroughputSubject, IAsyncDisposable
 {
-    public static async Task<Directions> MeasureAsync(int streams, long bytes, int messageSize)
+    private readonly WebApplication _endpoint;
+    private readonly HttpClient _client;
+    private readonly byte[] _message;
+    private readonly int _streams;
+    private readonly long _bytes;
+
+    private TransportLimit(WebApplication endpoint, HttpClient client, byte[] message, int streams, long bytes)
+    {
+        _endpoint = endpoint;
+        _client = client;
+        _message = message;
+        _streams = streams;
+        _bytes = bytes;
+    }
+
+    /// <summary>Starts the endpoint and the client, then runs a smaller round of the same shape, as the spool gets: connection setup, JIT tiering and the thread pool's growth are not charged to the measurement.</summary>
+    public static async Task<TransportLimit> StartAsync(int streams, long bytes, int messageSize)
     {
         var message = PageData.Random(messageSize);
-        await using var app = await StartEndpointAsync(message);
-        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        using var client = new HttpClient(new SocketsHttpHandler
+        var endpoint = await StartEndpointAsync(message);
+        var address = new Uri(endpoint.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var client = new HttpClient(new SocketsHttpHandler
         {
             EnableMultipleHttp2Connections = true,
             // The .NET client's window, so both receive under the same flow control.
@@ -38,21 +54,39 @@ public static class TransportLimit
             DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
             Timeout = Timeout.InfiniteTimeSpan,
         };
-        // A smaller round of the same shape first, as the spool sections get: connection setup, JIT tiering
-        // and the thread pool's growth are not charged to the measurement.
-        var warmUp = Throughput.WarmUpBytes(bytes, streams * messageSize);
-        await UploadAllAsync(client, message, streams, warmUp);
-        await DownloadAllAsync(client, streams, warmUp);
-        var write = await Throughput.MeasureAsync(bytes, () => UploadAllAsync(client, message, streams, bytes));
-        var read = await Throughput.MeasureAsync(bytes, () => DownloadAllAsync(client, streams, bytes));
+        var limit = new TransportLimit(endpoint, client, message, streams, bytes);
+        try
+        {
+            var warmUp = Throughput.WarmUpBytes(bytes, (long)streams * messageSize);
+            await limit.UploadAllAsync(warmUp);
+            await limit.DownloadAllAsync(warmUp);
+            return limit;
+        }
+        catch
+        {
+            await limit.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task<Directions> MeasureRoundAsync()
+    {
+        var write = await Throughput.MeasureAsync(_bytes, () => UploadAllAsync(_bytes));
+        var read = await Throughput.MeasureAsync(_bytes, () => DownloadAllAsync(_bytes));
         return new Directions(write, read);
     }
 
-    private static Task UploadAllAsync(HttpClient client, byte[] message, int streams, long bytes) => Task.WhenAll(Enumerable.Range(0, streams)
-        .Select(i => Task.Run(() => UploadAsync(client, message, PageData.Share(bytes, streams, i)))));
+    public async ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        await _endpoint.DisposeAsync();
+    }
 
-    private static Task DownloadAllAsync(HttpClient client, int streams, long bytes) => Task.WhenAll(Enumerable.Range(0, streams)
-        .Select(i => Task.Run(() => DownloadAsync(client, PageData.Share(bytes, streams, i)))));
+    private Task UploadAllAsync(long bytes) => Task.WhenAll(Enumerable.Range(0, _streams)
+        .Select(i => Task.Run(() => UploadAsync(_client, _message, PageData.Share(bytes, _streams, i)))));
+
+    private Task DownloadAllAsync(long bytes) => Task.WhenAll(Enumerable.Range(0, _streams)
+        .Select(i => Task.Run(() => DownloadAsync(_client, PageData.Share(bytes, _streams, i)))));
 
     private static async Task<WebApplication> StartEndpointAsync(byte[] message)
     {

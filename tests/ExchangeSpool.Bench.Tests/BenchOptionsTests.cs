@@ -29,4 +29,13 @@ public sealed class BenchOptionsTests
         Assert.True(withS3.Runs("s3"));
         Assert.True(quick.Runs("local"));
     }
+
+    [Fact]
+    public void Repetitions_AreThreeByDefault_OneWhenQuick_AndAtLeastOne()
+    {
+        Assert.Equal(3, BenchOptions.Parse([]).Repetitions);
+        Assert.Equal(1, BenchOptions.Parse(["--quick"]).Repetitions);
+        Assert.Equal(5, BenchOptions.Parse(["--repetitions", "5"]).Repetitions);
+        Assert.Throws<ArgumentException>(() => BenchOptions.Parse(["--repetitions", "0"]));
+    }
 }

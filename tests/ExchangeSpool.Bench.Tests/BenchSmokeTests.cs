@@ -31,7 +31,14 @@ public sealed class BenchSmokeTests : IDisposable
         var spool = root.GetProperty("spool").EnumerateArray().ToList();
         Assert.Equal([false, true], spool.Select(s => s.GetProperty("encryption").GetBoolean()));
         foreach (var run in spool)
+        {
             AssertMeasured(run.GetProperty("throughput"));
+            // Server and client run in the harness's process, so the allocation counter sees both.
+            Assert.True(run.GetProperty("throughput").GetProperty("write").GetProperty("medianAllocatedBytesPerMebibyte").GetDouble() > 0);
+        }
+        var comparisons = root.GetProperty("comparisons").EnumerateArray().ToList();
+        Assert.Equal(4, comparisons.Count);
+        Assert.All(comparisons, comparison => Assert.False(string.IsNullOrEmpty(comparison.GetProperty("verdict").GetString())));
         var latency = root.GetProperty("latency");
         Assert.True(latency.GetProperty("repetitions").GetInt32() > 0);
         Assert.True(latency.GetProperty("p50Milliseconds").GetDouble() > 0);
@@ -49,14 +56,14 @@ public sealed class BenchSmokeTests : IDisposable
         Assert.False(string.IsNullOrEmpty(root.GetProperty("plugin").GetProperty("notMeasured").GetString()));
     }
 
-    /// <summary>Both directions moved bytes in a positive time.</summary>
+    /// <summary>Both directions moved bytes in a positive time, once (--quick measures one round).</summary>
     private static void AssertMeasured(JsonElement directions)
     {
         foreach (var direction in new[] { "write", "read" })
         {
-            var figure = directions.GetProperty(direction);
-            Assert.True(figure.GetProperty("bytes").GetInt64() > 0, direction);
-            Assert.True(figure.GetProperty("seconds").GetDouble() > 0, direction);
+            var run = Assert.Single(directions.GetProperty(direction).GetProperty("runs").EnumerateArray());
+            Assert.True(run.GetProperty("bytes").GetInt64() > 0, direction);
+            Assert.True(run.GetProperty("seconds").GetDouble() > 0, direction);
         }
     }
 

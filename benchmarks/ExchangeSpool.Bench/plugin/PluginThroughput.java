@@ -16,8 +16,11 @@ import io.trino.spi.exchange.ExchangeSourceHandle;
 import io.trino.spi.exchange.ExchangeSourceHandleSource.ExchangeSourceHandleBatch;
 import io.trino.spi.exchange.ExchangeSourceOutputSelector;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,8 +33,9 @@ import java.util.function.Supplier;
  * The Trino plugin's side of the harness's plugin section: the same workload as the .NET client's
  * SpoolWorkload (S sinks writing pages round-robin over P partitions, waiting on isBlocked(), then S
  * sources reading every handle back), driven through the SPI as the engine drives it: each sink and
- * each source on its own thread, as Trino's task executor runs concurrent drivers. Prints the
- * measured seconds of each phase, and the bytes of the warm-up, on one line for the harness to parse.
+ * each source on its own thread, as Trino's task executor runs concurrent drivers. Warms up, prints
+ * the bytes of the warm-up, then measures one round for each "round" line on its standard input and
+ * prints the measured seconds of each phase, one line each, for the harness to parse.
  * Arguments: host:port sinks partitions bytes pageSize warmUpRoundBytes.
  */
 public final class PluginThroughput
@@ -55,8 +59,18 @@ public final class PluginThroughput
         new Random(20261121).nextBytes(page);
         ExchangeManager manager = new SpoolExchangeManagerFactory().create(Map.of(SpoolExchangeConfig.ADDRESS, address), new ExchangeManagerContext() {});
         long warmUpBytes = warmUp(manager, sinks, partitions, warmUpRoundBytes, page);
-        long[] nanos = run(manager, sinks, partitions, bytes, page);
-        System.out.printf("plugin-throughput write-seconds=%.6f read-seconds=%.6f bytes=%d warm-up-bytes=%d%n", nanos[0] / 1e9, nanos[1] / 1e9, bytes, warmUpBytes);
+        System.out.printf("plugin-warmed-up warm-up-bytes=%d%n", warmUpBytes);
+        System.out.flush();
+        // One measured round per "round" line, so that the harness can interleave them with the .NET client's; the end of input ends the driver.
+        BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (String command = commands.readLine(); command != null; command = commands.readLine()) {
+            if (!command.equals("round")) {
+                throw new IllegalArgumentException("unknown command: " + command);
+            }
+            long[] nanos = run(manager, sinks, partitions, bytes, page);
+            System.out.printf("plugin-throughput write-seconds=%.6f read-seconds=%.6f bytes=%d%n", nanos[0] / 1e9, nanos[1] / 1e9, bytes);
+            System.out.flush();
+        }
         manager.shutdown();
     }
 

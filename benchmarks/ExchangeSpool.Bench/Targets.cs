@@ -1,0 +1,52 @@
+namespace ExchangeSpool.Bench;
+
+/// <summary>
+/// Which figure is compared with which reference, and the target it must reach (issue 10); the
+/// tables and the JSON both take their comparisons from here.
+/// </summary>
+public static class Targets
+{
+    /// <summary>Local spool write and read with encryption, of the lower of the transport and disk limits of the same direction.</summary>
+    public const double LocalThroughput = 0.9;
+    public const double S3Throughput = 0.9;
+    public const double PluginThroughput = 0.8;
+    public const double LatencyP50Milliseconds = 2;
+
+    public static IReadOnlyList<Comparison> Of(BenchReport report) =>
+    [
+        .. report.Spool.SelectMany(spool => Direction.Both.Select(direction => Spool(spool, direction, report.Transport, report.Disk))).OfType<Comparison>(),
+        .. report.S3.Result is { } s3 ? Direction.Both.Select(direction => S3(s3, direction)) : [],
+        .. report.Plugin.Result is { } plugin ? Direction.Both.Select(direction => Plugin(plugin, direction)) : [],
+    ];
+
+    /// <summary>
+    /// A spool figure against the lower of its limits (a limit --only left out is not compared; null if
+    /// none ran): beating the lower one by more than noise is beating either. Only encryption on has a target.
+    /// </summary>
+    public static Comparison? Spool(SpoolResult spool, Direction direction, RepeatedDirections? transport, RepeatedDirections? disk)
+    {
+        var limits = new[] { (Name: direction.TransportLimit, Figures: transport), (Name: direction.DiskLimit, Figures: disk) }
+            .Where(limit => limit.Figures is not null)
+            .Select(limit => (limit.Name, Figure: direction.Of(limit.Figures!)))
+            .ToList();
+        if (limits.Count == 0)
+            return null;
+        var lower = limits.MinBy(limit => limit.Figure.MedianGigabytesPerSecond);
+        return new Comparison(spool.Measurement(direction), lower.Name,
+            Ratio.Of(direction.Of(spool.Throughput), lower.Figure), spool.Encryption ? LocalThroughput : null);
+    }
+
+    public static Comparison S3(S3Result s3, Direction direction) =>
+        new($"S3 {direction.Name}, spool", "AWSSDK.S3 direct", Ratio.Of(direction.Of(s3.Spool), direction.Of(s3.Direct)), S3Throughput);
+
+    public static Comparison Plugin(PluginResult plugin, Direction direction) =>
+        new($"Trino plugin {direction.Name}", ".NET client", Ratio.Of(direction.Of(plugin.Plugin), direction.Of(plugin.DotNet)), PluginThroughput);
+}
+
+/// <summary>Write (towards the server) or read (from it), with the names of its limits.</summary>
+public sealed record Direction(string Name, string TransportLimit, string DiskLimit, Func<RepeatedDirections, RepeatedThroughput> Of)
+{
+    public static readonly Direction Write = new("write", "transport upload", "disk write", figures => figures.Write);
+    public static readonly Direction Read = new("plan + read", "transport download", "disk read", figures => figures.Read);
+    public static readonly Direction[] Both = [Write, Read];
+}
