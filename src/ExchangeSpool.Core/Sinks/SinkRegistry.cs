@@ -12,17 +12,33 @@ public sealed class SinkRegistry(SpoolContext context)
 
     public int ActiveCount => _active.Count;
 
+    /// <summary>
+    /// Registers the attempt first and checks storage second: while it is registered no other stream of
+    /// this server can commit it, so a commit cannot slip in between the check and the first write.
+    /// </summary>
     public async Task<SinkAttempt> OpenAsync(ExchangeSpec exchange, int sinkId, int attemptId, CancellationToken cancellationToken)
     {
         var id = CheckedId(exchange, sinkId, attemptId);
-        if (await IsCommittedAsync(id, cancellationToken).ConfigureAwait(false))
-            throw new SpoolException(SpoolErrorReason.AttemptCommitted, $"{id} is already committed; a committed attempt cannot be written again");
+        if (attemptId > SinkAttemptId.MaxSelectableAttemptId)
+            throw SpoolException.InvalidArgument(
+                $"attempt id {attemptId} of sink {sinkId} of exchange {exchange.Key} is above the limit {SinkAttemptId.MaxSelectableAttemptId}: an output selector byte holds 0..{SinkAttemptId.MaxSelectableAttemptId}");
         var attempt = new SinkAttempt(context, exchange, id, a => _active.TryRemove(new KeyValuePair<SinkAttemptId, SinkAttempt>(a.Id, a)));
         if (!_active.TryAdd(id, attempt))
         {
             // The files in that attempt's directory are the other stream's: leave them alone.
             await attempt.DiscardUnusedAsync().ConfigureAwait(false);
             throw new SpoolException(SpoolErrorReason.AttemptBusy, $"{id} is already being written by another stream");
+        }
+        try
+        {
+            if (await IsCommittedAsync(id, cancellationToken).ConfigureAwait(false))
+                throw new SpoolException(SpoolErrorReason.AttemptCommitted, $"{id} is already committed; a committed attempt cannot be written again");
+        }
+        catch
+        {
+            _active.TryRemove(new KeyValuePair<SinkAttemptId, SinkAttempt>(id, attempt));
+            await attempt.DiscardUnusedAsync().ConfigureAwait(false);
+            throw;
         }
         return attempt;
     }
