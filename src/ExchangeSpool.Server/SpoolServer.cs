@@ -93,6 +93,7 @@ public sealed class SpoolServer : IAsyncDisposable
             services, configuration.Server.MaxMessageSize));
 
         var app = builder.Build();
+        KeyFileModes.WarnIfReadableByOthers(app.Logger, configuration.Encryption);
         var service = app.Services.GetRequiredService<ExchangeSpoolService>();
         app.MapGrpcService(service.Bind);
         metrics.ObserveServer(() => context.Budget.Used - context.Pool.ParkedBytes, context.Budget.Limit,
