@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ExchangeSpool.Core.Cleanup;
 
 namespace ExchangeSpool.Core.Sinks;
 
@@ -14,7 +15,8 @@ public sealed class SinkRegistry(SpoolContext context)
 
     /// <summary>
     /// Registers the attempt first and checks storage second: while it is registered no other stream of
-    /// this server can commit it, so a commit cannot slip in between the check and the first write.
+    /// this server can commit it, so a commit cannot slip in between the check and the first write;
+    /// and a close that lands after the check finds it registered and aborts it.
     /// </summary>
     public async Task<SinkAttempt> OpenAsync(ExchangeSpec exchange, int sinkId, int attemptId, CancellationToken cancellationToken)
     {
@@ -31,7 +33,12 @@ public sealed class SinkRegistry(SpoolContext context)
         }
         try
         {
-            if (await IsCommittedAsync(id, cancellationToken).ConfigureAwait(false))
+            var closed = context.Tombstones.IsClosedAsync(id.Exchange, cancellationToken).AsTask();
+            var committed = IsCommittedAsync(id, cancellationToken);
+            await Task.WhenAll(closed, committed).ConfigureAwait(false);
+            if (closed.Result)
+                throw ExchangeTombstones.Closed(id.Exchange, $"{id} cannot be written");
+            if (committed.Result)
                 throw new SpoolException(SpoolErrorReason.AttemptCommitted, $"{id} is already committed; a committed attempt cannot be written again");
         }
         catch
@@ -57,6 +64,28 @@ public sealed class SinkRegistry(SpoolContext context)
         await context.Storage.DeleteDirectoryAsync(context.Layout.AttemptDirectory(id.Exchange, sinkId, attemptId), cancellationToken).ConfigureAwait(false);
         return false;
     }
+
+    /// <summary>Asks every attempt of the exchange this server is writing to abort; their streams fail with <paramref name="reason"/>.</summary>
+    public void AbortAll(ExchangeKey exchange, SpoolException reason) => AbortWhere(id => id.Exchange == exchange, reason);
+
+    /// <summary>Asks every attempt of the winner's sink this server is writing, but the winner, to abort.</summary>
+    public void AbortAllBut(SinkAttemptId winner, SpoolException reason) =>
+        AbortWhere(id => id.Exchange == winner.Exchange && id.SinkId == winner.SinkId && id.AttemptId != winner.AttemptId, reason);
+
+    public bool IsActive(SinkAttemptId id) => _active.ContainsKey(id);
+
+    private void AbortWhere(Func<SinkAttemptId, bool> selected, SpoolException reason)
+    {
+        foreach (var attempt in _active.Values)
+        {
+            if (selected(attempt.Id))
+                attempt.RequestAbort(reason);
+        }
+    }
+
+    /// <summary>Completes when every attempt of the exchange this server is writing now has committed or aborted.</summary>
+    public Task WhenAllEndedAsync(ExchangeKey exchange) =>
+        Task.WhenAll(_active.Values.Where(attempt => attempt.Id.Exchange == exchange).Select(attempt => attempt.Completion));
 
     private async Task<bool> IsCommittedAsync(SinkAttemptId id, CancellationToken cancellationToken) =>
         await context.TryLoadManifestAsync(id, cancellationToken).ConfigureAwait(false) is not null;

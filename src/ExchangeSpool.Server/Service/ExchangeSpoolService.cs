@@ -83,10 +83,12 @@ internal sealed class ExchangeSpoolService(
         while (sent < handles.Count);
     }
 
-    private Task<CloseExchangeResponse> CloseExchange(CloseExchangeRequest request, ServerCallContext call)
+    private async Task<CloseExchangeResponse> CloseExchange(CloseExchangeRequest request, ServerCallContext call)
     {
-        deletions.Schedule(ProtocolMapping.ToKey(request.Exchange));
-        return Task.FromResult(new CloseExchangeResponse());
+        var key = ProtocolMapping.ToKey(request.Exchange);
+        await lifecycle.CloseAsync(key, call.CancellationToken).ConfigureAwait(false);
+        deletions.Schedule(key);
+        return new CloseExchangeResponse();
     }
 
     private async Task<AbortSinkResponse> AbortSink(AbortSinkRequest request, ServerCallContext call)
@@ -131,7 +133,7 @@ internal sealed class ExchangeSpoolService(
         }
         catch (OperationCanceledException) when (attempt.AbortRequested.IsCancellationRequested)
         {
-            throw new SpoolException(SpoolErrorReason.AttemptAborted, $"{attempt.Id} was aborted by an AbortSink call");
+            throw attempt.AbortFailure;
         }
     }
 

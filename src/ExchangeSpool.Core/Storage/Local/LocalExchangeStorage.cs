@@ -72,7 +72,7 @@ public sealed class LocalExchangeStorage : IExchangeStorage
         }
     }
 
-    public async ValueTask WriteAtomicAsync(StoragePath path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    public async ValueTask<bool> WriteAtomicAsync(StoragePath path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
         var fullPath = Resolve(path);
         var temporary = $"{fullPath}.{Guid.NewGuid():N}.tmp";
@@ -85,6 +85,7 @@ public sealed class LocalExchangeStorage : IExchangeStorage
                     RandomAccess.FlushToDisk(file.SafeFileHandle);
             }
             File.Move(temporary, fullPath, overwrite: false);
+            return true;
         }
         catch (IOException e) when (LocalIoFailures.IsStorageFull(e))
         {
@@ -92,7 +93,7 @@ public sealed class LocalExchangeStorage : IExchangeStorage
         }
         catch (IOException) when (File.Exists(fullPath))
         {
-            throw new SpoolException(SpoolErrorReason.AttemptBusy, $"{path} already exists");
+            return false;
         }
         finally
         {
@@ -119,17 +120,49 @@ public sealed class LocalExchangeStorage : IExchangeStorage
         }
     }
 
+    /// <summary>A writer that creates a file in the directory meanwhile (a late attempt of a closed exchange) makes the deletion go again, a few times.</summary>
     public ValueTask DeleteDirectoryAsync(StoragePath path, CancellationToken cancellationToken)
     {
+        const int Tries = 3;
         var fullPath = Resolve(path);
+        for (var tried = 1; ; tried++)
+        {
+            try
+            {
+                Directory.Delete(fullPath, recursive: true);
+                return ValueTask.CompletedTask;
+            }
+            catch (DirectoryNotFoundException)
+            {
+                return ValueTask.CompletedTask;
+            }
+            catch (IOException) when (tried < Tries && Directory.Exists(fullPath))
+            {
+            }
+        }
+    }
+
+    public ValueTask DeleteFileAsync(StoragePath path, CancellationToken cancellationToken)
+    {
         try
         {
-            Directory.Delete(fullPath, recursive: true);
+            File.Delete(Resolve(path));
         }
         catch (DirectoryNotFoundException)
         {
         }
         return ValueTask.CompletedTask;
+    }
+
+    public IAsyncEnumerable<StorageEntry> ListAsync(StoragePath directory, CancellationToken cancellationToken) =>
+        EntriesOf(new DirectoryInfo(Resolve(directory))).ToAsyncEnumerable();
+
+    private static IEnumerable<StorageEntry> EntriesOf(DirectoryInfo directory)
+    {
+        if (!directory.Exists)
+            yield break;
+        foreach (var entry in directory.EnumerateFileSystemInfos())
+            yield return new StorageEntry(entry.Name, entry is DirectoryInfo, entry.LastWriteTimeUtc);
     }
 
     /// <summary>The absolute path of <paramref name="path"/>, refused unless it stays inside its base directory.</summary>
