@@ -35,36 +35,30 @@ public sealed class FileModeTests
     [Fact]
     public async Task KeyFileReadableByOthers_IsWarnedAboutNamingFileAndMode()
     {
-        var directory = Directory.CreateTempSubdirectory("exchange-spool-key-").FullName;
-        try
-        {
-            var keyFile = Path.Combine(directory, "master-key");
-            await File.WriteAllTextAsync(keyFile, Convert.ToBase64String(new byte[32]));
-            File.SetUnixFileMode(keyFile, OwnerOnlyFile | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        var (keyFile, output) = await StartWithKeyFileAsync(OwnerOnlyFile | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
 
-            using var spool = await SpoolProcess.StartAsync("--exchange.encryption-enabled=true", $"--exchange.spool.encryption.key-file={keyFile}");
-
-            Assert.Contains($"Master key file {keyFile} has mode 0644", spool.Output);
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        Assert.Contains($"Master key file {keyFile} has mode 0644", output);
     }
 
     [Fact]
     public async Task OwnerOnlyKeyFile_IsNotWarnedAbout()
+    {
+        var (_, output) = await StartWithKeyFileAsync(OwnerOnlyFile);
+
+        Assert.DoesNotContain("Master key file", output);
+    }
+
+    /// <summary>Starts the server with encryption on and its key in a file of <paramref name="mode"/>; returns the file and what the server printed while starting.</summary>
+    private static async Task<(string KeyFile, string Output)> StartWithKeyFileAsync(UnixFileMode mode)
     {
         var directory = Directory.CreateTempSubdirectory("exchange-spool-key-").FullName;
         try
         {
             var keyFile = Path.Combine(directory, "master-key");
             await File.WriteAllTextAsync(keyFile, Convert.ToBase64String(new byte[32]));
-            File.SetUnixFileMode(keyFile, OwnerOnlyFile);
-
+            File.SetUnixFileMode(keyFile, mode);
             using var spool = await SpoolProcess.StartAsync("--exchange.encryption-enabled=true", $"--exchange.spool.encryption.key-file={keyFile}");
-
-            Assert.DoesNotContain("Master key file", spool.Output);
+            return (keyFile, spool.Output);
         }
         finally
         {
