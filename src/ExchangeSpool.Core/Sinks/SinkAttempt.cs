@@ -162,7 +162,14 @@ public sealed class SinkAttempt : IAsyncDisposable
         }
         if (reason is not null)
             Interlocked.CompareExchange(ref _abortReason, reason, null);
-        _abortRequested.Cancel();
+        try
+        {
+            _abortRequested.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The owner ended the attempt since the state was read: there is nothing left to abort.
+        }
     }
 
     /// <summary>Stops an attempt that never took a page, without deleting anything.</summary>

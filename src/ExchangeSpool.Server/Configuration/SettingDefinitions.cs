@@ -32,7 +32,7 @@ public static class SettingDefinitions
             "Local backend: the mode (octal) of every directory it creates, set exactly whatever the umask (`0750` to go with a file mode of `0640`).",
             UnixMode, (options, mode) => options.Spool = options.Spool with { LocalDirectoryMode = mode }),
         Bound("exchange.spool.closed-exchange-retention", "24h",
-            "How long a closed exchange's tombstone (a small file under `closed-exchanges/` in a base directory) is kept: until then every server refuses writes, commits and plans of that exchange; then the tombstone is swept (at start and hourly). At least `1m`.",
+            "How long a closed exchange's tombstone (a small file under `closed-exchanges/` in a base directory) is kept: until then every server refuses writes, commits and plans of that exchange; then the tombstone is swept (by the first close after a start, then at most hourly, 1000 per base directory at a time). At least `1m`.",
             PositiveDuration, (options, retention) => options.Spool = options.Spool with { ClosedExchangeRetention = retention }),
         Bound("exchange.max-page-storage-size", "16MB",
             "The largest page, including its 4-byte length frame.",
