@@ -19,12 +19,12 @@ public sealed class BackgroundCleanups
 
     public int PendingCount => _pending.Count;
 
-    /// <summary>Starts <paramref name="cleanup"/> unless a clean-up with the same key is under way; false when it was.</summary>
-    public bool Schedule(string key, Func<CancellationToken, Task> cleanup)
+    /// <summary>Starts <paramref name="cleanup"/> unless a clean-up with the same key is under way.</summary>
+    public void Schedule(string key, Func<CancellationToken, Task> cleanup)
     {
         var started = new TaskCompletionSource();
         if (!_pending.TryAdd(key, started.Task))
-            return false;
+            return;
         _ = Task.Run(async () =>
         {
             try
@@ -41,7 +41,6 @@ public sealed class BackgroundCleanups
                 started.SetResult();
             }
         });
-        return true;
     }
 
     /// <summary>Waits for the clean-ups under way, at most <paramref name="gracePeriod"/>; then cancels them and returns how many were left.</summary>

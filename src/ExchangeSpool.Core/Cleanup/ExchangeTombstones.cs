@@ -15,10 +15,10 @@ namespace ExchangeSpool.Core.Cleanup;
 /// </summary>
 public sealed class ExchangeTombstones
 {
-    public static readonly TimeSpan MaxSweepInterval = TimeSpan.FromHours(1);
+    private static readonly TimeSpan MaxSweepInterval = TimeSpan.FromHours(1);
 
     /// <summary>Tombstones deleted per base directory by one sweep; the next sweep takes the rest.</summary>
-    public const int MaxSweptPerBaseDirectory = 1000;
+    private const int MaxSweptPerBaseDirectory = 1000;
 
     private const int MaxTombstoneSize = 256;
     private const int RememberedExchanges = 4096;
@@ -27,6 +27,7 @@ public sealed class ExchangeTombstones
     private readonly IExchangeStorage _storage;
     private readonly ExchangeLayout _layout;
     private readonly BackgroundCleanups _cleanups;
+    private readonly TimeSpan _retention;
     private readonly ConcurrentDictionary<ExchangeKey, DateTimeOffset> _knownClosed = new();
     private long _nextSweepTicks;
 
@@ -35,10 +36,8 @@ public sealed class ExchangeTombstones
         _storage = storage;
         _layout = layout;
         _cleanups = cleanups;
-        Retention = retention;
+        _retention = retention;
     }
-
-    public TimeSpan Retention { get; }
 
     /// <summary>The failure of anything asked of a closed exchange.</summary>
     public static SpoolException Closed(ExchangeKey exchange, string consequence, Exception? cause = null) =>
@@ -73,7 +72,7 @@ public sealed class ExchangeTombstones
     /// <summary>Deletes the tombstones last written before the retention (at most <see cref="MaxSweptPerBaseDirectory"/> per base directory); returns how many.</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
-        var cutoff = DateTimeOffset.UtcNow - Retention;
+        var cutoff = DateTimeOffset.UtcNow - _retention;
         foreach (var (exchange, closedAt) in _knownClosed)
         {
             if (closedAt < cutoff)
@@ -99,7 +98,7 @@ public sealed class ExchangeTombstones
     private void ScheduleSweepIfDue(DateTimeOffset now)
     {
         var due = Interlocked.Read(ref _nextSweepTicks);
-        var interval = Retention < 2 * MaxSweepInterval ? Retention / 2 : MaxSweepInterval;
+        var interval = _retention < 2 * MaxSweepInterval ? _retention / 2 : MaxSweepInterval;
         if (now.UtcTicks >= due && Interlocked.CompareExchange(ref _nextSweepTicks, (now + interval).UtcTicks, due) == due)
             _cleanups.Schedule(SweepKey, SweepAsync);
     }

@@ -24,14 +24,6 @@ public sealed class ExchangeLayout(int baseDirectoryCount)
     public static string ExchangeDirectory(ExchangeKey exchange) =>
         $"{HashOf(exchange) & 0xFFFFFF:x6}.{exchange.QueryId}.{exchange.ExchangeId}";
 
-    /// <summary>The exchange an exchange directory (or tombstone) name stands for; false for any other name.</summary>
-    public static bool TryParseExchangeDirectory(string name, out ExchangeKey exchange)
-    {
-        var parts = name.Split('.');
-        exchange = parts.Length == 3 ? new ExchangeKey(parts[1], parts[2]) : default;
-        return parts.Length == 3 && ExchangeDirectory(exchange) == name;
-    }
-
     public int BaseIndexOf(ExchangeKey exchange, int sinkId)
     {
         Span<byte> buffer = stackalloc byte[4];
