@@ -78,7 +78,7 @@ public sealed class TempSpool : IDisposable
     public SinkRegistry Sinks { get; }
 
     public ExchangeSpec CreateExchange(int partitionCount) =>
-        new ExchangeLifecycle(Context).Create(
+        new ExchangeLifecycle(Context, Sinks).Create(
             new ExchangeKey("bench", $"ex{Interlocked.Increment(ref _exchanges)}"), partitionCount, preserveOrder: false);
 
     public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);

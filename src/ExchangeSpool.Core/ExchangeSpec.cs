@@ -23,5 +23,8 @@ public sealed record ExchangeSpec(ExchangeKey Key, int PartitionCount, bool Pres
 /// <summary>One attempt of one sink (task partition) of an exchange.</summary>
 public readonly record struct SinkAttemptId(ExchangeKey Exchange, int SinkId, int AttemptId)
 {
+    /// <summary>The largest attempt id a reader can select: an output selector holds one signed byte per sink.</summary>
+    public const int MaxSelectableAttemptId = 127;
+
     public override string ToString() => $"sink {SinkId} attempt {AttemptId} of exchange {Exchange}";
 }

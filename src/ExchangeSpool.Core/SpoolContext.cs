@@ -1,4 +1,5 @@
 using ExchangeSpool.Core.Buffers;
+using ExchangeSpool.Core.Cleanup;
 using ExchangeSpool.Core.Configuration;
 using ExchangeSpool.Core.Encryption;
 using ExchangeSpool.Core.Format;
@@ -19,6 +20,8 @@ public sealed class SpoolContext
         Budget = new MemoryBudget(options.MemoryLimit);
         Pool = new BufferPool(Budget, (int)Math.Max(options.MaxPageStorageSize, options.SinkBufferSize));
         BlockCapacity = Pool.CapacityFor(options.SinkBufferSize);
+        Cleanups = new BackgroundCleanups();
+        Tombstones = new ExchangeTombstones(storage, Layout, options.ClosedExchangeRetention, Cleanups);
     }
 
     public SpoolOptions Options { get; }
@@ -33,6 +36,12 @@ public sealed class SpoolContext
     public MemoryBudget Budget { get; }
 
     public BufferPool Pool { get; }
+
+    /// <summary>Deletions that run after the call that caused them has answered.</summary>
+    public BackgroundCleanups Cleanups { get; }
+
+    /// <summary>Which exchanges are closed, as every server sharing the storage sees it.</summary>
+    public ExchangeTombstones Tombstones { get; }
 
     /// <summary>The size a partition's buffer grows to before it is sealed: the sink buffer size, rounded up to the pool's classes.</summary>
     public int BlockCapacity { get; }
@@ -54,4 +63,9 @@ public sealed class SpoolContext
     public async Task<CommitManifest> LoadManifestAsync(SinkAttemptId attempt, CancellationToken cancellationToken) =>
         await TryLoadManifestAsync(attempt, cancellationToken).ConfigureAwait(false)
         ?? throw new SpoolException(SpoolErrorReason.AttemptNotCommitted, $"{attempt} has no commit manifest: it did not finish, or it was aborted");
+
+    /// <summary>Deletes everything an exchange wrote, in every base directory (its tombstone is elsewhere and stays).</summary>
+    public async Task DeleteExchangeAsync(ExchangeKey exchange, CancellationToken cancellationToken) =>
+        await Parallel.ForEachAsync(Layout.ExchangeRoots(exchange), cancellationToken,
+            async (root, token) => await Storage.DeleteDirectoryAsync(root, token).ConfigureAwait(false)).ConfigureAwait(false);
 }

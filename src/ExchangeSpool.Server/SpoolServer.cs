@@ -108,6 +108,7 @@ public sealed class SpoolServer : IAsyncDisposable
         connectionErrors.Report = (connection, problem) => ServerLog.Http2ConnectionError(connectionLog, connection, problem);
         app.MapGrpcService<ExchangeSpoolService>();
         app.MapGrpcHealthChecksService();
+        KeyFileModes.WarnIfReadableByOthers(app.Logger, configuration.Encryption);
         var service = app.Services.GetRequiredService<ExchangeSpoolService>();
         metrics.ObserveServer(() => context.Budget.Used - context.Pool.ParkedBytes, context.Budget.Limit,
             () => app.Services.GetRequiredService<SinkRegistry>().ActiveCount, () => service.ActiveSources);

@@ -13,6 +13,6 @@ internal static class StorageFactory
         var directories = configuration.Spool.BaseDirectories;
         return directories.All(S3Location.IsS3)
             ? new S3Storage(directories, configuration.S3)
-            : new LocalExchangeStorage(directories, configuration.Spool.LocalFsync);
+            : new LocalExchangeStorage(directories, configuration.Spool.LocalFsync, configuration.Spool.LocalFileMode, configuration.Spool.LocalDirectoryMode);
     }
 }

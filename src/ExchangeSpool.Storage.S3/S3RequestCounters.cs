@@ -11,7 +11,7 @@ public enum S3RequestType
     Get,
     /// <summary>ListObjectsV2, ListMultipartUploads.</summary>
     List,
-    /// <summary>DeleteObjects, AbortMultipartUpload.</summary>
+    /// <summary>DeleteObject, DeleteObjects, AbortMultipartUpload.</summary>
     Delete,
 }
 

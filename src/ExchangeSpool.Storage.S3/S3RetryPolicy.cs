@@ -79,6 +79,11 @@ public sealed class S3RetryPolicy(S3Options options, S3RequestCounters counters)
         return false;
     }
 
+    /// <summary>A quota or a full store (Ceph RGW's QuotaExceeded, MinIO's XMinioStorageFull, HTTP 507): freeing space helps, retrying at once does not.</summary>
+    public static bool IsStorageFull(Exception failure) =>
+        failure is AmazonServiceException { StatusCode: HttpStatusCode.InsufficientStorage }
+            or AmazonServiceException { ErrorCode: "QuotaExceeded" or "XMinioStorageFull" };
+
     /// <summary>Full jitter over a capped exponential: spreads the retries of many writers hit by the same SlowDown.</summary>
     private static TimeSpan Backoff(int attempt)
     {
@@ -96,7 +101,8 @@ public sealed class S3RetryPolicy(S3Options options, S3RequestCounters counters)
             _ => $"{failure.GetType().Name}: {Innermost(failure).Message}",
         };
         var tries = attempts == 1 ? "" : $" after {attempts} attempts";
-        return new SpoolException(SpoolErrorReason.StorageUnavailable, $"S3 {operation} s3://{bucket}/{key} failed{tries}: {reason}", failure);
+        return new SpoolException(IsStorageFull(failure) ? SpoolErrorReason.StorageFull : SpoolErrorReason.StorageUnavailable,
+            $"S3 {operation} s3://{bucket}/{key} failed{tries}: {reason}", failure);
     }
 
     private static Exception Innermost(Exception e)

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using Amazon.S3;
+using Amazon.S3.Model;
 using ExchangeSpool.Core;
 using ExchangeSpool.Core.Storage;
 
@@ -48,7 +50,7 @@ public sealed class S3Storage : IExchangeStorage, IDisposable
     /// One PUT with <c>If-None-Match: *</c> (AWS since 2024, MinIO, Ceph RGW): S3 answers 412 when the
     /// object exists, so two finishes of one attempt cannot both commit, with no check-then-put race.
     /// </summary>
-    public async ValueTask WriteAtomicAsync(StoragePath path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    public async ValueTask<bool> WriteAtomicAsync(StoragePath path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
         var (bucket, key) = Resolve(path);
         try
@@ -60,10 +62,11 @@ public sealed class S3Storage : IExchangeStorage, IDisposable
                 request.InputStream = new MemoryStream(content.ToArray(), writable: false);
                 await bucket.Client.PutObjectAsync(request, token).ConfigureAwait(false);
             }, cancellationToken).ConfigureAwait(false);
+            return true;
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.PreconditionFailed)
         {
-            throw new SpoolException(SpoolErrorReason.AttemptBusy, $"{path} already exists in {bucket.Location}");
+            return false;
         }
     }
 
@@ -93,6 +96,38 @@ public sealed class S3Storage : IExchangeStorage, IDisposable
     {
         var (bucket, key) = Resolve(path);
         await S3PrefixDeleter.DeleteAsync(bucket, key + "/", cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DeleteFileAsync(StoragePath path, CancellationToken cancellationToken)
+    {
+        var (bucket, key) = Resolve(path);
+        await bucket.Retry.ExecuteAsync(S3RequestType.Delete, "DeleteObject", bucket.Name, key,
+            token => bucket.Client.DeleteObjectAsync(bucket.Name, key, token), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One ListObjectsV2 with a '/' delimiter per page: the objects directly under the prefix and its "subdirectories".</summary>
+    public async IAsyncEnumerable<StorageEntry> ListAsync(StoragePath directory, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var (bucket, key) = Resolve(directory);
+        var prefix = key + "/";
+        string? continuation = null;
+        do
+        {
+            var page = await bucket.Retry.ExecuteAsync(S3RequestType.List, "ListObjectsV2", bucket.Name, prefix,
+                token => bucket.Client.ListObjectsV2Async(new ListObjectsV2Request
+                {
+                    BucketName = bucket.Name,
+                    Prefix = prefix,
+                    Delimiter = "/",
+                    ContinuationToken = continuation,
+                }, token), cancellationToken).ConfigureAwait(false);
+            foreach (var common in page.CommonPrefixes ?? [])
+                yield return new StorageEntry(common[prefix.Length..].TrimEnd('/'), IsDirectory: true, DateTimeOffset.MinValue);
+            foreach (var file in page.S3Objects ?? [])
+                yield return new StorageEntry(file.Key[prefix.Length..], IsDirectory: false, file.LastModified ?? DateTimeOffset.MinValue);
+            continuation = page.IsTruncated == true ? page.NextContinuationToken : null;
+        }
+        while (continuation is not null);
     }
 
     public void Dispose()

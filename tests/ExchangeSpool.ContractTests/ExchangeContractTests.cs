@@ -304,6 +304,91 @@ public abstract class ExchangeContractTests(SpoolServerFixture server)
         await WaitUntilAsync(async () => (await server.ExchangeDirectoriesOfQueryAsync(queryId)).Count == 0);
     }
 
+    [Fact]
+    public async Task WriteAfterClose_IsRefusedAsClosedAndLeavesNothing()
+    {
+        var queryId = NewQueryId();
+        var exchange = await Client.CreateExchangeAsync(queryId, "e", 1, false);
+        var handle = exchange.InstantiateSink(exchange.AddSink(0), 0);
+        await exchange.CloseAsync();
+
+        var late = Client.CreateSink(handle);
+        late.Add(0, "late"u8);
+        var error = await Assert.ThrowsAsync<RpcException>(() => late.FinishAsync());
+
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+        Assert.Contains("was closed", error.Status.Detail);
+        await WaitUntilAsync(async () => (await server.FilesOfQueryAsync(queryId)).Count == 0);
+    }
+
+    [Fact]
+    public async Task SinkStreamingDuringClose_FailsAsClosedAndLeavesNothing()
+    {
+        var queryId = NewQueryId();
+        var exchange = await Client.CreateExchangeAsync(queryId, "e", 4, false);
+        var writer = Client.CreateSink(exchange.InstantiateSink(exchange.AddSink(0), 0));
+        var page = RandomNumberGenerator.GetBytes(64 * 1024);
+        for (var i = 0; i < 64; i++)
+            writer.Add(i % 4, page);
+        await WaitUntilAsync(async () => (await Client.GetServerInfoAsync()).ActiveSinks > 0);
+
+        await exchange.CloseAsync();
+        var error = await Assert.ThrowsAsync<RpcException>(() => writer.FinishAsync());
+
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+        Assert.Contains("was closed", error.Status.Detail);
+        await WaitUntilAsync(async () => (await server.FilesOfQueryAsync(queryId)).Count == 0);
+    }
+
+    [Fact]
+    public async Task PlanAfterClose_FailsAsClosed()
+    {
+        var exchange = await Client.CreateExchangeAsync(NewQueryId(), "e", 1, false);
+        var sink = exchange.AddSink(0);
+        await WriteAsync(Client, exchange, sink, 0, Strings((0, "x")), finish: true);
+        exchange.SinkFinished(sink, 0);
+        exchange.AllRequiredSinksFinished();
+        await exchange.CloseAsync();
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => AllHandlesAsync(exchange));
+
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+        Assert.Contains("was closed", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Planning_DeletesTheLosingAttemptsOfEachSinkAndKeepsTheWinners()
+    {
+        var queryId = NewQueryId();
+        await using var exchange = await Client.CreateExchangeAsync(queryId, "e", 1, false);
+        var sink = exchange.AddSink(0);
+        await WriteAsync(Client, exchange, sink, 0, Strings((0, "slow")), finish: true);
+        await WriteAsync(Client, exchange, sink, 1, Strings((0, "fast")), finish: true);
+        exchange.SinkFinished(sink, 1);
+        exchange.SinkFinished(sink, 0);
+        exchange.AllRequiredSinksFinished();
+
+        var handles = await AllHandlesAsync(exchange);
+
+        await WaitUntilAsync(async () => !(await server.FilesOfQueryAsync(queryId)).Any(file => file.Contains("/0/0/", StringComparison.Ordinal)));
+        Assert.Contains(await server.FilesOfQueryAsync(queryId), file => file.EndsWith("/0/1/commit", StringComparison.Ordinal));
+        Assert.Equal(["fast"], AsStrings(await ReadAsync(Client, FinalSelector(exchange, 1, (0, 1)), handles)));
+    }
+
+    [Fact]
+    public async Task AttemptIdAboveWhatASelectorHolds_IsRefusedNamingTheLimit()
+    {
+        await using var exchange = await Client.CreateExchangeAsync(NewQueryId(), "e", 1, false);
+        var writer = Client.CreateSink(exchange.InstantiateSink(exchange.AddSink(0), 128));
+        writer.Add(0, "x"u8);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => writer.FinishAsync());
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("attempt id 128", error.Status.Detail);
+        Assert.Contains("limit 127", error.Status.Detail);
+    }
+
     private async Task HappyPathAsync()
     {
         await using var exchange = await Client.CreateExchangeAsync(NewQueryId(), "happy", 2, false);

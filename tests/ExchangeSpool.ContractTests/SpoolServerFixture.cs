@@ -25,6 +25,13 @@ public abstract class SpoolServerFixture : IAsyncLifetime
     public virtual Task<IReadOnlyList<string>> ExchangeDirectoriesOfQueryAsync(string queryId) =>
         Task.FromResult<IReadOnlyList<string>>(BaseDirectories.SelectMany(d => Directory.EnumerateDirectories(d, $"*.{queryId}.*")).ToList());
 
+    /// <summary>Every file a query left in any base directory, by path (local) or key (S3).</summary>
+    public virtual Task<IReadOnlyList<string>> FilesOfQueryAsync(string queryId) =>
+        Task.FromResult<IReadOnlyList<string>>(BaseDirectories
+            .SelectMany(d => Directory.EnumerateDirectories(d, $"*.{queryId}.*"))
+            .SelectMany(d => Directory.EnumerateFiles(d, "*", SearchOption.AllDirectories))
+            .ToList());
+
     /// <summary>Makes the storage ready before the server starts (an S3 fixture creates its buckets).</summary>
     protected virtual Task PrepareStorageAsync() => Task.CompletedTask;
 

@@ -53,7 +53,7 @@ public sealed class HandlePlannerTests : SpoolTest
             manifests[(sink, attempt)] = await spool.WriteAttemptAsync(spec, sink, attempt, Pages.Spread(sink, 3, 40 + 10 * attempt, i => 10_000 + i), Ct);
         (int, int)[] winners = [(2, 3), (0, 1), (1, 0)];
 
-        var handles = await new HandlePlanner(spool.Context).PlanAsync(spec, winners, Ct);
+        var handles = await spool.Planner.PlanAsync(spec, winners, Ct);
 
         var planned = handles.SelectMany(h => h.Files.Select(f => (h.PartitionId, f.SinkId, f.AttemptId, f.FileIndex, f.DataSize))).ToList();
         var expected = winners.SelectMany(w => manifests[w].Files.Select(f => (f.PartitionId, w.Item1, w.Item2, f.FileIndex, f.DataSize))).ToList();
@@ -74,7 +74,7 @@ public sealed class HandlePlannerTests : SpoolTest
             await SpoolHarness.AddPagesAsync(open, Pages.Spread(1, 2, 4, _ => 10), Ct);
 
         var message = await Errors.ExpectAsync(SpoolErrorCode.FailedPrecondition,
-            () => new HandlePlanner(spool.Context).PlanAsync(spec, [(0, 0), (1, 0)], Ct));
+            () => spool.Planner.PlanAsync(spec, [(0, 0), (1, 0)], Ct));
 
         Assert.Contains("sink 1 attempt 0", message);
     }
@@ -88,7 +88,7 @@ public sealed class HandlePlannerTests : SpoolTest
         await spool.WriteAttemptAsync(spec, 0, 1, Pages.Spread(0, 2, 4, _ => 10), Ct);
 
         var message = await Errors.ExpectAsync(SpoolErrorCode.InvalidArgument,
-            () => new HandlePlanner(spool.Context).PlanAsync(spec, [(0, 0), (0, 1)], Ct));
+            () => spool.Planner.PlanAsync(spec, [(0, 0), (0, 1)], Ct));
 
         Assert.Contains("sink 0", message);
         Assert.Contains("twice", message);
@@ -100,6 +100,6 @@ public sealed class HandlePlannerTests : SpoolTest
         var spool = NewSpool();
         var spec = spool.Exchange("e1", partitions: 2);
 
-        Assert.Empty(await new HandlePlanner(spool.Context).PlanAsync(spec, [], Ct));
+        Assert.Empty(await spool.Planner.PlanAsync(spec, [], Ct));
     }
 }

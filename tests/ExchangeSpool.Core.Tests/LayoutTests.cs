@@ -78,7 +78,7 @@ public sealed class LayoutTests : SpoolTest
         Errors.Expect(SpoolErrorCode.InvalidArgument, () => new ExchangeKey(id, "e1").Validated());
         Errors.Expect(SpoolErrorCode.InvalidArgument, () => new ExchangeKey("q1", id).Validated());
         Errors.Expect(SpoolErrorCode.InvalidArgument, () => spool.Lifecycle.Create(new ExchangeKey("q1", id), 1, false));
-        await Errors.ExpectAsync(SpoolErrorCode.InvalidArgument, () => spool.Lifecycle.CloseAsync(new ExchangeKey(id, "e1"), Ct));
+        await Errors.ExpectAsync(SpoolErrorCode.InvalidArgument, () => spool.CloseAsync(new ExchangeKey(id, "e1"), Ct));
         var forged = spool.Exchange("e1", 1) with { Key = new ExchangeKey("q1", id) };
         await Errors.ExpectAsync(SpoolErrorCode.InvalidArgument, () => spool.Registry.OpenAsync(forged, 0, 0, Ct));
     }
@@ -132,12 +132,12 @@ public sealed class LayoutTests : SpoolTest
         var closedRoots = BaseDirectories.Select(b => Path.Combine(b, ExchangeLayout.ExchangeDirectory(closed.Key))).ToList();
         Assert.All(closedRoots, root => Assert.True(Directory.Exists(root), $"{root} was never written"));
 
-        await spool.Lifecycle.CloseAsync(closed.Key, Ct);
+        await spool.CloseAsync(closed.Key, Ct);
 
         Assert.All(closedRoots, root => Assert.False(Directory.Exists(root), $"{root} survived close"));
-        Assert.Equal(8, (await new Planning.HandlePlanner(spool.Context).PlanAsync(kept, Enumerable.Range(0, 8).Select(s => (s, 0)).ToList(), Ct))
+        Assert.Equal(8, (await spool.Planner.PlanAsync(kept, Enumerable.Range(0, 8).Select(s => (s, 0)).ToList(), Ct))
             .SelectMany(h => h.Files).Select(f => f.SinkId).Distinct().Count());
-        await spool.Lifecycle.CloseAsync(closed.Key, Ct); // closing twice is fine
+        await spool.CloseAsync(closed.Key, Ct); // closing twice is fine
     }
 
     [Fact]

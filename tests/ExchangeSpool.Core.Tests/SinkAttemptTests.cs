@@ -268,4 +268,30 @@ public sealed class SinkAttemptTests : SpoolTest
 
         await Errors.ExpectAsync(SpoolErrorCode.InvalidArgument, () => spool.Registry.OpenAsync(spec, sinkId, attemptId, Ct));
     }
+
+    [Theory]
+    [InlineData(128)]
+    [InlineData(int.MaxValue)]
+    public async Task Open_AttemptIdNoSelectorCanChoose_FailsInvalidArgumentNamingIdAndLimit(int attemptId)
+    {
+        var spool = NewSpool();
+        var spec = spool.Exchange("e1", partitions: 1);
+
+        var message = await Errors.ExpectAsync(SpoolErrorCode.InvalidArgument, () => spool.Registry.OpenAsync(spec, 0, attemptId, Ct));
+
+        Assert.Contains($"attempt id {attemptId}", message);
+        Assert.Contains("limit 127", message);
+        Assert.Equal(0, spool.Registry.ActiveCount);
+    }
+
+    [Fact]
+    public async Task Open_HighestSelectableAttemptId_Commits()
+    {
+        var spool = NewSpool();
+        var spec = spool.Exchange("e1", partitions: 2);
+
+        await spool.WriteAttemptAsync(spec, 0, 127, SomePages(), Ct);
+
+        Assert.Equal(20, (await spool.ManifestAsync(spec, 0, 127, Ct)).Files.Sum(f => f.PageCount));
+    }
 }

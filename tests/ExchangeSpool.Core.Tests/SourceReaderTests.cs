@@ -35,7 +35,7 @@ public sealed class SourceReaderTests : SpoolTest
     }
 
     private Task<IReadOnlyList<PlannedHandle>> PlanAsync(SpoolHarness spool, ExchangeSpec spec, params (int, int)[] winners) =>
-        new HandlePlanner(spool.Context).PlanAsync(spec, winners, Ct);
+        spool.Planner.PlanAsync(spec, winners, Ct);
 
     private static SourceRequest Request(params (ExchangeSpec Spec, byte[] Selected, IEnumerable<PlannedHandle> Handles)[] exchanges) =>
         new(exchanges.Select(e => new SourceExchange(e.Spec, e.Selected)).ToList(),

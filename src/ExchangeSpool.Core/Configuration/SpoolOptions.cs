@@ -17,6 +17,15 @@ public sealed record SpoolOptions
     /// <summary><c>exchange.spool.local-fsync</c>: whether the local backend flushes data files and manifests to disk before a commit counts.</summary>
     public bool LocalFsync { get; init; }
 
+    /// <summary><c>exchange.spool.local.file-mode</c>: the mode of every data file and manifest the local backend creates.</summary>
+    public UnixFileMode LocalFileMode { get; init; } = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary><c>exchange.spool.local.directory-mode</c>: the mode of every directory the local backend creates.</summary>
+    public UnixFileMode LocalDirectoryMode { get; init; } = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    /// <summary><c>exchange.spool.closed-exchange-retention</c>: how long a closed exchange's tombstone refuses late writes before it is swept.</summary>
+    public TimeSpan ClosedExchangeRetention { get; init; } = TimeSpan.FromHours(24);
+
     /// <summary><c>exchange.max-page-storage-size</c>: the largest page, including its 4-byte frame.</summary>
     public long MaxPageStorageSize { get; init; } = 16 * MiB;
 
@@ -50,12 +59,21 @@ public sealed record SpoolOptions
     /// <summary>Upper bounds the other settings are checked against.</summary>
     public const int MaxPartitionCountLimit = 10_000;
     public const long MaxPageStorageSizeLimit = 256 * MiB;
+    public static readonly TimeSpan MinClosedExchangeRetention = TimeSpan.FromMinutes(1);
 
     /// <summary>Returns the first invalid setting as (key, problem), or null when all are valid.</summary>
     public (string Key, string Problem)? FindInvalidSetting()
     {
         if (BaseDirectories.Count == 0)
             return ("exchange.base-directories", "at least one directory is required");
+        const UnixFileMode OwnerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        const UnixFileMode AnyExecute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        if ((LocalFileMode & OwnerReadWrite) != OwnerReadWrite || (LocalFileMode & AnyExecute) != 0)
+            return ("exchange.spool.local.file-mode", "must let the owner read and write (0600) and set no execute bit");
+        if ((LocalDirectoryMode & (OwnerReadWrite | UnixFileMode.UserExecute)) != (OwnerReadWrite | UnixFileMode.UserExecute))
+            return ("exchange.spool.local.directory-mode", "must let the owner read, write and enter (0700)");
+        if (ClosedExchangeRetention < MinClosedExchangeRetention)
+            return ("exchange.spool.closed-exchange-retention", $"must be at least {MinClosedExchangeRetention.TotalMinutes:0}m, so that late writes of a closed exchange are still refused");
         if (MaxPageStorageSize is < 1024 or > MaxPageStorageSizeLimit)
             return ("exchange.max-page-storage-size", $"must be between 1kB and {MaxPageStorageSizeLimit / MiB}MB");
         if (SinkBufferPoolMinSize < 1)

@@ -1,18 +1,25 @@
+using ExchangeSpool.Core.Cleanup;
+using ExchangeSpool.Core.Sinks;
+
 namespace ExchangeSpool.Core.Planning;
 
 /// <summary>
 /// Turns the winning attempts of an exchange into source handles: one manifest read per winner (no
 /// listing), then per partition the files packed greedily, starting a new handle when the current
-/// one is not empty and the next file would take it past the target size.
+/// one is not empty and the next file would take it past the target size. Once planned, the other
+/// attempts of the winners' sinks are deleted in the background.
 /// </summary>
-public sealed class HandlePlanner(SpoolContext context)
+public sealed class HandlePlanner(SpoolContext context, SinkRegistry sinks)
 {
     private const int ManifestReadParallelism = 32;
+
+    private readonly LosingAttempts _losers = new(context, sinks);
 
     public async Task<IReadOnlyList<PlannedHandle>> PlanAsync(ExchangeSpec exchange, IReadOnlyList<(int SinkId, int AttemptId)> winners, CancellationToken cancellationToken)
     {
         exchange.Validated(context.Options.MaxOutputPartitionCount);
         CheckWinners(exchange, winners);
+        await context.Tombstones.ThrowIfClosedAsync(exchange.Key, "its source handles cannot be planned", cancellationToken).ConfigureAwait(false);
         var filesByPartition = new List<SourceFileRef>[exchange.PartitionCount];
         var manifests = new Format.CommitManifest[winners.Count];
         await Parallel.ForAsync(0, winners.Count,
@@ -34,6 +41,7 @@ public sealed class HandlePlanner(SpoolContext context)
             if (filesByPartition[partition] is { } files)
                 Pack(partition, files, context.Options.SourceHandleTargetDataSize, handles);
         }
+        _losers.Schedule(exchange.Key, winners);
         return handles;
     }
 

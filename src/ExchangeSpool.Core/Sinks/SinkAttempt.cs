@@ -1,5 +1,6 @@
 using System.Buffers;
 using ExchangeSpool.Core.Buffers;
+using ExchangeSpool.Core.Cleanup;
 using ExchangeSpool.Core.Format;
 using ExchangeSpool.Core.Storage;
 
@@ -27,6 +28,7 @@ public sealed class SinkAttempt : IAsyncDisposable
     private readonly Action<SinkAttempt> _onDisposed;
     private readonly object _stateLock = new();
     private SinkAttemptState _state = SinkAttemptState.Open;
+    private SpoolException? _abortReason;
     private SpoolBuffer? _reserved;
     private int _neededFrame;
     private int _neededCapacity;
@@ -54,6 +56,10 @@ public sealed class SinkAttempt : IAsyncDisposable
     /// <summary>Fires when someone other than the owner asked to abort; the owner then calls <see cref="AbortAsync"/>.</summary>
     public CancellationToken AbortRequested => _abortRequested.Token;
 
+    /// <summary>What the owner's stream fails with once <see cref="AbortRequested"/> fired: why the attempt was aborted.</summary>
+    public SpoolException AbortFailure =>
+        Volatile.Read(ref _abortReason) ?? new SpoolException(SpoolErrorReason.AttemptAborted, $"{Id} was aborted by an AbortSink call");
+
     /// <summary>Completes when the attempt ends: true if committed, false if aborted.</summary>
     public Task<bool> Completion => _completion.Task;
 
@@ -73,7 +79,11 @@ public sealed class SinkAttempt : IAsyncDisposable
             throw SpoolException.InvalidArgument($"{Id}: the message says {pageCount} pages but carries {pages}");
     }
 
-    /// <summary>Writes everything buffered, then the commit manifest. A failed finish cleans up after itself.</summary>
+    /// <summary>
+    /// Writes everything buffered, then the commit manifest. A closed exchange gains no commit: its
+    /// tombstone is checked right before the manifest is written and again after it (a close may land
+    /// in between, and then the commit is deleted). A failed finish cleans up after itself.
+    /// </summary>
     public async Task<SinkCommit> FinishAsync(CancellationToken cancellationToken)
     {
         lock (_stateLock)
@@ -87,17 +97,43 @@ public sealed class SinkAttempt : IAsyncDisposable
             SealAllPartitions();
             ReturnReserved();
             var files = await _writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            await _context.Tombstones.ThrowIfClosedAsync(Id.Exchange, NotCommitted, cancellationToken).ConfigureAwait(false);
             var manifest = new CommitManifest(Id.SinkId, Id.AttemptId, files);
-            await _context.Storage.WriteAtomicAsync(ManifestPath, manifest.Serialize(), cancellationToken).ConfigureAwait(false);
+            if (!await _context.Storage.WriteAtomicAsync(ManifestPath, manifest.Serialize(), cancellationToken).ConfigureAwait(false))
+                throw new SpoolException(SpoolErrorReason.AttemptBusy, $"{Id} was committed by another stream first");
+            await _context.Tombstones.ThrowIfClosedAsync(Id.Exchange, NotCommitted, cancellationToken).ConfigureAwait(false);
             SetState(SinkAttemptState.Committed);
             _completion.TrySetResult(true);
             return new SinkCommit(files.Sum(f => f.PageCount), manifest.DataSize, files.Count);
         }
-        catch
+        catch (Exception e)
         {
             SetState(SinkAttemptState.Aborted);
-            await CleanUpAsync().ConfigureAwait(false);
+            var closed = await FailedBecauseClosedAsync(e).ConfigureAwait(false);
+            await CleanUpAsync(closed).ConfigureAwait(false);
+            if (closed && e is not SpoolException { Reason: SpoolErrorReason.ExchangeClosed })
+                throw ExchangeTombstones.Closed(Id.Exchange, NotCommitted, e);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Whether a finish failed because the exchange was closed: a close on another server deletes the
+    /// exchange's directories, which can break a write before the tombstone check would have seen it.
+    /// </summary>
+    private async Task<bool> FailedBecauseClosedAsync(Exception failure)
+    {
+        if (failure is SpoolException { Reason: SpoolErrorReason.ExchangeClosed })
+            return true;
+        if (failure is OperationCanceledException)
+            return false;
+        try
+        {
+            return await _context.Tombstones.IsClosedAsync(Id.Exchange, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SpoolException)
+        {
+            return false;
         }
     }
 
@@ -113,15 +149,27 @@ public sealed class SinkAttempt : IAsyncDisposable
         await CleanUpAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Asks the owner to abort; ignored once finishing began. Safe from any thread.</summary>
-    public void RequestAbort()
+    /// <summary>
+    /// Asks the owner to abort; ignored once finishing began. Safe from any thread. The first
+    /// <paramref name="reason"/> given is what the owner's stream fails with (by default: aborted).
+    /// </summary>
+    public void RequestAbort(SpoolException? reason = null)
     {
         lock (_stateLock)
         {
             if (_state != SinkAttemptState.Open)
                 return;
         }
-        _abortRequested.Cancel();
+        if (reason is not null)
+            Interlocked.CompareExchange(ref _abortReason, reason, null);
+        try
+        {
+            _abortRequested.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The owner ended the attempt since the state was read: there is nothing left to abort.
+        }
     }
 
     /// <summary>Stops an attempt that never took a page, without deleting anything.</summary>
@@ -135,10 +183,18 @@ public sealed class SinkAttempt : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await AbortAsync().ConfigureAwait(false);
-        _onDisposed(this);
-        _abortRequested.Dispose();
+        try
+        {
+            await AbortAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _onDisposed(this);
+            _abortRequested.Dispose();
+        }
     }
+
+    private string NotCommitted => $"{Id} was not committed and what it wrote is deleted";
 
     private StoragePath ManifestPath => _context.Layout.Manifest(Id.Exchange, Id.SinkId, Id.AttemptId);
 
@@ -327,21 +383,48 @@ public sealed class SinkAttempt : IAsyncDisposable
             _state = state;
     }
 
-    /// <summary>Frees every buffer and deletes the attempt's files, unless a manifest made them committed.</summary>
-    private async Task CleanUpAsync()
+    /// <summary>
+    /// Frees every buffer and deletes the attempt's files, unless a manifest made them committed; in a
+    /// closed exchange even then, and with them what else is left of the exchange (late attempts of
+    /// other servers recreate directories the close already deleted).
+    /// </summary>
+    private async Task CleanUpAsync(bool exchangeClosed = false)
     {
-        foreach (var partition in _partitions)
+        try
         {
-            if (partition?.Buffer is { } buffer)
+            foreach (var partition in _partitions)
             {
-                partition.Buffer = null;
-                Recycle(buffer);
+                if (partition?.Buffer is { } buffer)
+                {
+                    partition.Buffer = null;
+                    Recycle(buffer);
+                }
             }
+            ReturnReserved();
+            await _writer.AbortAsync().ConfigureAwait(false);
+            if (exchangeClosed || await _context.TryLoadManifestAsync(Id, CancellationToken.None).ConfigureAwait(false) is null)
+                await _context.Storage.DeleteDirectoryAsync(_context.Layout.AttemptDirectory(Id.Exchange, Id.SinkId, Id.AttemptId), CancellationToken.None).ConfigureAwait(false);
+            if (exchangeClosed)
+                await DeleteRestOfClosedExchangeAsync().ConfigureAwait(false);
         }
-        ReturnReserved();
-        await _writer.AbortAsync().ConfigureAwait(false);
-        if (await _context.TryLoadManifestAsync(Id, CancellationToken.None).ConfigureAwait(false) is null)
-            await _context.Storage.DeleteDirectoryAsync(_context.Layout.AttemptDirectory(Id.Exchange, Id.SinkId, Id.AttemptId), CancellationToken.None).ConfigureAwait(false);
-        _completion.TrySetResult(false);
+        finally
+        {
+            _completion.TrySetResult(false);
+        }
+    }
+
+    /// <summary>
+    /// Best effort: other attempts of the exchange may still be writing (and will delete their own
+    /// files), so a deletion that trips over them is left to them and to the closing server.
+    /// </summary>
+    private async Task DeleteRestOfClosedExchangeAsync()
+    {
+        try
+        {
+            await _context.DeleteExchangeAsync(Id.Exchange, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SpoolException)
+        {
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ExchangeSpool.Core.Cleanup;
 
 namespace ExchangeSpool.Core.Sinks;
 
@@ -12,17 +13,39 @@ public sealed class SinkRegistry(SpoolContext context)
 
     public int ActiveCount => _active.Count;
 
+    /// <summary>
+    /// Registers the attempt first and checks storage second: while it is registered no other stream of
+    /// this server can commit it, so a commit cannot slip in between the check and the first write;
+    /// and a close that lands after the check finds it registered and aborts it.
+    /// </summary>
     public async Task<SinkAttempt> OpenAsync(ExchangeSpec exchange, int sinkId, int attemptId, CancellationToken cancellationToken)
     {
         var id = CheckedId(exchange, sinkId, attemptId);
-        if (await IsCommittedAsync(id, cancellationToken).ConfigureAwait(false))
-            throw new SpoolException(SpoolErrorReason.AttemptCommitted, $"{id} is already committed; a committed attempt cannot be written again");
+        if (attemptId > SinkAttemptId.MaxSelectableAttemptId)
+            throw SpoolException.InvalidArgument(
+                $"attempt id {attemptId} of sink {sinkId} of exchange {exchange.Key} is above the limit {SinkAttemptId.MaxSelectableAttemptId}: an output selector byte holds 0..{SinkAttemptId.MaxSelectableAttemptId}");
         var attempt = new SinkAttempt(context, exchange, id, a => _active.TryRemove(new KeyValuePair<SinkAttemptId, SinkAttempt>(a.Id, a)));
         if (!_active.TryAdd(id, attempt))
         {
             // The files in that attempt's directory are the other stream's: leave them alone.
             await attempt.DiscardUnusedAsync().ConfigureAwait(false);
             throw new SpoolException(SpoolErrorReason.AttemptBusy, $"{id} is already being written by another stream");
+        }
+        try
+        {
+            var closed = context.Tombstones.IsClosedAsync(id.Exchange, cancellationToken).AsTask();
+            var committed = IsCommittedAsync(id, cancellationToken);
+            await Task.WhenAll(closed, committed).ConfigureAwait(false);
+            if (closed.Result)
+                throw ExchangeTombstones.Closed(id.Exchange, $"{id} cannot be written");
+            if (committed.Result)
+                throw new SpoolException(SpoolErrorReason.AttemptCommitted, $"{id} is already committed; a committed attempt cannot be written again");
+        }
+        catch
+        {
+            _active.TryRemove(new KeyValuePair<SinkAttemptId, SinkAttempt>(id, attempt));
+            await attempt.DiscardUnusedAsync().ConfigureAwait(false);
+            throw;
         }
         return attempt;
     }
@@ -41,6 +64,28 @@ public sealed class SinkRegistry(SpoolContext context)
         await context.Storage.DeleteDirectoryAsync(context.Layout.AttemptDirectory(id.Exchange, sinkId, attemptId), cancellationToken).ConfigureAwait(false);
         return false;
     }
+
+    /// <summary>Asks every attempt of the exchange this server is writing to abort; their streams fail with <paramref name="reason"/>.</summary>
+    public void AbortAll(ExchangeKey exchange, SpoolException reason) => AbortWhere(id => id.Exchange == exchange, reason);
+
+    /// <summary>Asks every attempt of the winner's sink this server is writing, but the winner, to abort.</summary>
+    public void AbortAllBut(SinkAttemptId winner, SpoolException reason) =>
+        AbortWhere(id => id.Exchange == winner.Exchange && id.SinkId == winner.SinkId && id.AttemptId != winner.AttemptId, reason);
+
+    public bool IsActive(SinkAttemptId id) => _active.ContainsKey(id);
+
+    private void AbortWhere(Func<SinkAttemptId, bool> selected, SpoolException reason)
+    {
+        foreach (var attempt in _active.Values)
+        {
+            if (selected(attempt.Id))
+                attempt.RequestAbort(reason);
+        }
+    }
+
+    /// <summary>Completes when every attempt of the exchange this server is writing now has committed or aborted.</summary>
+    public Task WhenAllEndedAsync(ExchangeKey exchange) =>
+        Task.WhenAll(_active.Values.Where(attempt => attempt.Id.Exchange == exchange).Select(attempt => attempt.Completion));
 
     private async Task<bool> IsCommittedAsync(SinkAttemptId id, CancellationToken cancellationToken) =>
         await context.TryLoadManifestAsync(id, cancellationToken).ConfigureAwait(false) is not null;

@@ -13,21 +13,39 @@ public sealed class ExchangeLayout(int baseDirectoryCount)
 {
     public const string ManifestName = "commit";
 
+    /// <summary>
+    /// Where closed exchanges leave their tombstones, next to the exchange directories of a base
+    /// directory; it has no dot, so no exchange directory can have its name.
+    /// </summary>
+    public const string TombstoneDirectoryName = "closed-exchanges";
+
     public int BaseDirectoryCount { get; } = baseDirectoryCount;
 
-    public static string ExchangeDirectory(ExchangeKey exchange)
-    {
-        var prefix = Crc32C.Compute(Encoding.UTF8.GetBytes(exchange.ToString())) & 0xFFFFFF;
-        return $"{prefix:x6}.{exchange.QueryId}.{exchange.ExchangeId}";
-    }
+    public static string ExchangeDirectory(ExchangeKey exchange) =>
+        $"{HashOf(exchange) & 0xFFFFFF:x6}.{exchange.QueryId}.{exchange.ExchangeId}";
 
     public int BaseIndexOf(ExchangeKey exchange, int sinkId)
     {
         Span<byte> buffer = stackalloc byte[4];
         BitConverter.TryWriteBytes(buffer, sinkId);
-        var hash = Crc32C.Compute(Encoding.UTF8.GetBytes(exchange.ToString())) ^ Crc32C.Compute(buffer);
+        var hash = HashOf(exchange) ^ Crc32C.Compute(buffer);
         return (int)(hash % (uint)BaseDirectoryCount);
     }
+
+    /// <summary>The tombstone of a closed exchange, in the base directory its name hashes to.</summary>
+    public StoragePath Tombstone(ExchangeKey exchange) =>
+        new((int)(HashOf(exchange) % (uint)BaseDirectoryCount), $"{TombstoneDirectoryName}/{ExchangeDirectory(exchange)}");
+
+    /// <summary>The tombstone directory of every base directory, for sweeping.</summary>
+    public IEnumerable<StoragePath> TombstoneDirectories() =>
+        Enumerable.Range(0, BaseDirectoryCount).Select(i => new StoragePath(i, TombstoneDirectoryName));
+
+    /// <summary>An entry found by listing <paramref name="directory"/>.</summary>
+    public static StoragePath EntryOf(StoragePath directory, string name) => Child(directory, name);
+
+    /// <summary>The directory holding every attempt of a sink.</summary>
+    public StoragePath SinkDirectory(ExchangeKey exchange, int sinkId) =>
+        new(BaseIndexOf(exchange, sinkId), $"{ExchangeDirectory(exchange)}/{sinkId}");
 
     /// <summary>The exchange's directory in every base directory, for deletion.</summary>
     public IEnumerable<StoragePath> ExchangeRoots(ExchangeKey exchange)
@@ -38,7 +56,7 @@ public sealed class ExchangeLayout(int baseDirectoryCount)
     }
 
     public StoragePath AttemptDirectory(ExchangeKey exchange, int sinkId, int attemptId) =>
-        new(BaseIndexOf(exchange, sinkId), $"{ExchangeDirectory(exchange)}/{sinkId}/{attemptId}");
+        Child(SinkDirectory(exchange, sinkId), attemptId.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public StoragePath Manifest(ExchangeKey exchange, int sinkId, int attemptId) =>
         Child(AttemptDirectory(exchange, sinkId, attemptId), ManifestName);
@@ -48,4 +66,6 @@ public sealed class ExchangeLayout(int baseDirectoryCount)
 
     private static StoragePath Child(StoragePath directory, string name) =>
         directory with { RelativePath = $"{directory.RelativePath}/{name}" };
+
+    private static uint HashOf(ExchangeKey exchange) => Crc32C.Compute(Encoding.UTF8.GetBytes(exchange.ToString()));
 }

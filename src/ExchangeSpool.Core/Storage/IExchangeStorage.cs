@@ -25,15 +25,30 @@ public interface IExchangeStorage
 
     ValueTask<IStorageFileReader> OpenFileAsync(StoragePath path, CancellationToken cancellationToken);
 
-    /// <summary>Writes a whole small file so that readers see all of it or nothing; fails if it exists.</summary>
-    ValueTask WriteAtomicAsync(StoragePath path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
+    /// <summary>
+    /// Writes a whole small file so that readers see all of it or nothing; returns false, writing
+    /// nothing, when the file exists (two writers of one path: exactly one gets true).
+    /// </summary>
+    ValueTask<bool> WriteAtomicAsync(StoragePath path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
 
     /// <summary>The content of a small file, or null when it does not exist.</summary>
     ValueTask<byte[]?> ReadSmallFileAsync(StoragePath path, int maxLength, CancellationToken cancellationToken);
 
     /// <summary>Deletes a directory (a prefix on object stores) and everything under it; missing is fine.</summary>
     ValueTask DeleteDirectoryAsync(StoragePath path, CancellationToken cancellationToken);
+
+    /// <summary>Deletes one file; missing is fine.</summary>
+    ValueTask DeleteFileAsync(StoragePath path, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// What is directly under a directory (a prefix ending in '/' on object stores), in no particular
+    /// order; nothing when it does not exist. For clean-ups, never on the data path.
+    /// </summary>
+    IAsyncEnumerable<StorageEntry> ListAsync(StoragePath directory, CancellationToken cancellationToken);
 }
+
+/// <summary>A file (with when it was last written) or a directory directly under a listed directory.</summary>
+public readonly record struct StorageEntry(string Name, bool IsDirectory, DateTimeOffset LastModified);
 
 /// <summary>Appends to a new file. Blocks arrive in order; the file is visible to readers once completed.</summary>
 public interface IStorageFileWriter : IAsyncDisposable

@@ -24,13 +24,13 @@ public sealed record EncryptionOptions
     public byte[]? Key { get; init; }
 
     /// <summary>The current master key read from <c>exchange.spool.encryption.key-file</c>.</summary>
-    public byte[]? KeyFromFile { get; init; }
+    public LoadedKeyFile? KeyFromFile { get; init; }
 
     /// <summary><c>exchange.spool.encryption.key-id</c>: the id new files are written with.</summary>
     public uint KeyId { get; init; } = 1;
 
     /// <summary><c>exchange.spool.encryption.previous-key-files</c>: keys kept to read files written before a rotation.</summary>
-    public IReadOnlyDictionary<uint, byte[]> PreviousKeys { get; init; } = new Dictionary<uint, byte[]>();
+    public IReadOnlyDictionary<uint, LoadedKeyFile> PreviousKeys { get; init; } = new Dictionary<uint, LoadedKeyFile>();
 
     /// <summary><c>exchange.spool.cluster-mode</c>: this server is one of several sharing storage, so it may not invent a key.</summary>
     public bool ClusterMode { get; init; }
@@ -38,7 +38,15 @@ public sealed record EncryptionOptions
     /// <summary><c>exchange.spool.data-directory</c>: where a standalone server keeps the key it generated.</summary>
     public string DataDirectory { get; init; } = "./spool-state";
 
-    private byte[]? CurrentKey => Key ?? KeyFromFile;
+    private byte[]? CurrentKey => Key ?? KeyFromFile?.Key;
+
+    /// <summary>Every file a master key is read from or generated into, for the check of their modes at start.</summary>
+    public IEnumerable<string> KeyFilePaths =>
+    [
+        .. KeyFromFile is { } current ? [current.Path] : Array.Empty<string>(),
+        .. PreviousKeys.Values.Select(file => file.Path),
+        .. NeedsGeneratedKey ? [StandaloneKey.PathOf(this)] : Array.Empty<string>(),
+    ];
 
     /// <summary>True when encryption is on and no key is configured: a standalone server then generates one at start.</summary>
     public bool NeedsGeneratedKey => Enabled && CurrentKey is null;
@@ -50,7 +58,8 @@ public sealed record EncryptionOptions
     /// <summary>A ring with <paramref name="current"/> under <see cref="KeyId"/> and the previous keys.</summary>
     public KeyRing ToKeyRing(byte[] current)
     {
-        var keys = new Dictionary<uint, byte[]>(PreviousKeys) { [KeyId] = current };
+        var keys = PreviousKeys.ToDictionary(entry => entry.Key, entry => entry.Value.Key);
+        keys[KeyId] = current;
         return new KeyRing(KeyId, keys);
     }
 
@@ -68,3 +77,6 @@ public sealed record EncryptionOptions
         return null;
     }
 }
+
+/// <summary>A master key and the file it was read from (the path is shown, the key never is).</summary>
+public sealed record LoadedKeyFile(string Path, byte[] Key);

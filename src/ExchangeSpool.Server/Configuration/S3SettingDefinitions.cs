@@ -67,9 +67,4 @@ internal static class S3SettingDefinitions
         "KMS" => S3ServerSideEncryption.Kms,
         _ => throw new ConfigurationException(key, $"'{text}' is not a server-side encryption type (examples: NONE, S3, KMS)"),
     };
-
-    private static TimeSpan PositiveDuration(string key, string text) =>
-        Duration.TryParse(text, out var duration) && duration > TimeSpan.Zero
-            ? duration
-            : throw new ConfigurationException(key, $"'{text}' is not a positive duration (examples: {Duration.Examples})");
 }

@@ -39,6 +39,27 @@ internal static class SettingValueParsers
         throw NotA(key, text, "a boolean", "true, false");
     }
 
+    public static TimeSpan PositiveDuration(string key, string text) =>
+        Duration.TryParse(text, out var duration) && duration > TimeSpan.Zero
+            ? duration
+            : throw NotA(key, text, "a positive duration", Duration.Examples);
+
+    /// <summary>Permission bits in octal, as chmod takes them (<c>0640</c>, <c>750</c>); no setuid, setgid or sticky bit.</summary>
+    public static UnixFileMode UnixMode(string key, string text)
+    {
+        const int AllPermissionBits = 0b111_111_111; // 0777
+        try
+        {
+            var bits = text.Length is >= 3 and <= 4 ? Convert.ToInt32(text, 8) : -1;
+            if (bits is >= 0 and <= AllPermissionBits)
+                return (UnixFileMode)bits;
+        }
+        catch (FormatException)
+        {
+        }
+        throw NotA(key, text, "an octal permission mode from 000 to 0777", "0600, 0640, 0750");
+    }
+
     /// <summary>An optional path: empty means not set.</summary>
     public static string? OptionalText(string key, string text) => text.Length == 0 ? null : text;
 
@@ -46,23 +67,24 @@ internal static class SettingValueParsers
     public static byte[]? MasterKey(string key, string text) =>
         text.Length == 0 ? null : MasterKeyText.Decode(key, text, "the value");
 
-    public static byte[]? MasterKeyFile(string key, string text) =>
-        text.Length == 0 ? null : MasterKeyText.ReadFile(key, text);
+    public static LoadedKeyFile? MasterKeyFile(string key, string text) =>
+        text.Length == 0 ? null : new LoadedKeyFile(text, MasterKeyText.ReadFile(key, text));
 
     /// <summary>A key id: 1 and up, as 0 marks an unencrypted file.</summary>
     public static uint KeyId(string key, string text) => (uint)PositiveInteger(key, text);
 
     /// <summary>Comma-separated <c>id=path</c> entries, each file holding one base64 key.</summary>
-    public static IReadOnlyDictionary<uint, byte[]> MasterKeyFiles(string key, string text)
+    public static IReadOnlyDictionary<uint, LoadedKeyFile> MasterKeyFiles(string key, string text)
     {
-        var keys = new Dictionary<uint, byte[]>();
+        var keys = new Dictionary<uint, LoadedKeyFile>();
         foreach (var entry in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             var separator = entry.IndexOf('=');
             if (separator < 1 || separator == entry.Length - 1)
                 throw NotA(key, entry, "an id=path entry", "1=/etc/exchange-spool/key-1, 2=/etc/exchange-spool/key-2");
             var id = KeyId(key, entry[..separator].Trim());
-            if (!keys.TryAdd(id, MasterKeyText.ReadFile(key, entry[(separator + 1)..].Trim())))
+            var path = entry[(separator + 1)..].Trim();
+            if (!keys.TryAdd(id, new LoadedKeyFile(path, MasterKeyText.ReadFile(key, path))))
                 throw new ConfigurationException(key, $"key id {id} is listed twice");
         }
         return keys;

@@ -15,10 +15,14 @@ public static class StandaloneKey
     /// <summary>The key file's path, and whether this start generated it.</summary>
     public sealed record Location(string Path, bool Generated);
 
+    /// <summary>Where the key of a standalone server with these options lives.</summary>
+    public static string PathOf(EncryptionOptions options) =>
+        System.IO.Path.Combine(System.IO.Path.GetFullPath(options.DataDirectory), FileName);
+
     public static KeyRing LoadOrGenerate(EncryptionOptions options, out Location location)
     {
-        var directory = System.IO.Path.GetFullPath(options.DataDirectory);
-        var path = System.IO.Path.Combine(directory, FileName);
+        var path = PathOf(options);
+        var directory = System.IO.Path.GetDirectoryName(path)!;
         if (File.Exists(path))
         {
             location = new Location(path, Generated: false);

@@ -1,64 +1,48 @@
-using System.Collections.Concurrent;
 using ExchangeSpool.Core;
 using Microsoft.Extensions.Logging;
 
 namespace ExchangeSpool.Server.Service;
 
 /// <summary>
-/// Deletes closed exchanges in the background, so CloseExchange answers at once and a deletion
-/// (on S3 a listing and paced multi-deletes) never depends on the caller's deadline. Shutdown
-/// waits for deletions under way for a while; what is left then stays as garbage of an unclosed
-/// exchange.
+/// Deletes closed exchanges in the background (on the core's <see cref="Core.Cleanup.BackgroundCleanups"/>),
+/// so CloseExchange answers once the tombstone is written and a deletion (on S3 a listing and paced
+/// multi-deletes) never depends on the caller's deadline; logs every background clean-up that fails.
+/// Shutdown waits for clean-ups under way for a while; what is left then stays as garbage.
 /// </summary>
-internal sealed partial class ExchangeDeletions(ExchangeLifecycle lifecycle, ILogger<ExchangeDeletions> logger)
+internal sealed partial class ExchangeDeletions
 {
-    private readonly ConcurrentDictionary<ExchangeKey, Task> _pending = new();
-    private readonly CancellationTokenSource _giveUp = new();
+    private readonly SpoolContext _context;
+    private readonly ExchangeLifecycle _lifecycle;
+    private readonly ILogger<ExchangeDeletions> _logger;
 
-    public int PendingCount => _pending.Count;
+    public ExchangeDeletions(SpoolContext context, ExchangeLifecycle lifecycle, ILogger<ExchangeDeletions> logger)
+    {
+        _context = context;
+        _lifecycle = lifecycle;
+        _logger = logger;
+        context.Cleanups.Failed += (what, e) => CleanupFailed(_logger, what, e.Message);
+    }
+
+    public int PendingCount => _context.Cleanups.PendingCount;
 
     /// <summary>Starts deleting the exchange unless its deletion is already under way.</summary>
     public void Schedule(ExchangeKey key)
     {
         key.Validated();
-        var started = new TaskCompletionSource();
-        if (!_pending.TryAdd(key, started.Task))
-            return;
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                await lifecycle.CloseAsync(key, _giveUp.Token).ConfigureAwait(false);
-            }
-            catch (Exception e)
-            {
-                DeletionFailed(logger, key.ToString(), e.Message);
-            }
-            finally
-            {
-                _pending.TryRemove(key, out _);
-                started.SetResult();
-            }
-        });
+        _context.Cleanups.Schedule($"deletion of exchange {key}", token => _lifecycle.DeleteAsync(key, token));
     }
 
-    /// <summary>Waits for the deletions under way, at most <paramref name="gracePeriod"/>; then stops them.</summary>
+    /// <summary>Waits for the clean-ups under way, at most <paramref name="gracePeriod"/>; then stops them.</summary>
     public async Task DrainAsync(TimeSpan gracePeriod)
     {
-        try
-        {
-            await Task.WhenAll(_pending.Values).WaitAsync(gracePeriod).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            DeletionsLeft(logger, _pending.Count);
-            await _giveUp.CancelAsync().ConfigureAwait(false);
-        }
+        var left = await _context.Cleanups.DrainAsync(gracePeriod).ConfigureAwait(false);
+        if (left > 0)
+            CleanupsLeft(_logger, left);
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Deleting exchange {Exchange} failed: {Reason}; its files stay until deleted by hand")]
-    private static partial void DeletionFailed(ILogger logger, string exchange, string reason);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "The {Cleanup} failed: {Reason}; its files stay until a later clean-up or a deletion by hand")]
+    private static partial void CleanupFailed(ILogger logger, string cleanup, string reason);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Stopped with {Count} exchange deletions unfinished; their files stay until deleted by hand")]
-    private static partial void DeletionsLeft(ILogger logger, int count);
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Stopped with {Count} storage clean-ups unfinished; their files stay until a later clean-up or a deletion by hand")]
+    private static partial void CleanupsLeft(ILogger logger, int count);
 }

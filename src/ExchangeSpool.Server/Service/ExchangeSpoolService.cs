@@ -78,10 +78,12 @@ internal sealed class ExchangeSpoolService(
         while (sent < handles.Count);
     }
 
-    public Task<CloseExchangeResponse> CloseExchange(CloseExchangeRequest request, ServerCallContext call)
+    public async Task<CloseExchangeResponse> CloseExchange(CloseExchangeRequest request, ServerCallContext call)
     {
-        deletions.Schedule(ProtocolMapping.ToKey(request.Exchange));
-        return Task.FromResult(new CloseExchangeResponse());
+        var key = ProtocolMapping.ToKey(request.Exchange);
+        await lifecycle.CloseAsync(key, call.CancellationToken).ConfigureAwait(false);
+        deletions.Schedule(key);
+        return new CloseExchangeResponse();
     }
 
     public async Task<AbortSinkResponse> AbortSink(AbortSinkRequest request, ServerCallContext call)
@@ -147,7 +149,7 @@ internal sealed class ExchangeSpoolService(
             }
             catch (OperationCanceledException) when (attempt.AbortRequested.IsCancellationRequested && !stopCall.IsCancellationRequested)
             {
-                throw new SpoolException(SpoolErrorReason.AttemptAborted, $"{attempt.Id} was aborted by an AbortSink call");
+                throw attempt.AbortFailure;
             }
         }
         finally

@@ -1,3 +1,4 @@
+using ExchangeSpool.Core.Storage;
 using ExchangeSpool.Storage.S3;
 
 namespace ExchangeSpool.ContractTests.S3;
@@ -31,20 +32,25 @@ public class S3SpoolServer : SpoolServerFixture
 
     protected override Task CleanUpStorageAsync() => S3.DeleteBucketsAsync(_buckets);
 
-    public override async Task<IReadOnlyList<string>> ExchangeDirectoriesOfQueryAsync(string queryId)
+    public override async Task<IReadOnlyList<string>> ExchangeDirectoriesOfQueryAsync(string queryId) =>
+        (await FilesOfQueryAsync(queryId))
+            .Select(file => file[..file.IndexOf('/', file.IndexOf($".{queryId}.", StringComparison.Ordinal))])
+            .Distinct()
+            .ToList();
+
+    public override async Task<IReadOnlyList<string>> FilesOfQueryAsync(string queryId)
     {
         using var client = S3.CreateClient();
-        var directories = new List<string>();
+        var files = new List<string>();
         foreach (var bucket in _buckets)
         {
-            foreach (var key in await S3TestEndpoint.ListKeysAsync(client, bucket, ""))
-            {
-                var segment = key.Split('/').FirstOrDefault(s => s.Contains($".{queryId}.", StringComparison.Ordinal));
-                if (segment is not null)
-                    directories.Add($"s3://{bucket}/{segment}");
-            }
+            // Tombstones of closed exchanges are meant to stay (until swept); they hold no exchange data.
+            files.AddRange((await S3TestEndpoint.ListKeysAsync(client, bucket, ""))
+                .Where(key => key.Contains($".{queryId}.", StringComparison.Ordinal)
+                    && !key.Contains($"{ExchangeLayout.TombstoneDirectoryName}/", StringComparison.Ordinal))
+                .Select(key => $"s3://{bucket}/{key}"));
         }
-        return directories.Distinct().ToList();
+        return files;
     }
 }
 

@@ -69,11 +69,38 @@ public sealed class S3StorageTests : IAsyncLifetime
     {
         var path = new StoragePath(0, "m/commit");
         Assert.Null(await _storage.ReadSmallFileAsync(path, 1024, default));
-        await _storage.WriteAtomicAsync(path, "first"u8.ToArray(), default);
+        Assert.True(await _storage.WriteAtomicAsync(path, "first"u8.ToArray(), default));
 
-        var error = await Assert.ThrowsAsync<SpoolException>(async () => await _storage.WriteAtomicAsync(path, "second"u8.ToArray(), default));
-        Assert.Equal(SpoolErrorCode.FailedPrecondition, error.Code);
+        Assert.False(await _storage.WriteAtomicAsync(path, "second"u8.ToArray(), default));
         Assert.Equal("first"u8.ToArray(), await _storage.ReadSmallFileAsync(path, 1024, default));
+    }
+
+    [Fact]
+    public async Task List_GivesTheObjectsAndSubdirectoriesDirectlyUnderAPrefix()
+    {
+        var before = DateTimeOffset.UtcNow.AddMinutes(-5);
+        await _storage.WriteAtomicAsync(new StoragePath(0, "listed/file"), new byte[] { 1 }, default);
+        await _storage.WriteAtomicAsync(new StoragePath(0, "listed/3/commit"), new byte[] { 1 }, default);
+        await _storage.WriteAtomicAsync(new StoragePath(0, "listed/3/0_0.data"), new byte[] { 1 }, default);
+        await _storage.WriteAtomicAsync(new StoragePath(0, "listed-not/file"), new byte[] { 1 }, default);
+
+        var entries = await _storage.ListAsync(new StoragePath(0, "listed"), default).ToListAsync();
+
+        Assert.Equal([("3", true), ("file", false)], entries.Select(e => (e.Name, e.IsDirectory)).Order());
+        Assert.True(entries.Single(e => !e.IsDirectory).LastModified > before);
+        Assert.Empty(await _storage.ListAsync(new StoragePath(0, "missing"), default).ToListAsync());
+    }
+
+    [Fact]
+    public async Task DeleteFile_RemovesOneObject_AndAMissingOneIsFine()
+    {
+        var path = new StoragePath(0, "deleted/file");
+        await _storage.WriteAtomicAsync(path, new byte[] { 1 }, default);
+
+        await _storage.DeleteFileAsync(path, default);
+        await _storage.DeleteFileAsync(path, default);
+
+        Assert.Null(await _storage.ReadSmallFileAsync(path, 1024, default));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using ExchangeSpool.Core.Buffers;
 using ExchangeSpool.Core.Format;
+using ExchangeSpool.Core.Planning;
 using ExchangeSpool.Core.Sinks;
 using ExchangeSpool.Core.Sources;
 using ExchangeSpool.Core.Storage;
@@ -8,15 +9,25 @@ using ExchangeSpool.Core.Storage.Local;
 namespace ExchangeSpool.Core.Tests.Support;
 
 /// <summary>One server's worth of Core objects over the test's directories, with the write/read round trips tests share.</summary>
-public sealed class SpoolHarness(SpoolContext context)
+public sealed class SpoolHarness
 {
     public const string QueryId = "q1";
 
-    public SpoolContext Context { get; } = context;
+    public SpoolHarness(SpoolContext context)
+    {
+        Context = context;
+        Registry = new SinkRegistry(context);
+        Lifecycle = new ExchangeLifecycle(context, Registry);
+        Planner = new HandlePlanner(context, Registry);
+    }
 
-    public SinkRegistry Registry { get; } = new(context);
+    public SpoolContext Context { get; }
 
-    public ExchangeLifecycle Lifecycle { get; } = new(context);
+    public SinkRegistry Registry { get; }
+
+    public ExchangeLifecycle Lifecycle { get; }
+
+    public HandlePlanner Planner { get; }
 
     public LocalExchangeStorage Storage => (LocalExchangeStorage)Context.Storage;
 
@@ -48,6 +59,13 @@ public sealed class SpoolHarness(SpoolContext context)
         }
         if (batch.PageCount > 0)
             await attempt.AddPagesAsync(batch.ToSequence(), batch.PageCount, ct);
+    }
+
+    /// <summary>Closes the exchange as CloseExchange does, waiting for the deletion the server runs in the background.</summary>
+    public async Task CloseAsync(ExchangeKey exchange, CancellationToken ct)
+    {
+        await Lifecycle.CloseAsync(exchange, ct);
+        await Lifecycle.DeleteAsync(exchange, ct);
     }
 
     public Task<CommitManifest> ManifestAsync(ExchangeSpec spec, int sinkId, int attemptId, CancellationToken ct) =>

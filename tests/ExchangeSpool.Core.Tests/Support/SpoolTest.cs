@@ -11,6 +11,7 @@ namespace ExchangeSpool.Core.Tests.Support;
 public abstract class SpoolTest : IDisposable
 {
     private readonly CancellationTokenSource _guard = new(TimeSpan.FromSeconds(120));
+    private readonly List<SpoolHarness> _spools = [];
 
     protected SpoolTest()
     {
@@ -28,10 +29,19 @@ public abstract class SpoolTest : IDisposable
 
     /// <param name="keys">Master keys to encrypt with; null leaves encryption off.</param>
     protected SpoolHarness NewSpool(SpoolOptions? options = null, KeyRing? keys = null) =>
-        new(new SpoolContext(options ?? new SpoolOptions(), new LocalExchangeStorage(BaseDirectories), keys));
+        Track(new SpoolHarness(new SpoolContext(options ?? new SpoolOptions(), new LocalExchangeStorage(BaseDirectories), keys)));
+
+    /// <summary>A spool whose background clean-ups the test waits for before deleting its directories, as a stopping server does.</summary>
+    protected SpoolHarness Track(SpoolHarness spool)
+    {
+        _spools.Add(spool);
+        return spool;
+    }
 
     public void Dispose()
     {
+        foreach (var spool in _spools)
+            spool.Context.Cleanups.DrainAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
         _guard.Dispose();
         if (Directory.Exists(Root))
             Directory.Delete(Root, recursive: true);

@@ -50,6 +50,28 @@ public sealed class ConfigurationErrorTests : IDisposable
             _fixture.LoadFileError("exchange.encryption-enabled=no"));
     }
 
+    [Theory]
+    [InlineData("exchange.spool.local.file-mode", "rw-------")]
+    [InlineData("exchange.spool.local.file-mode", "0800")]
+    [InlineData("exchange.spool.local.directory-mode", "07777")]
+    [InlineData("exchange.spool.local.directory-mode", "1777")]
+    public void Mode_that_is_not_octal_permission_bits_names_key_value_and_examples(string key, string value)
+    {
+        Assert.Equal($"{key}: '{value}' is not an octal permission mode from 000 to 0777 (examples: 0600, 0640, 0750)",
+            _fixture.LoadFileError($"{key}={value}"));
+    }
+
+    [Theory]
+    [InlineData("exchange.spool.local.file-mode=0400", "exchange.spool.local.file-mode: must let the owner read and write (0600) and set no execute bit")]
+    [InlineData("exchange.spool.local.file-mode=0700", "exchange.spool.local.file-mode: must let the owner read and write (0600) and set no execute bit")]
+    [InlineData("exchange.spool.local.directory-mode=0600", "exchange.spool.local.directory-mode: must let the owner read, write and enter (0700)")]
+    [InlineData("exchange.spool.closed-exchange-retention=30s",
+        "exchange.spool.closed-exchange-retention: must be at least 1m, so that late writes of a closed exchange are still refused")]
+    public void Mode_or_retention_the_server_cannot_work_with_names_the_key(string line, string error)
+    {
+        Assert.Equal(error, _fixture.LoadFileError(line));
+    }
+
     [Fact]
     public void Bad_value_from_the_environment_names_the_key()
     {

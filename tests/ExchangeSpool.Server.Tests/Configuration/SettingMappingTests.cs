@@ -19,6 +19,9 @@ public sealed class SettingMappingTests : IDisposable
         var spool = configuration.Spool;
         Assert.Equal(["./spool-data"], spool.BaseDirectories);
         Assert.False(spool.LocalFsync);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, spool.LocalFileMode);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, spool.LocalDirectoryMode);
+        Assert.Equal(TimeSpan.FromHours(24), spool.ClosedExchangeRetention);
         Assert.Equal(16 * MiB, spool.MaxPageStorageSize);
         Assert.Equal(10, spool.SinkBufferPoolMinSize);
         Assert.Equal(2, spool.SinkBuffersPerPartition);
@@ -64,6 +67,9 @@ public sealed class SettingMappingTests : IDisposable
             "exchange-manager.name=spool",
             "exchange.base-directories=file:///var/spool/a, file:///var/spool/b",
             "exchange.spool.local-fsync=true",
+            "exchange.spool.local.file-mode=0640",
+            "exchange.spool.local.directory-mode=750",
+            "exchange.spool.closed-exchange-retention=2h",
             "exchange.max-page-storage-size=8MB",
             "exchange.sink-buffer-pool-min-size=12",
             "exchange.sink-buffers-per-partition=3",
@@ -98,6 +104,10 @@ public sealed class SettingMappingTests : IDisposable
         var spool = configuration.Spool;
         Assert.Equal(["/var/spool/a", "/var/spool/b"], spool.BaseDirectories);
         Assert.True(spool.LocalFsync);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, spool.LocalFileMode);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute,
+            spool.LocalDirectoryMode);
+        Assert.Equal(TimeSpan.FromHours(2), spool.ClosedExchangeRetention);
         Assert.Equal(8 * MiB, spool.MaxPageStorageSize);
         Assert.Equal(12, spool.SinkBufferPoolMinSize);
         Assert.Equal(3, spool.SinkBuffersPerPartition);

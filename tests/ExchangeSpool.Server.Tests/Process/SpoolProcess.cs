@@ -31,7 +31,12 @@ internal sealed class SpoolProcess : IDisposable
     public string Output => _process.Output;
 
     /// <summary>Starts the server and waits until it prints that it is listening.</summary>
-    public static async Task<SpoolProcess> StartAsync(params string[] extraArguments)
+    public static Task<SpoolProcess> StartAsync(params string[] extraArguments) => StartAsync(extraArguments, umask: null);
+
+    /// <summary>The same with the process's umask set to <paramref name="umask"/> (octal) by the shell that starts it.</summary>
+    public static Task<SpoolProcess> StartUnderUmaskAsync(string umask, params string[] extraArguments) => StartAsync(extraArguments, umask);
+
+    private static async Task<SpoolProcess> StartAsync(string[] extraArguments, string? umask)
     {
         var baseDirectory = Directory.CreateTempSubdirectory("exchange-spool-process-").FullName;
         ChildProcess? process = null;
@@ -42,7 +47,7 @@ internal sealed class SpoolProcess : IDisposable
                 "--exchange.spool.address=127.0.0.1:0",
                 $"--exchange.base-directories={baseDirectory}",
                 .. extraArguments,
-            ], baseDirectory);
+            ], baseDirectory, umask);
             var line = await process.WaitForLineAsync(l => l.StartsWith(ListeningPrefix, StringComparison.Ordinal), Timeout);
             var address = line[ListeningPrefix.Length..line.IndexOf(' ', ListeningPrefix.Length)];
             return new SpoolProcess(process, baseDirectory, new Uri(address));
@@ -88,8 +93,11 @@ internal sealed class SpoolProcess : IDisposable
     /// Without the test's own EXCHANGE_* variables (EXCHANGE_SPOOL_CONFIG, EXCHANGE_SPOOL_ADDRESS, ...),
     /// so the program sees only the configuration the test gives it.
     /// </summary>
-    private static ChildProcess Run(IEnumerable<string> arguments, string workingDirectory) =>
-        ChildProcess.Start(DotnetHost, [Executable.Value, .. arguments], workingDirectory, clearedVariablePrefixes: ["EXCHANGE_"]);
+    private static ChildProcess Run(IEnumerable<string> arguments, string workingDirectory, string? umask = null) =>
+        umask is null
+            ? ChildProcess.Start(DotnetHost, [Executable.Value, .. arguments], workingDirectory, clearedVariablePrefixes: ["EXCHANGE_"])
+            : ChildProcess.Start("sh", ["-c", "umask \"$0\" && exec \"$@\"", umask, DotnetHost, Executable.Value, .. arguments], workingDirectory,
+                clearedVariablePrefixes: ["EXCHANGE_"]);
 
     /// <summary>The dotnet host running the tests (the CLI passes it down), else the one on PATH.</summary>
     private static string DotnetHost =>

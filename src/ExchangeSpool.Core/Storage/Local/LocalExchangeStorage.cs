@@ -8,19 +8,25 @@ namespace ExchangeSpool.Core.Storage.Local;
 /// nothing: with <c>fsync</c> every data file is flushed when complete and the manifest before its
 /// rename (the directory entry itself is not flushed: a crash may undo a rename, never expose half a
 /// manifest); without it nothing is flushed, since a flushed manifest over unflushed data would
-/// promise what it cannot keep.
+/// promise what it cannot keep. Files and directories get exactly the configured modes (by default
+/// owner-only), whatever the umask: spooled query data is not for other local users.
 /// </summary>
 public sealed class LocalExchangeStorage : IExchangeStorage
 {
     private readonly string[] _roots;
     private readonly bool _fsync;
+    private readonly UnixFileMode _fileMode;
+    private readonly UnixFileMode _directoryMode;
 
-    public LocalExchangeStorage(IReadOnlyList<string> baseDirectories, bool fsync = false)
+    public LocalExchangeStorage(IReadOnlyList<string> baseDirectories, bool fsync = false,
+        UnixFileMode fileMode = UnixModes.OwnerOnlyFile, UnixFileMode directoryMode = UnixModes.OwnerOnlyDirectory)
     {
         _fsync = fsync;
+        _fileMode = fileMode;
+        _directoryMode = directoryMode;
         _roots = baseDirectories.Select(ToRoot).ToArray();
         foreach (var root in _roots)
-            Directory.CreateDirectory(root);
+            UnixModes.CreateDirectories(Path.TrimEndingDirectorySeparator(root), directoryMode);
         BaseDirectories = _roots.Select(Path.TrimEndingDirectorySeparator).ToArray();
     }
 
@@ -41,9 +47,15 @@ public sealed class LocalExchangeStorage : IExchangeStorage
     public ValueTask<IStorageFileWriter> CreateFileAsync(StoragePath path, CancellationToken cancellationToken)
     {
         var fullPath = Resolve(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
-        var handle = File.OpenHandle(fullPath, FileMode.CreateNew, FileAccess.Write, FileShare.Read, FileOptions.Asynchronous);
-        return ValueTask.FromResult<IStorageFileWriter>(new LocalFileWriter(handle, _fsync));
+        try
+        {
+            return ValueTask.FromResult<IStorageFileWriter>(new LocalFileWriter(CreateNewFile(fullPath, FileShare.Read), _fsync));
+        }
+        catch (IOException) when (File.Exists(fullPath))
+        {
+            // Another stream writes this attempt (a server sharing the directory, or one that crashed mid-write).
+            throw new SpoolException(SpoolErrorReason.AttemptBusy, $"{path} already exists: another stream is writing this attempt");
+        }
     }
 
     public ValueTask<IStorageFileReader> OpenFileAsync(StoragePath path, CancellationToken cancellationToken)
@@ -60,24 +72,28 @@ public sealed class LocalExchangeStorage : IExchangeStorage
         }
     }
 
-    public async ValueTask WriteAtomicAsync(StoragePath path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    public async ValueTask<bool> WriteAtomicAsync(StoragePath path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
         var fullPath = Resolve(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
         var temporary = $"{fullPath}.{Guid.NewGuid():N}.tmp";
         try
         {
-            using (var handle = File.OpenHandle(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.Asynchronous))
+            await using (var file = CreateNewFile(temporary, FileShare.None))
             {
-                await RandomAccess.WriteAsync(handle, content, 0, cancellationToken).ConfigureAwait(false);
+                await RandomAccess.WriteAsync(file.SafeFileHandle, content, 0, cancellationToken).ConfigureAwait(false);
                 if (_fsync)
-                    RandomAccess.FlushToDisk(handle);
+                    RandomAccess.FlushToDisk(file.SafeFileHandle);
             }
             File.Move(temporary, fullPath, overwrite: false);
+            return true;
+        }
+        catch (IOException e) when (LocalIoFailures.IsStorageFull(e))
+        {
+            throw LocalIoFailures.StorageFull(e);
         }
         catch (IOException) when (File.Exists(fullPath))
         {
-            throw new SpoolException(SpoolErrorReason.AttemptBusy, $"{path} already exists");
+            return false;
         }
         finally
         {
@@ -104,17 +120,49 @@ public sealed class LocalExchangeStorage : IExchangeStorage
         }
     }
 
+    /// <summary>A writer that creates a file in the directory meanwhile (a late attempt of a closed exchange) makes the deletion go again, a few times.</summary>
     public ValueTask DeleteDirectoryAsync(StoragePath path, CancellationToken cancellationToken)
     {
+        const int Tries = 3;
         var fullPath = Resolve(path);
+        for (var tried = 1; ; tried++)
+        {
+            try
+            {
+                Directory.Delete(fullPath, recursive: true);
+                return ValueTask.CompletedTask;
+            }
+            catch (DirectoryNotFoundException)
+            {
+                return ValueTask.CompletedTask;
+            }
+            catch (IOException) when (tried < Tries && Directory.Exists(fullPath))
+            {
+            }
+        }
+    }
+
+    public ValueTask DeleteFileAsync(StoragePath path, CancellationToken cancellationToken)
+    {
         try
         {
-            Directory.Delete(fullPath, recursive: true);
+            File.Delete(Resolve(path));
         }
         catch (DirectoryNotFoundException)
         {
         }
         return ValueTask.CompletedTask;
+    }
+
+    public IAsyncEnumerable<StorageEntry> ListAsync(StoragePath directory, CancellationToken cancellationToken) =>
+        EntriesOf(new DirectoryInfo(Resolve(directory))).ToAsyncEnumerable();
+
+    private static IEnumerable<StorageEntry> EntriesOf(DirectoryInfo directory)
+    {
+        if (!directory.Exists)
+            yield break;
+        foreach (var entry in directory.EnumerateFileSystemInfos())
+            yield return new StorageEntry(entry.Name, entry is DirectoryInfo, entry.LastWriteTimeUtc);
     }
 
     /// <summary>The absolute path of <paramref name="path"/>, refused unless it stays inside its base directory.</summary>
@@ -129,29 +177,54 @@ public sealed class LocalExchangeStorage : IExchangeStorage
         return fullPath;
     }
 
-    private sealed class LocalFileWriter(SafeFileHandle handle, bool fsync) : IStorageFileWriter
+    /// <summary>A new file with the configured mode in a directory made with the configured mode; a full disk fails as such.</summary>
+    private FileStream CreateNewFile(string fullPath, FileShare share)
     {
+        try
+        {
+            UnixModes.CreateDirectories(Path.GetDirectoryName(fullPath)!, _directoryMode);
+            return UnixModes.CreateNewFile(fullPath, _fileMode, share);
+        }
+        catch (IOException e) when (LocalIoFailures.IsStorageFull(e))
+        {
+            throw LocalIoFailures.StorageFull(e);
+        }
+    }
+
+    /// <summary>Writes through the file's handle at explicit offsets; the stream only owns the handle.</summary>
+    private sealed class LocalFileWriter(FileStream file, bool fsync) : IStorageFileWriter
+    {
+        private readonly SafeFileHandle _handle = file.SafeFileHandle;
         private long _position;
 
         public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
         {
-            await RandomAccess.WriteAsync(handle, data, _position, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await RandomAccess.WriteAsync(_handle, data, _position, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException e) when (LocalIoFailures.IsStorageFull(e))
+            {
+                throw LocalIoFailures.StorageFull(e);
+            }
             _position += data.Length;
         }
 
-        public ValueTask CompleteAsync(CancellationToken cancellationToken)
+        public async ValueTask CompleteAsync(CancellationToken cancellationToken)
         {
-            if (fsync)
-                RandomAccess.FlushToDisk(handle);
-            handle.Dispose();
-            return ValueTask.CompletedTask;
+            try
+            {
+                if (fsync)
+                    RandomAccess.FlushToDisk(_handle);
+            }
+            catch (IOException e) when (LocalIoFailures.IsStorageFull(e))
+            {
+                throw LocalIoFailures.StorageFull(e);
+            }
+            await file.DisposeAsync().ConfigureAwait(false);
         }
 
-        public ValueTask DisposeAsync()
-        {
-            handle.Dispose();
-            return ValueTask.CompletedTask;
-        }
+        public ValueTask DisposeAsync() => file.DisposeAsync();
     }
 
     private sealed class LocalFileReader(SafeFileHandle handle) : IStorageFileReader
