@@ -12,8 +12,10 @@ public sealed record BenchOptions
     public int LatencyRepetitions { get; init; } = 1000;
     /// <summary>Bytes each sink writes in the peak-RSS shapes.</summary>
     public long RssBytesPerSink { get; init; } = 32L << 20;
+    /// <summary>The budget of the peak-RSS shapes that do not name their own.</summary>
     public long RssMemoryLimit { get; init; } = 1L << 30;
-    public (int Sinks, int Partitions)[] RssShapes { get; init; } = [(64, 50), (8, 1000)];
+    /// <summary>The last shape keeps its small budget whatever --rss-memory-limit says: many sinks on little memory is the case it measures.</summary>
+    public RssShape[] RssShapes { get; init; } = [new(64, 50), new(8, 1000), new(48, 50, 256L << 20)];
     /// <summary>Every section, in the order they run.</summary>
     public static readonly string[] AllSections = ["transport", "disk", "local", "latency", "rss", "s3", "plugin"];
 
@@ -73,7 +75,7 @@ public sealed record BenchOptions
         LatencyRepetitions = 30,
         RssBytesPerSink = 256 * 1024,
         RssMemoryLimit = 256L << 20,
-        RssShapes = [(8, 5), (2, 100)],
+        RssShapes = [new(8, 5), new(2, 100), new(6, 5, 64L << 20)],
         Sections = new HashSet<string>(AllSections.Except(["s3", "plugin"])),
         S3Bytes = 24L << 20,
         Quick = true,
@@ -109,3 +111,6 @@ public sealed record BenchOptions
         return long.Parse(text);
     }
 }
+
+/// <summary>A peak-RSS measurement: sinks × partitions on <paramref name="MemoryLimit"/>, or on <see cref="BenchOptions.RssMemoryLimit"/> when null.</summary>
+public sealed record RssShape(int Sinks, int Partitions, long? MemoryLimit = null);

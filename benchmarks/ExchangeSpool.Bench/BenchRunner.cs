@@ -56,7 +56,8 @@ public static class BenchRunner
         var spoolOff = Bar("local", $"spool {spoolShape}, encryption off");
         var spoolOn = Bar("local", $"spool {spoolShape}, encryption on");
         var latency = Bar("latency", $"small exchange latency ×{o.LatencyRepetitions}");
-        var rss = o.RssShapes.Select(shape => Bar("rss", $"peak RSS {shape.Sinks} sinks × {shape.Partitions} partitions")).ToArray();
+        var rss = o.RssShapes.Select(shape => Bar("rss",
+            $"peak RSS {shape.Sinks} sinks × {shape.Partitions} partitions, budget {ResultsTable.Size(shape.MemoryLimit ?? o.RssMemoryLimit)}")).ToArray();
         var s3 = progress.AddTask($"S3: spool vs AWSSDK.S3, {o.Sinks}×{o.S3Partitions}×{ResultsTable.Size(o.S3Bytes)}", autoStart: false);
         var plugin = progress.AddTask($"Trino plugin vs .NET client, {spoolShape}", autoStart: false);
 
@@ -71,8 +72,8 @@ public static class BenchRunner
         var rssFigures = new List<RssResult>();
         for (var i = 0; i < rss.Length; i++)
         {
-            var (sinks, partitions) = o.RssShapes[i];
-            if (await Step(rss[i], () => PeakRss.MeasureAsync(Path.Combine(o.WorkDirectory, $"rss{i}"), sinks, partitions, o)) is { } figure)
+            var shape = o.RssShapes[i];
+            if (await Step(rss[i], () => PeakRss.MeasureAsync(Path.Combine(o.WorkDirectory, $"rss{i}"), shape, o)) is { } figure)
                 rssFigures.Add(figure);
         }
         var s3Figures = await Step(s3, () => MeasureS3Async(o));

@@ -12,11 +12,13 @@ public static class PeakRss
 {
     public const long Allowance = 150L << 20;
 
-    public static async Task<RssResult> MeasureAsync(string directory, int sinks, int partitions, BenchOptions options)
+    public static async Task<RssResult> MeasureAsync(string directory, RssShape shape, BenchOptions options)
     {
+        var (sinks, partitions, _) = shape;
+        var memoryLimit = shape.MemoryLimit ?? options.RssMemoryLimit;
         using var server = await ServerProcess.StartAsync(directory,
         [
-            $"exchange.spool.memory-limit={options.RssMemoryLimit / 1024}kB",
+            $"exchange.spool.memory-limit={memoryLimit / 1024}kB",
             $"exchange.max-output-partition-count={Math.Max(partitions, 50)}",
         ]);
         var (idle, _) = server.Memory();
@@ -41,7 +43,7 @@ public static class PeakRss
         await sampling.CancelAsync();
         var sampled = await sampler;
         var peak = server.Memory().Peak;
-        return new RssResult(sinks, partitions, bytes, options.RssMemoryLimit, idle, Math.Max(peak, sampled), failure);
+        return new RssResult(sinks, partitions, bytes, memoryLimit, idle, Math.Max(peak, sampled), failure);
     }
 
     private static async Task<long> SampleAsync(ServerProcess server, CancellationToken stop)

@@ -37,7 +37,7 @@ public sealed class BenchSmokeTests : IDisposable
         Assert.True(latency.GetProperty("p50Milliseconds").GetDouble() > 0);
         Assert.True(latency.GetProperty("p99Milliseconds").GetDouble() >= latency.GetProperty("p50Milliseconds").GetDouble());
         var rss = root.GetProperty("rss").EnumerateArray().ToList();
-        Assert.Equal(2, rss.Count);
+        Assert.Equal(3, rss.Count);
         foreach (var shape in rss)
         {
             Assert.Equal(JsonValueKind.Null, shape.GetProperty("failure").ValueKind);
