@@ -75,9 +75,9 @@ public sealed class SpoolFileReader : IAsyncDisposable
         SpoolBuffer stored;
         SpoolBuffer? plain = null;
         if (header.IsCompressed)
-            (stored, plain) = await _pool.RentPairAsync(header.PayloadLength, header.PlainLength, cancellationToken).ConfigureAwait(false);
+            (stored, plain) = await _pool.RentPairAsync(MemoryUse.ReadAhead, header.PayloadLength, header.PlainLength, cancellationToken).ConfigureAwait(false);
         else
-            stored = await _pool.RentAsync(header.PayloadLength, cancellationToken).ConfigureAwait(false);
+            stored = await _pool.RentAsync(MemoryUse.ReadAhead, header.PayloadLength, cancellationToken).ConfigureAwait(false);
         try
         {
             read = await _reader.ReadAsync(_position + BlockHeader.Size, BlockOpener.StoredRegion(stored, header), cancellationToken).ConfigureAwait(false);

@@ -27,8 +27,9 @@ public abstract class SpoolTest : IDisposable
     protected CancellationToken Ct => _guard.Token;
 
     /// <param name="keys">Master keys to encrypt with; null leaves encryption off.</param>
-    protected SpoolHarness NewSpool(SpoolOptions? options = null, KeyRing? keys = null) =>
-        new(new SpoolContext(options ?? new SpoolOptions(), new LocalExchangeStorage(BaseDirectories), keys));
+    /// <param name="clock">The clock stalls are measured by; the system's when null.</param>
+    protected SpoolHarness NewSpool(SpoolOptions? options = null, KeyRing? keys = null, TimeProvider? clock = null) =>
+        new(new SpoolContext(options ?? new SpoolOptions(), new LocalExchangeStorage(BaseDirectories), keys, clock));
 
     public void Dispose()
     {
