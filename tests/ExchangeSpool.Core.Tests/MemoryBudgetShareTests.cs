@@ -130,6 +130,22 @@ public sealed class BufferPoolShareTests
     }
 
     [Fact]
+    public async Task Return_OfASinkBuffer_WhileOnlyReadAheadHeldByItsLimitWaits_ParksIt()
+    {
+        var pool = new BufferPool(new MemoryBudget(3 * Charge, readAheadLimit: Charge), Min);
+        Assert.True(pool.TryRent(MemoryUse.ReadAhead, Min, out var block));
+        var waiter = pool.RentAsync(MemoryUse.ReadAhead, Min, CancellationToken.None).AsTask();
+        Assert.True(pool.TryRent(MemoryUse.SinkBuffers, Min, out var sinkBuffer));
+
+        pool.Return(sinkBuffer);
+
+        Assert.Equal(Charge, pool.ParkedBytes);
+        Assert.False(waiter.IsCompleted);
+        pool.Return(block);
+        Assert.Same(block, await waiter.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
     public async Task Return_OfASinkBuffer_WhileReadAheadWaitsInItsLimit_HandsTheArrayOverAsReadAhead()
     {
         var pool = new BufferPool(new MemoryBudget(2 * Charge, readAheadLimit: Charge), Min);

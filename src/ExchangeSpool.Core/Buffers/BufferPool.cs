@@ -142,8 +142,7 @@ public sealed class BufferPool
             }
         }
         // Checked again after parking: a waiter that queued meanwhile must not wait on parked memory.
-        if (_budget.HasWaiters)
-            GiveParkedToWaiters();
+        GiveParkedToWaiters();
     }
 
     /// <summary>The payload capacity a request for <paramref name="minPayload"/> bytes gets.</summary>
@@ -184,10 +183,14 @@ public sealed class BufferPool
         return freed > 0;
     }
 
-    /// <summary>Every parked buffer goes to a waiter that takes its size, or back to the budget.</summary>
+    /// <summary>
+    /// Parked buffers go to waiters that take their size, or back to the budget, while anyone waits
+    /// whom that serves: a read-ahead waiter held back by its limit is not, and dropping arrays for it
+    /// would only make garbage.
+    /// </summary>
     private void GiveParkedToWaiters()
     {
-        while (TryTakeParked(MemoryUse.SinkBuffers, 0, _free.Length - 1, out var parked))
+        while (_budget.HasWaitersServedBy(MemoryUse.SinkBuffers) && TryTakeParked(MemoryUse.SinkBuffers, 0, _free.Length - 1, out var parked))
             GiveToWaiter(parked);
     }
 

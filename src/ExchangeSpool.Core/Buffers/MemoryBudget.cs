@@ -76,8 +76,9 @@ public sealed class MemoryBudget
     }
 
     /// <summary>
-    /// True when a waiter exists that memory coming back from <paramref name="use"/> can serve: a
-    /// read-ahead waiter held back by the read-ahead limit gains nothing from a sink buffer.
+    /// True when a waiter exists that memory coming back from <paramref name="use"/> can serve (parked
+    /// memory counts as sink memory: it is no read-ahead's): a read-ahead waiter held back by the
+    /// read-ahead limit gains nothing from a sink buffer.
     /// </summary>
     internal bool HasWaitersServedBy(MemoryUse use)
     {
