@@ -16,8 +16,12 @@ public sealed record BenchOptions
     public long RssMemoryLimit { get; init; } = 1L << 30;
     /// <summary>The last shape keeps its small budget whatever --rss-memory-limit says: many sinks on little memory is the case it measures.</summary>
     public RssShape[] RssShapes { get; init; } = [new(64, 50), new(8, 1000), new(48, 50, 256L << 20)];
+    /// <summary>The stalled-readers section: source streams whose consumers stopped, the write timed beside them, and the budget.</summary>
+    public int StalledReaders { get; init; } = 48;
+    public long StalledWriteBytes { get; init; } = 30L << 20;
+    public long StalledMemoryLimit { get; init; } = 128L << 20;
     /// <summary>Every section, in the order they run.</summary>
-    public static readonly string[] AllSections = ["transport", "disk", "local", "latency", "rss", "s3", "plugin"];
+    public static readonly string[] AllSections = ["transport", "disk", "local", "latency", "rss", "stalled", "s3", "plugin"];
 
     /// <summary>The sections this run measures: all by default; --quick leaves out s3 (booting and stopping the gateway alone takes ~20 s) and plugin (javac and a JVM).</summary>
     public IReadOnlySet<string> Sections { get; init; } = new HashSet<string>(AllSections);
@@ -76,6 +80,9 @@ public sealed record BenchOptions
         RssBytesPerSink = 256 * 1024,
         RssMemoryLimit = 256L << 20,
         RssShapes = [new(8, 5), new(2, 100), new(6, 5, 64L << 20)],
+        StalledReaders = 6,
+        StalledWriteBytes = 4L << 20,
+        StalledMemoryLimit = 64L << 20,
         Sections = new HashSet<string>(AllSections.Except(["s3", "plugin"])),
         S3Bytes = 24L << 20,
         Quick = true,

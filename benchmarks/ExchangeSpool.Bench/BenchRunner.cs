@@ -58,6 +58,7 @@ public static class BenchRunner
         var latency = Bar("latency", $"small exchange latency ×{o.LatencyRepetitions}");
         var rss = o.RssShapes.Select(shape => Bar("rss",
             $"peak RSS {shape.Sinks} sinks × {shape.Partitions} partitions, budget {ResultsTable.Size(shape.MemoryLimit ?? o.RssMemoryLimit)}")).ToArray();
+        var stalled = Bar("stalled", $"write beside {o.StalledReaders} stalled readers, budget {ResultsTable.Size(o.StalledMemoryLimit)}");
         var s3 = progress.AddTask($"S3: spool vs AWSSDK.S3, {o.Sinks}×{o.S3Partitions}×{ResultsTable.Size(o.S3Bytes)}", autoStart: false);
         var plugin = progress.AddTask($"Trino plugin vs .NET client, {spoolShape}", autoStart: false);
 
@@ -76,10 +77,11 @@ public static class BenchRunner
             if (await Step(rss[i], () => PeakRss.MeasureAsync(Path.Combine(o.WorkDirectory, $"rss{i}"), shape, o)) is { } figure)
                 rssFigures.Add(figure);
         }
+        var stalledFigures = await Step(stalled, () => StalledReaders.MeasureAsync(Path.Combine(o.WorkDirectory, "stalled"), o));
         var s3Figures = await Step(s3, () => MeasureS3Async(o));
         var pluginFigures = await Step(plugin, () => MeasurePluginAsync(o));
         return new BenchReport(settings, transportFigures, diskFigures, new[] { off, on }.OfType<SpoolResult>().ToList(), latencyFigures, rssFigures,
-            s3Figures!, pluginFigures!);
+            stalledFigures, s3Figures!, pluginFigures!);
 
         // A bar for a section this run measures; none for one it leaves out.
         ProgressTask? Bar(string section, string description) => o.Runs(section) ? progress.AddTask(description, autoStart: false) : null;

@@ -10,6 +10,7 @@ public static class ResultsTable
 {
     public const double ThroughputTarget = 0.8;
     public const double LatencyTargetMilliseconds = 5;
+    public const double StalledRatioTarget = 2;
 
     /// <summary>Throughput as ratios to the transport and disk limits of the same direction; null when no such section ran.</summary>
     public static Table? Throughputs(BenchReport report)
@@ -90,6 +91,15 @@ public static class ResultsTable
             table.AddRow($"peak server RSS, {rss.Sinks} sinks × {rss.Partitions} partitions, {Size(rss.Bytes)}, budget {Size(rss.MemoryLimit)}",
                 $"{rss.Ratio:F2}", $"{Size(rss.PeakRssBytes)} of {Size(rss.Allowed)} (idle {Size(rss.IdleRssBytes)})",
                 rss.Failure is null ? Verdict(rss.Ratio <= 1, "≤ budget + 150 MiB") : $"[red]failed: {Markup.Escape(rss.Failure)}[/]");
+        }
+        if (report.Stalled is { } stalled)
+        {
+            var label = $"write beside {stalled.Readers} stalled readers ÷ write alone, {Size(stalled.WriteBytes)}, budget {Size(stalled.MemoryLimit)}";
+            var alone = $"{stalled.AloneSeconds * 1000:F0} ms alone";
+            if (stalled.Ratio is { } ratio)
+                table.AddRow(label, $"{ratio:F2}", $"{stalled.BesideSeconds * 1000:F0} ms vs {alone}", Verdict(ratio <= StalledRatioTarget, $"≤ {StalledRatioTarget}"));
+            else
+                table.AddRow(label, "", alone, $"[red]failed: {Markup.Escape(stalled.Failure ?? "")}[/]");
         }
         if (report.S3.NotMeasured is { } why)
             table.AddRow("S3: spool ÷ AWSSDK.S3 multipart", "", "", $"[grey]not measured: {Markup.Escape(why)}[/]");

@@ -44,6 +44,9 @@ public sealed class BenchSmokeTests : IDisposable
             Assert.True(shape.GetProperty("peakRssBytes").GetInt64() > 0);
             Assert.True(shape.GetProperty("memoryLimit").GetInt64() > 0);
         }
+        var stalled = root.GetProperty("stalled");
+        Assert.Equal(JsonValueKind.Null, stalled.GetProperty("failure").ValueKind);
+        Assert.True(stalled.GetProperty("besideSeconds").GetDouble() > 0);
         // --quick leaves the S3 and plugin sections out (a gateway boot, a JVM) and says so.
         Assert.False(string.IsNullOrEmpty(root.GetProperty("s3").GetProperty("notMeasured").GetString()));
         Assert.False(string.IsNullOrEmpty(root.GetProperty("plugin").GetProperty("notMeasured").GetString()));
