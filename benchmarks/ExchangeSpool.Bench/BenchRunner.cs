@@ -57,7 +57,8 @@ public static class BenchRunner
         var spoolOn = Bar("local", $"spool {spoolShape}, encryption on");
         var latency = Bar("latency", $"small exchange latency ×{o.LatencyRepetitions}");
         var rss = o.RssShapes.Select(shape => Bar("rss",
-            $"peak RSS {shape.Sinks} sinks × {shape.Partitions} partitions, budget {ResultsTable.Size(shape.MemoryLimit ?? o.RssMemoryLimit)}")).ToArray();
+            $"peak RSS {shape.Sinks} sinks × {shape.Partitions} partitions, budget {ResultsTable.Size(shape.MemoryLimit ?? o.RssMemoryLimit)}" +
+            (shape.ConnectionPerStream ? ", a connection per stream" : ""))).ToArray();
         var stalled = Bar("stalled", $"write beside {o.StalledReaders} stalled readers, budget {ResultsTable.Size(o.StalledMemoryLimit)}");
         var s3 = progress.AddTask($"S3: spool vs AWSSDK.S3, {o.Sinks}×{o.S3Partitions}×{ResultsTable.Size(o.S3Bytes)}", autoStart: false);
         var plugin = progress.AddTask($"Trino plugin vs .NET client, {spoolShape}", autoStart: false);

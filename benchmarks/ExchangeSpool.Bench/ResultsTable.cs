@@ -88,7 +88,8 @@ public static class ResultsTable
         }
         foreach (var rss in report.Rss)
         {
-            table.AddRow($"peak server RSS, {rss.Sinks} sinks × {rss.Partitions} partitions, {Size(rss.Bytes)}, budget {Size(rss.MemoryLimit)}",
+            table.AddRow($"peak server RSS, {rss.Sinks} sinks × {rss.Partitions} partitions, {Size(rss.Bytes)}, budget {Size(rss.MemoryLimit)}" +
+                (rss.ConnectionPerStream ? ", a connection per stream" : ""),
                 $"{rss.Ratio:F2}", $"{Size(rss.PeakRssBytes)} of {Size(rss.Allowed)} (idle {Size(rss.IdleRssBytes)})",
                 rss.Failure is null ? Verdict(rss.Ratio <= 1, "≤ budget + 150 MiB") : $"[red]failed: {Markup.Escape(rss.Failure)}[/]");
         }
