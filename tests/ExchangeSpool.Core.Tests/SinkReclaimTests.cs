@@ -36,12 +36,11 @@ public sealed class SinkReclaimTests : SpoolTest
         Assert.True(HeldBySink(0) > 0);
         _clock.Advance(MemoryReclaimer.DefaultStallTime);
 
-        var free = Budget.Limit - Budget.Used;
-        Assert.True(Budget.TryReserve(free, MemoryUse.SinkBuffers));
-        await Budget.ReserveAsync(BufferPool.MinPayloadSize, MemoryUse.SinkBuffers, Ct);
-
-        await Wait.UntilAsync(() => HeldBySink(free + BufferPool.MinPayloadSize) == 0, "the idle sink's buffers were written and freed", Ct);
-        Budget.Release(free + BufferPool.MinPayloadSize, MemoryUse.SinkBuffers);
+        using (var waiter = new SinkMemoryWaiter(Budget, BufferPool.MinPayloadSize, Ct))
+        {
+            await waiter.Granted.WaitAsync(Ct);
+            await Wait.UntilAsync(() => HeldBySink(waiter.Holds) == 0, "the idle sink's buffers were written and freed", Ct);
+        }
         await attempt.FinishAsync(Ct);
         var read = await _spool.ReadAttemptAsync(spec, 0, 0, Ct);
         var expected = Pages.ByPartition(_written, Partitions);
@@ -58,15 +57,9 @@ public sealed class SinkReclaimTests : SpoolTest
         var held = HeldBySink(0);
         _clock.Advance(MemoryReclaimer.DefaultStallTime / 2);
 
-        var free = Budget.Limit - Budget.Used;
-        Assert.True(Budget.TryReserve(free, MemoryUse.SinkBuffers));
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var waiter = Budget.ReserveAsync(BufferPool.MinPayloadSize, MemoryUse.SinkBuffers, cancel.Token).AsTask();
+        using var waiter = new SinkMemoryWaiter(Budget, BufferPool.MinPayloadSize, Ct);
 
         Assert.Equal(0, _spool.Context.Reclaimer.ReclaimForWaiters());
-        Assert.Equal(held, HeldBySink(free));
-        await cancel.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiter);
-        Budget.Release(free, MemoryUse.SinkBuffers);
+        Assert.Equal(held, HeldBySink(waiter.Holds));
     }
 }

@@ -52,7 +52,7 @@ public sealed class SourceReclaimTests : SpoolTest
         await using var source = await StalledSourceAsync();
         _clock.Advance(MemoryReclaimer.DefaultStallTime);
 
-        using var waiter = WaitForAllSinkMemoryPlus(BlockCharge);
+        using var waiter = new SinkMemoryWaiter(Budget, BlockCharge, Ct);
 
         await Wait.UntilAsync(() => Budget.ReadAheadUsed == BlockCharge, "the stalled source kept only the block being sent", Ct);
         await waiter.Granted.WaitAsync(Ct);
@@ -63,7 +63,7 @@ public sealed class SourceReclaimTests : SpoolTest
     {
         await using var source = await StalledSourceAsync();
         _clock.Advance(MemoryReclaimer.DefaultStallTime / 2);
-        using var waiter = WaitForAllSinkMemoryPlus(BlockCharge);
+        using var waiter = new SinkMemoryWaiter(Budget, BlockCharge, Ct);
 
         Assert.Equal(0, _spool.Context.Reclaimer.ReclaimForWaiters());
         Assert.Equal((Readers + 1) * BlockCharge, Budget.ReadAheadUsed);
@@ -74,7 +74,7 @@ public sealed class SourceReclaimTests : SpoolTest
     {
         var source = await StalledSourceAsync();
         _clock.Advance(MemoryReclaimer.DefaultStallTime);
-        using (var waiter = WaitForAllSinkMemoryPlus(BlockCharge))
+        using (var waiter = new SinkMemoryWaiter(Budget, BlockCharge, Ct))
         {
             await waiter.Granted.WaitAsync(Ct);
             await Wait.UntilAsync(() => Budget.ReadAheadUsed == BlockCharge, "the read-ahead was reclaimed", Ct);
@@ -101,40 +101,6 @@ public sealed class SourceReclaimTests : SpoolTest
         await source.Stalled.WaitAsync(Ct);
         await Wait.UntilAsync(() => Budget.ReadAheadUsed == (Readers + 1) * BlockCharge, "the read-ahead filled up", Ct);
         return source;
-    }
-
-    /// <summary>A sink reservation of what the budget has free plus <paramref name="more"/>; released when disposed.</summary>
-    private BudgetWaiter WaitForAllSinkMemoryPlus(long more)
-    {
-        var free = Budget.Limit - Budget.Used;
-        Assert.True(Budget.TryReserve(free, MemoryUse.SinkBuffers));
-        return new BudgetWaiter(Budget, free, more, Ct);
-    }
-
-    private sealed class BudgetWaiter : IDisposable
-    {
-        private readonly MemoryBudget _budget;
-        private readonly long _held;
-        private readonly long _waitedFor;
-        private readonly CancellationTokenSource _cancel;
-
-        public BudgetWaiter(MemoryBudget budget, long held, long waitFor, CancellationToken ct)
-        {
-            _budget = budget;
-            _held = held;
-            _waitedFor = waitFor;
-            _cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            Granted = budget.ReserveAsync(waitFor, MemoryUse.SinkBuffers, _cancel.Token).AsTask();
-        }
-
-        public Task Granted { get; }
-
-        public void Dispose()
-        {
-            _cancel.Cancel();
-            _budget.Release(_held + (Granted.IsCompletedSuccessfully ? _waitedFor : 0), MemoryUse.SinkBuffers);
-            _cancel.Dispose();
-        }
     }
 
     /// <summary>Reads a source; its consumer copies the pages of each message and does not come back from the second until resumed.</summary>
