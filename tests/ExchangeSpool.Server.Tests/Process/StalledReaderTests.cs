@@ -15,8 +15,8 @@ public sealed class StalledReaderTests
     private const int PageSize = 64 * 1024;
     /// <summary>2 MiB a partition: two blocks a file, sixteen a stream, more than its read-ahead holds.</summary>
     private const int PagesPerPartition = 32;
-    /// <summary>Half the 128 MiB budget: the share read-ahead may take, which the stalled readers fill.</summary>
-    private const long ReadAheadShare = 64L << 20;
+    /// <summary>A block of the default 1 MiB sink buffer size: what each stalled stream holds at least, the one it is sending.</summary>
+    private const long Block = 1L << 20;
 
     [Fact]
     public async Task Write_Beside48StalledReaders_Commits()
@@ -49,7 +49,8 @@ public sealed class StalledReaderTests
         await using var stalled = await StalledSources.OpenAsync(spool.Address);
         using var reader = new SpoolClient(spool.Address);
 
-        // All of read-ahead's share is held by stalled streams: this reader gets memory only by reclaiming theirs.
+        // The stalled streams want five times read-ahead's share of the budget: this reader gets memory
+        // only as theirs is reclaimed, and they read what they lost again when they resume.
         var pages = await Bounded.Within(deadline => ReadToEndAsync(reader, stalled.Exchange, stalled.Handles, deadline),
             "a reader beside 48 stalled ones to read its source to the end");
 
@@ -108,7 +109,7 @@ public sealed class StalledReaderTests
 
         public IReadOnlyList<SpoolSourceHandle> Handles { get; private set; } = [];
 
-        /// <summary>Opens them and returns once the stalled streams hold all of read-ahead's share of the budget.</summary>
+        /// <summary>Opens them and returns once the server holds as much memory as a block for each of them.</summary>
         public static async Task<StalledSources> OpenAsync(Uri address)
         {
             var stalled = new StalledSources(address);
@@ -117,7 +118,7 @@ public sealed class StalledReaderTests
                 await stalled.WriteAsync();
                 for (var i = 0; i < StalledReaders; i++)
                     stalled._sources.Add(OpenSource(stalled._stalledClient, stalled.Exchange, stalled.Handles));
-                await stalled.UntilReadAheadIsHeldAsync();
+                await stalled.UntilMemoryHoldsABlockPerReaderAsync();
                 return stalled;
             }
             catch
@@ -164,14 +165,13 @@ public sealed class StalledReaderTests
             Handles = handles;
         }
 
-        private async Task UntilReadAheadIsHeldAsync()
+        private async Task UntilMemoryHoldsABlockPerReaderAsync()
         {
             var deadline = DateTime.UtcNow + SpoolProcess.Timeout;
-            long used;
-            while ((used = (await _writer.GetServerInfoAsync()).MemoryUsedBytes) < ReadAheadShare * 9 / 10)
+            while ((await _writer.GetServerInfoAsync()).MemoryUsedBytes < StalledReaders * Block)
             {
                 if (DateTime.UtcNow > deadline)
-                    throw new TimeoutException($"the stalled readers hold only {used} bytes of read-ahead after {SpoolProcess.Timeout}");
+                    throw new TimeoutException($"the stalled readers did not take a block's worth of memory each within {SpoolProcess.Timeout}");
                 await Task.Delay(50);
             }
         }
