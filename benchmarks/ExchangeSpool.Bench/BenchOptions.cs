@@ -14,10 +14,19 @@ public sealed record BenchOptions
     public int Repetitions { get; init; } = 3;
     /// <summary>Bytes each sink writes in the peak-RSS shapes.</summary>
     public long RssBytesPerSink { get; init; } = 32L << 20;
+    /// <summary>The budget of the peak-RSS shapes that do not name their own.</summary>
     public long RssMemoryLimit { get; init; } = 1L << 30;
-    public (int Sinks, int Partitions)[] RssShapes { get; init; } = [(64, 50), (8, 1000)];
+    /// <summary>
+    /// The last shape keeps its small budget whatever --rss-memory-limit says, and gives every stream a
+    /// connection of its own: many sinks on little memory, from separate clients, is the case it measures.
+    /// </summary>
+    public RssShape[] RssShapes { get; init; } = [new(64, 50), new(8, 1000), new(48, 50, 256L << 20, ConnectionPerStream: true)];
+    /// <summary>The stalled-readers section: source streams whose consumers stopped, the write timed beside them, and the budget.</summary>
+    public int StalledReaders { get; init; } = 48;
+    public long StalledWriteBytes { get; init; } = 30L << 20;
+    public long StalledMemoryLimit { get; init; } = 128L << 20;
     /// <summary>Every section, in the order they run.</summary>
-    public static readonly string[] AllSections = ["transport", "disk", "local", "latency", "rss", "s3", "plugin"];
+    public static readonly string[] AllSections = ["transport", "disk", "local", "latency", "rss", "stalled", "s3", "plugin"];
 
     /// <summary>The sections this run measures: all by default; --quick leaves out s3 (booting and stopping the gateway alone takes ~20 s) and plugin (javac and a JVM).</summary>
     public IReadOnlySet<string> Sections { get; init; } = new HashSet<string>(AllSections);
@@ -77,7 +86,10 @@ public sealed record BenchOptions
         LatencyRepetitions = 30,
         RssBytesPerSink = 256 * 1024,
         RssMemoryLimit = 256L << 20,
-        RssShapes = [(8, 5), (2, 100)],
+        RssShapes = [new(8, 5), new(2, 100), new(6, 5, 64L << 20, ConnectionPerStream: true)],
+        StalledReaders = 6,
+        StalledWriteBytes = 4L << 20,
+        StalledMemoryLimit = 64L << 20,
         Sections = new HashSet<string>(AllSections.Except(["s3", "plugin"])),
         S3Bytes = 24L << 20,
         Quick = true,
@@ -113,3 +125,9 @@ public sealed record BenchOptions
         return long.Parse(text);
     }
 }
+
+/// <summary>
+/// A peak-RSS measurement: sinks × partitions on <paramref name="MemoryLimit"/> (or on
+/// <see cref="BenchOptions.RssMemoryLimit"/> when null), every stream over one connection or each over its own.
+/// </summary>
+public sealed record RssShape(int Sinks, int Partitions, long? MemoryLimit = null, bool ConnectionPerStream = false);

@@ -11,6 +11,7 @@ public sealed record BenchReport(
     IReadOnlyList<SpoolResult> Spool,
     LatencyResult? Latency,
     IReadOnlyList<RssResult> Rss,
+    StalledResult? Stalled,
     S3Section S3,
     PluginSection Plugin)
 {

@@ -56,7 +56,10 @@ public static class BenchRunner
             ? progress.AddTask($"transport limit, disk limit, spool {spoolShape} encryption off and on: {rounds}", autoStart: false)
             : null;
         var latency = Bar("latency", $"small exchange latency ×{o.LatencyRepetitions}");
-        var rss = o.RssShapes.Select(shape => Bar("rss", $"peak RSS {shape.Sinks} sinks × {shape.Partitions} partitions")).ToArray();
+        var rss = o.RssShapes.Select(shape => Bar("rss",
+            $"peak RSS {shape.Sinks} sinks × {shape.Partitions} partitions, budget {ResultsTable.Size(shape.MemoryLimit ?? o.RssMemoryLimit)}" +
+            (shape.ConnectionPerStream ? ", a connection per stream" : ""))).ToArray();
+        var stalled = Bar("stalled", $"write beside {o.StalledReaders} stalled readers, budget {ResultsTable.Size(o.StalledMemoryLimit)}");
         var s3 = progress.AddTask($"S3: spool vs AWSSDK.S3, {o.Sinks}×{o.S3Partitions}×{ResultsTable.Size(o.S3Bytes)}, {rounds}", autoStart: false);
         var plugin = progress.AddTask($"Trino plugin vs .NET client, {spoolShape}, {rounds}", autoStart: false);
 
@@ -67,14 +70,15 @@ public static class BenchRunner
         var rssFigures = new List<RssResult>();
         for (var i = 0; i < rss.Length; i++)
         {
-            var (sinks, partitions) = o.RssShapes[i];
-            if (await Step(rss[i], () => PeakRss.MeasureAsync(Path.Combine(o.WorkDirectory, $"rss{i}"), sinks, partitions, o)) is { } figure)
+            var shape = o.RssShapes[i];
+            if (await Step(rss[i], () => PeakRss.MeasureAsync(Path.Combine(o.WorkDirectory, $"rss{i}"), shape, o)) is { } figure)
                 rssFigures.Add(figure);
         }
+        var stalledFigures = await Step(stalled, () => StalledReaders.MeasureAsync(Path.Combine(o.WorkDirectory, "stalled"), o));
         var s3Figures = await Step(s3, () => MeasureS3Async(o, Percent(s3)));
         var pluginFigures = await Step(plugin, () => MeasurePluginAsync(o, Percent(plugin)));
         return new BenchReport(settings, localFigures?.Transport, localFigures?.Disk, localFigures?.Spool ?? [], latencyFigures, rssFigures,
-            s3Figures!, pluginFigures!);
+            stalledFigures, s3Figures!, pluginFigures!);
 
         // A bar for a section this run measures; none for one it leaves out.
         ProgressTask? Bar(string section, string description) => o.Runs(section) ? progress.AddTask(description, autoStart: false) : null;

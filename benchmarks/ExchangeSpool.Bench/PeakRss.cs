@@ -6,25 +6,31 @@ namespace ExchangeSpool.Bench;
 /// The server's peak resident memory while many sinks write at once, against the memory budget it is
 /// configured with plus 150 MiB for the runtime, code, Kestrel and per-stream state. The server is a
 /// child process (its RSS is its own); the kernel's high-water mark (VmHWM) is read at the end and
-/// VmRSS is sampled meanwhile as a check on it.
+/// VmRSS is sampled meanwhile as a check on it. A shape may give each sink (and then each source) a
+/// connection of its own, as separate clients do: the server then buffers up to a stream's receive
+/// window for each stream whose data it is not reading yet, which one shared connection bounds.
 /// </summary>
 public static class PeakRss
 {
     public const long Allowance = 150L << 20;
 
-    public static async Task<RssResult> MeasureAsync(string directory, int sinks, int partitions, BenchOptions options)
+    public static async Task<RssResult> MeasureAsync(string directory, RssShape shape, BenchOptions options)
     {
+        var (sinks, partitions, _, connectionPerStream) = shape;
+        var memoryLimit = shape.MemoryLimit ?? options.RssMemoryLimit;
         using var server = await ServerProcess.StartAsync(directory,
         [
-            $"exchange.spool.memory-limit={options.RssMemoryLimit / 1024}kB",
+            $"exchange.spool.memory-limit={memoryLimit / 1024}kB",
             $"exchange.max-output-partition-count={Math.Max(partitions, 50)}",
         ]);
         var (idle, _) = server.Memory();
         using var client = new SpoolClient(server.Address);
+        var streamClients = connectionPerStream ? Enumerable.Range(0, sinks).Select(_ => new SpoolClient(server.Address)).ToArray() : [];
         using var sampling = new CancellationTokenSource();
         var sampler = Task.Run(() => SampleAsync(server, sampling.Token));
         var bytes = options.RssBytesPerSink * sinks;
-        var workload = new SpoolWorkload(client, sinks, partitions, bytes, PageData.Random(options.PageSize));
+        var workload = new SpoolWorkload(client, sinks, partitions, bytes, PageData.Random(options.PageSize),
+            connectionPerStream ? stream => streamClients[stream] : null);
         string? failure = null;
         try
         {
@@ -38,10 +44,12 @@ public static class PeakRss
             // A failed sink or an out-of-memory server is a result of this section, not a crash of the harness.
             failure = $"{e.GetType().Name}: {e.Message}";
         }
+        foreach (var streamClient in streamClients)
+            streamClient.Dispose();
         await sampling.CancelAsync();
         var sampled = await sampler;
         var peak = server.Memory().Peak;
-        return new RssResult(sinks, partitions, bytes, options.RssMemoryLimit, idle, Math.Max(peak, sampled), failure);
+        return new RssResult(sinks, partitions, connectionPerStream, bytes, memoryLimit, idle, Math.Max(peak, sampled), failure);
     }
 
     private static async Task<long> SampleAsync(ServerProcess server, CancellationToken stop)
@@ -56,7 +64,7 @@ public static class PeakRss
     }
 }
 
-public sealed record RssResult(int Sinks, int Partitions, long Bytes, long MemoryLimit, long IdleRssBytes, long PeakRssBytes, string? Failure)
+public sealed record RssResult(int Sinks, int Partitions, bool ConnectionPerStream, long Bytes, long MemoryLimit, long IdleRssBytes, long PeakRssBytes, string? Failure)
 {
     public long Allowed => MemoryLimit + Bench.PeakRss.Allowance;
 

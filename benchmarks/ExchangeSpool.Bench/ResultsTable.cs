@@ -104,11 +104,21 @@ public static class ResultsTable
         }
         foreach (var rss in report.Rss)
         {
-            table.AddRow($"peak server RSS, {rss.Sinks} sinks × {rss.Partitions} partitions, {Size(rss.Bytes)}",
+            table.AddRow($"peak server RSS, {rss.Sinks} sinks × {rss.Partitions} partitions, {Size(rss.Bytes)}, budget {Size(rss.MemoryLimit)}" +
+                (rss.ConnectionPerStream ? ", a connection per stream" : ""),
                 $"{rss.Ratio:F2}", $"{Size(rss.PeakRssBytes)} of {Size(rss.Allowed)} (idle {Size(rss.IdleRssBytes)})",
                 rss.Failure is not null ? $"[red]failed: {Markup.Escape(rss.Failure)}[/]"
                 : rss.Ratio <= 1 ? "[green]≤ budget + 150 MiB: met[/]"
                 : $"[red]≤ budget + 150 MiB: missed by {Size(rss.PeakRssBytes - rss.Allowed)}[/]");
+        }
+        if (report.Stalled is { } stalled)
+        {
+            var label = $"write beside {stalled.Readers} stalled readers ÷ write alone, {Size(stalled.WriteBytes)}, budget {Size(stalled.MemoryLimit)}";
+            var alone = $"{stalled.AloneSeconds * 1000:F0} ms alone";
+            if (stalled.Ratio is { } ratio)
+                table.AddRow(label, $"{ratio:F2}", $"{stalled.BesideSeconds * 1000:F0} ms vs {alone}", ratio <= Targets.StalledWriteRatio ? $"[green]≤ {Targets.StalledWriteRatio}: met[/]" : $"[red]≤ {Targets.StalledWriteRatio}: missed by {ratio - Targets.StalledWriteRatio:F2}[/]");
+            else
+                table.AddRow(label, "", alone, $"[red]failed: {Markup.Escape(stalled.Failure ?? "")}[/]");
         }
         if (report.S3.NotMeasured is { } why)
             table.AddRow("S3: spool ÷ AWSSDK.S3 multipart", "", "", $"[grey]not measured: {Markup.Escape(why)}[/]");

@@ -7,9 +7,11 @@ namespace ExchangeSpool.Bench;
 /// round-robin over P partitions (waiting on IsBlocked, as a driver does), commit, and S sources read
 /// every planned handle back. Used by the throughput and the memory sections alike; as a throughput
 /// subject, a round is one exchange written and committed, then planned and read back (planning is part
-/// of the read time, as it is part of a consumer's wait), then closed.
+/// of the read time, as it is part of a consumer's wait), then closed. Streams go over
+/// <paramref name="client"/>'s connection, or sink i and source i over <paramref name="clientOfStream"/>(i).
 /// </summary>
-public sealed class SpoolWorkload(SpoolClient client, int sinks, int partitions, long bytes, byte[] page) : IThroughputSubject
+public sealed class SpoolWorkload(SpoolClient client, int sinks, int partitions, long bytes, byte[] page, Func<int, SpoolClient>? clientOfStream = null)
+    : IThroughputSubject
 {
     private static int _exchangeCounter;
 
@@ -56,7 +58,7 @@ public sealed class SpoolWorkload(SpoolClient client, int sinks, int partitions,
         // As many sources as sinks, so both directions use the same number of streams.
         var sources = Math.Max(1, Math.Min(sinks, handles.Count));
         var read = await Task.WhenAll(Enumerable.Range(0, sources).Select(i =>
-            Task.Run(() => ReadSourceAsync(selector, handles.Where((_, h) => h % sources == i).ToList()))));
+            Task.Run(() => ReadSourceAsync(ClientOf(i), selector, handles.Where((_, h) => h % sources == i).ToList()))));
         var total = read.Sum();
         if (total != bytes)
             throw new InvalidOperationException($"read {total} bytes of pages back, {bytes} were written");
@@ -66,7 +68,7 @@ public sealed class SpoolWorkload(SpoolClient client, int sinks, int partitions,
     private async Task WriteSinkAsync(SpoolExchange exchange, int sinkId)
     {
         var sink = exchange.AddSink(sinkId);
-        var writer = client.CreateSink(exchange.InstantiateSink(sink, 0));
+        var writer = ClientOf(sinkId).CreateSink(exchange.InstantiateSink(sink, 0));
         var length = PageData.Share(bytes, sinks, sinkId);
         var partition = sinkId % partitions;
         for (long written = 0; written < length; written += page.Length)
@@ -79,7 +81,9 @@ public sealed class SpoolWorkload(SpoolClient client, int sinks, int partitions,
         exchange.SinkFinished(sink, 0);
     }
 
-    private async Task<long> ReadSourceAsync(OutputSelector selector, List<SpoolSourceHandle> handles)
+    private SpoolClient ClientOf(int stream) => clientOfStream?.Invoke(stream) ?? client;
+
+    private static async Task<long> ReadSourceAsync(SpoolClient client, OutputSelector selector, List<SpoolSourceHandle> handles)
     {
         await using var source = client.CreateSource();
         source.AddSourceHandles(handles);

@@ -12,6 +12,9 @@ public static class Targets
     public const double PluginThroughput = 0.8;
     public const double LatencyP50Milliseconds = 2;
 
+    /// <summary>A write beside stalled readers, as a ratio to the same write alone (issue 13).</summary>
+    public const double StalledWriteRatio = 2;
+
     public static IReadOnlyList<Comparison> Of(BenchReport report) =>
     [
         .. report.Spool.SelectMany(spool => Direction.Both.Select(direction => Spool(spool, direction, report.Transport, report.Disk))).OfType<Comparison>(),

@@ -101,7 +101,7 @@ public class BlockEncodingBenchmarks
     }
 
     private SpoolBuffer Rent() =>
-        _pool.TryRent(Fixtures.MiB, out var buffer) ? buffer : throw new InvalidOperationException("the pool refused a 1 MiB buffer");
+        _pool.TryRent(MemoryUse.SinkBuffers, Fixtures.MiB, out var buffer) ? buffer : throw new InvalidOperationException("the pool refused a 1 MiB buffer");
 
     private void RefillWork()
     {

@@ -18,7 +18,7 @@ public class BlockSealBenchmarks
     public void Setup()
     {
         var pool = new BufferPool(new MemoryBudget(4L * Fixtures.MiB), Fixtures.MiB);
-        if (!pool.TryRent(Fixtures.MiB, out _buffer))
+        if (!pool.TryRent(MemoryUse.SinkBuffers, Fixtures.MiB, out _buffer))
             throw new InvalidOperationException("the pool refused a 1 MiB buffer");
         Fixtures.FillWithFrames(_buffer, 64 * Fixtures.KiB);
         _copyTarget = new byte[_buffer.Length];

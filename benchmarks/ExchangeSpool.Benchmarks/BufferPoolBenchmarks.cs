@@ -27,7 +27,7 @@ public class BufferPoolBenchmarks
     [Benchmark(Description = "BufferPool TryRent+Return")]
     public void RentAndReturn()
     {
-        if (!_pool.TryRent(Size, out var buffer))
+        if (!_pool.TryRent(MemoryUse.SinkBuffers, Size, out var buffer))
             throw new InvalidOperationException("the pool refused a buffer");
         _pool.Return(buffer);
     }

@@ -11,14 +11,17 @@ namespace ExchangeSpool.Core;
 public sealed class SpoolContext
 {
     /// <param name="keys">The master keys when encryption is enabled, null when it is not.</param>
-    public SpoolContext(SpoolOptions options, IExchangeStorage storage, KeyRing? keys = null)
+    /// <param name="clock">The clock that tells how long a stream has stalled; the system's by default.</param>
+    public SpoolContext(SpoolOptions options, IExchangeStorage storage, KeyRing? keys = null, TimeProvider? clock = null)
     {
         Options = options;
         Storage = storage;
         Keys = keys;
         Layout = new ExchangeLayout(storage.BaseDirectories.Count);
-        Budget = new MemoryBudget(options.MemoryLimit);
-        Pool = new BufferPool(Budget, (int)Math.Max(options.MaxPageStorageSize, options.SinkBufferSize));
+        var maxPayloadSize = (int)Math.Max(options.MaxPageStorageSize, options.SinkBufferSize);
+        Budget = MemoryBudget.HalfReservedForSinks(options.MemoryLimit, BufferPool.LargestRequestFor(maxPayloadSize));
+        Pool = new BufferPool(Budget, maxPayloadSize);
+        Reclaimer = new MemoryReclaimer(Budget, clock ?? TimeProvider.System, MemoryReclaimer.DefaultStallTime);
         BlockCapacity = Pool.CapacityFor(options.SinkBufferSize);
         Cleanups = new BackgroundCleanups();
         Tombstones = new ExchangeTombstones(storage, Layout, options.ClosedExchangeRetention, Cleanups);
@@ -36,6 +39,9 @@ public sealed class SpoolContext
     public MemoryBudget Budget { get; }
 
     public BufferPool Pool { get; }
+
+    /// <summary>Takes memory back from stalled sources and idle sinks when others wait for it.</summary>
+    public MemoryReclaimer Reclaimer { get; }
 
     /// <summary>Deletions that run after the call that caused them has answered.</summary>
     public BackgroundCleanups Cleanups { get; }

@@ -44,13 +44,16 @@ public sealed class BenchSmokeTests : IDisposable
         Assert.True(latency.GetProperty("p50Milliseconds").GetDouble() > 0);
         Assert.True(latency.GetProperty("p99Milliseconds").GetDouble() >= latency.GetProperty("p50Milliseconds").GetDouble());
         var rss = root.GetProperty("rss").EnumerateArray().ToList();
-        Assert.Equal(2, rss.Count);
+        Assert.Equal(3, rss.Count);
         foreach (var shape in rss)
         {
             Assert.Equal(JsonValueKind.Null, shape.GetProperty("failure").ValueKind);
             Assert.True(shape.GetProperty("peakRssBytes").GetInt64() > 0);
             Assert.True(shape.GetProperty("memoryLimit").GetInt64() > 0);
         }
+        var stalled = root.GetProperty("stalled");
+        Assert.Equal(JsonValueKind.Null, stalled.GetProperty("failure").ValueKind);
+        Assert.True(stalled.GetProperty("besideSeconds").GetDouble() > 0);
         // --quick leaves the S3 and plugin sections out (a gateway boot, a JVM) and says so.
         Assert.False(string.IsNullOrEmpty(root.GetProperty("s3").GetProperty("notMeasured").GetString()));
         Assert.False(string.IsNullOrEmpty(root.GetProperty("plugin").GetProperty("notMeasured").GetString()));

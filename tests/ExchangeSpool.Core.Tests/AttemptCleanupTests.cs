@@ -63,7 +63,7 @@ public sealed class AttemptCleanupTests : SpoolTest
         var file = spool.FullPath(spool.DataFile(spec, 0, 0, 0, 0));
         await Wait.UntilAsync(() => File.Exists(file), "the attempt's first file exists", Ct);
         var held = new List<Buffers.SpoolBuffer>();
-        while (spool.Context.Pool.TryRent(Buffers.BufferPool.MinPayloadSize, out var buffer))
+        while (spool.Context.Pool.TryRent(Buffers.MemoryUse.SinkBuffers, Buffers.BufferPool.MinPayloadSize, out var buffer))
             held.Add(buffer);
         using var stream = new CancellationTokenSource();
         var adding = SpoolHarness.AddPagesAsync(attempt, Pages.Spread(0, 2, 200, _ => 50_000), stream.Token);

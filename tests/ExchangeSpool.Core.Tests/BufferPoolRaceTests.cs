@@ -11,10 +11,10 @@ public sealed class BufferPoolRaceTests
         for (var i = 0; i < 2_000; i++)
         {
             var pool = new BufferPool(new MemoryBudget(Min + SpoolBuffer.HeaderRoom), Min);
-            Assert.True(pool.TryRent(Min, out var held));
+            Assert.True(pool.TryRent(MemoryUse.SinkBuffers, Min, out var held));
             using var start = new Barrier(2);
             var returner = Task.Run(() => { start.SignalAndWait(); pool.Return(held); });
-            var renter = Task.Run(async () => { start.SignalAndWait(); return await pool.RentAsync(Min, CancellationToken.None); });
+            var renter = Task.Run(async () => { start.SignalAndWait(); return await pool.RentAsync(MemoryUse.SinkBuffers, Min, CancellationToken.None); });
             await returner;
             var done = await Task.WhenAny(renter, Task.Delay(2000));
             Assert.True(done == renter, $"iteration {i}: RentAsync waits forever; parked {pool.ParkedBytes}, used {pool.Budget.Used}, waiters {pool.Budget.HasWaiters}");

@@ -30,7 +30,7 @@ public sealed class BufferPoolTests
     {
         var pool = new BufferPool(new MemoryBudget(long.MaxValue), 1 << 20);
 
-        Assert.True(pool.TryRent(100_000, out var buffer));
+        Assert.True(pool.TryRent(MemoryUse.SinkBuffers, 100_000, out var buffer));
 
         Assert.Equal(2 * Min, buffer.PayloadCapacity);
         Assert.Equal(0, buffer.Length);
@@ -42,7 +42,7 @@ public sealed class BufferPoolTests
     public void Return_WithoutWaiters_ParksBufferForReuse()
     {
         var pool = new BufferPool(new MemoryBudget(long.MaxValue), 1 << 20);
-        Assert.True(pool.TryRent(Min, out var buffer));
+        Assert.True(pool.TryRent(MemoryUse.SinkBuffers, Min, out var buffer));
         buffer.Length = 10;
         buffer.PageCount = 1;
 
@@ -50,7 +50,7 @@ public sealed class BufferPoolTests
 
         Assert.Equal(Charge(Min), pool.ParkedBytes);
         Assert.Equal(Charge(Min), pool.Budget.Used);
-        Assert.True(pool.TryRent(Min - 1, out var again));
+        Assert.True(pool.TryRent(MemoryUse.SinkBuffers, Min - 1, out var again));
         Assert.Same(buffer, again);
         Assert.Equal(0, again.Length);
         Assert.Equal(0, again.PageCount);
@@ -62,10 +62,10 @@ public sealed class BufferPoolTests
     public async Task Return_WhileSomeoneWaits_ReleasesMemoryAndWakesWaiter()
     {
         var pool = new BufferPool(new MemoryBudget(2 * Charge(Min)), 1 << 20);
-        Assert.True(pool.TryRent(Min, out var first));
-        Assert.True(pool.TryRent(Min, out _));
+        Assert.True(pool.TryRent(MemoryUse.SinkBuffers, Min, out var first));
+        Assert.True(pool.TryRent(MemoryUse.SinkBuffers, Min, out _));
 
-        var waiter = pool.RentAsync(Min, CancellationToken.None).AsTask();
+        var waiter = pool.RentAsync(MemoryUse.SinkBuffers, Min, CancellationToken.None).AsTask();
         Assert.False(waiter.IsCompleted);
         pool.Return(first);
 
@@ -79,15 +79,15 @@ public sealed class BufferPoolTests
     public void TryRent_BudgetSpent_FailsUntilParkedBuffersOfAnotherSizeAreDropped()
     {
         var pool = new BufferPool(new MemoryBudget(2 * Charge(Min)), 1 << 20);
-        Assert.True(pool.TryRent(Min, out var a));
-        Assert.True(pool.TryRent(Min, out var b));
+        Assert.True(pool.TryRent(MemoryUse.SinkBuffers, Min, out var a));
+        Assert.True(pool.TryRent(MemoryUse.SinkBuffers, Min, out var b));
 
-        Assert.False(pool.TryRent(Min, out _));
+        Assert.False(pool.TryRent(MemoryUse.SinkBuffers, Min, out _));
         Assert.Equal(2 * Charge(Min), pool.Budget.Used);
 
         pool.Return(a);
         pool.Return(b);
-        Assert.True(pool.TryRent(2 * Min, out var larger));
+        Assert.True(pool.TryRent(MemoryUse.SinkBuffers, 2 * Min, out var larger));
 
         Assert.Equal(2 * Min, larger.PayloadCapacity);
         Assert.Equal(0, pool.ParkedBytes);
@@ -98,9 +98,9 @@ public sealed class BufferPoolTests
     public async Task RentPairAsync_BudgetSpent_WaitsForBothWithoutHoldingEither()
     {
         var pool = new BufferPool(new MemoryBudget(2 * Charge(Min)), Min);
-        Assert.True(pool.TryRent(Min, out var held));
+        Assert.True(pool.TryRent(MemoryUse.SinkBuffers, Min, out var held));
 
-        var pair = pool.RentPairAsync(Min, Min, CancellationToken.None).AsTask();
+        var pair = pool.RentPairAsync(MemoryUse.SinkBuffers, Min, Min, CancellationToken.None).AsTask();
 
         Assert.False(pair.IsCompleted);
         Assert.Equal(Charge(Min), pool.Budget.Used);
@@ -114,8 +114,8 @@ public sealed class BufferPoolTests
     public async Task Return_WhileSomeoneWaitsForThatSize_HandsTheSameArrayOverWithItsBytes()
     {
         var pool = new BufferPool(new MemoryBudget(Charge(2 * Min)), 1 << 20);
-        Assert.True(pool.TryRent(2 * Min, out var held));
-        var waiter = pool.RentAsync(2 * Min, CancellationToken.None).AsTask();
+        Assert.True(pool.TryRent(MemoryUse.SinkBuffers, 2 * Min, out var held));
+        var waiter = pool.RentAsync(MemoryUse.SinkBuffers, 2 * Min, CancellationToken.None).AsTask();
 
         pool.Return(held);
 
@@ -128,9 +128,9 @@ public sealed class BufferPoolTests
     public async Task RentAsync_WhileWaiting_TakesAReturnedBufferOfAnySizeBetweenItsMinimumAndPreference()
     {
         var pool = new BufferPool(new MemoryBudget(Charge(4 * Min)), 1 << 20);
-        Assert.True(pool.TryRent(2 * Min, out var middle));
-        Assert.True(pool.TryRent(Min, out var small));
-        var waiter = pool.RentAsync(Min + 1, 4 * Min, CancellationToken.None).AsTask();
+        Assert.True(pool.TryRent(MemoryUse.SinkBuffers, 2 * Min, out var middle));
+        Assert.True(pool.TryRent(MemoryUse.SinkBuffers, Min, out var small));
+        var waiter = pool.RentAsync(MemoryUse.SinkBuffers, Min + 1, 4 * Min, CancellationToken.None).AsTask();
 
         pool.Return(small);
         Assert.False(waiter.IsCompleted);
@@ -145,12 +145,12 @@ public sealed class BufferPoolTests
     public void TryRent_NoRoomForThePreferredSize_TakesAParkedSmallerOneThatFits()
     {
         var pool = new BufferPool(new MemoryBudget(Charge(4 * Min)), 1 << 20);
-        Assert.True(pool.TryRent(2 * Min, out var middle));
-        Assert.True(pool.TryRent(Min, out var small));
+        Assert.True(pool.TryRent(MemoryUse.SinkBuffers, 2 * Min, out var middle));
+        Assert.True(pool.TryRent(MemoryUse.SinkBuffers, Min, out var small));
         pool.Return(middle);
         pool.Return(small);
 
-        Assert.True(pool.TryRent(Min + 1, 4 * Min, out var rented));
+        Assert.True(pool.TryRent(MemoryUse.SinkBuffers, Min + 1, 4 * Min, out var rented));
 
         Assert.Same(middle.Array, rented.Array);
         Assert.Equal(Charge(Min), pool.ParkedBytes);
@@ -160,9 +160,9 @@ public sealed class BufferPoolTests
     public async Task Return_WhileAWaiterOfAnotherSizeWaits_ReleasesTheBytesSoTheWaiterAllocates()
     {
         var pool = new BufferPool(new MemoryBudget(2 * Charge(Min)), 1 << 20);
-        Assert.True(pool.TryRent(Min, out var first));
-        Assert.True(pool.TryRent(Min, out var second));
-        var waiter = pool.RentAsync(2 * Min, CancellationToken.None).AsTask();
+        Assert.True(pool.TryRent(MemoryUse.SinkBuffers, Min, out var first));
+        Assert.True(pool.TryRent(MemoryUse.SinkBuffers, Min, out var second));
+        var waiter = pool.RentAsync(MemoryUse.SinkBuffers, 2 * Min, CancellationToken.None).AsTask();
 
         pool.Return(first);
         Assert.False(waiter.IsCompleted);
@@ -178,10 +178,10 @@ public sealed class BufferPoolTests
     public async Task Return_WhenTheWaiterAtTheHeadWasCancelled_HandsTheBufferToTheNextWaiter()
     {
         var pool = new BufferPool(new MemoryBudget(Charge(Min)), 1 << 20);
-        Assert.True(pool.TryRent(Min, out var held));
+        Assert.True(pool.TryRent(MemoryUse.SinkBuffers, Min, out var held));
         using var cancel = new CancellationTokenSource();
-        var cancelled = pool.RentAsync(Min, cancel.Token).AsTask();
-        var next = pool.RentAsync(Min, CancellationToken.None).AsTask();
+        var cancelled = pool.RentAsync(MemoryUse.SinkBuffers, Min, cancel.Token).AsTask();
+        var next = pool.RentAsync(MemoryUse.SinkBuffers, Min, CancellationToken.None).AsTask();
 
         await cancel.CancelAsync();
         pool.Return(held);
@@ -195,12 +195,12 @@ public sealed class BufferPoolTests
     public void TryRent_NoRoomAndOnlyLargerBuffersParked_TakesTheSmallestOfThem()
     {
         var pool = new BufferPool(new MemoryBudget(Charge(2 * Min) + Charge(4 * Min)), 1 << 20);
-        Assert.True(pool.TryRent(4 * Min, out var largest));
-        Assert.True(pool.TryRent(2 * Min, out var larger));
+        Assert.True(pool.TryRent(MemoryUse.SinkBuffers, 4 * Min, out var largest));
+        Assert.True(pool.TryRent(MemoryUse.SinkBuffers, 2 * Min, out var larger));
         pool.Return(largest);
         pool.Return(larger);
 
-        Assert.True(pool.TryRent(Min, out var rented));
+        Assert.True(pool.TryRent(MemoryUse.SinkBuffers, Min, out var rented));
 
         Assert.Same(larger.Array, rented.Array);
     }

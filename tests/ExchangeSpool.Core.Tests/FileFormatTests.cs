@@ -1,3 +1,4 @@
+using ExchangeSpool.Core.Buffers;
 using ExchangeSpool.Core.Compression;
 using ExchangeSpool.Core.Configuration;
 using ExchangeSpool.Core.Format;
@@ -34,7 +35,7 @@ public sealed class FileFormatTests : SpoolTest
         {
             for (var b = 0; b < blockPageSizes.Length; b++)
             {
-                var buffer = await spool.Context.Pool.RentAsync(blockPageSizes[b].Sum(l => PageFrames.FrameHeaderSize + l), ct);
+                var buffer = await spool.Context.Pool.RentAsync(MemoryUse.SinkBuffers, blockPageSizes[b].Sum(l => PageFrames.FrameHeaderSize + l), ct);
                 foreach (var length in blockPageSizes[b])
                 {
                     var page = Pages.Make(0, 0, pages.Count, length);

@@ -10,15 +10,19 @@ public sealed class SpoolBuffer
     /// <summary>Bytes reserved in front of the payload: file header, block header and GCM tag.</summary>
     public const int HeaderRoom = 80;
 
-    internal SpoolBuffer(int payloadCapacity, int sizeClass)
+    internal SpoolBuffer(int payloadCapacity, int sizeClass, MemoryUse use)
     {
         Array = GC.AllocateUninitializedArray<byte>(HeaderRoom + payloadCapacity);
         SizeClass = sizeClass;
+        Use = use;
     }
 
     public byte[] Array { get; }
 
     internal int SizeClass { get; }
+
+    /// <summary>What the budget charges this buffer to while it is rented; it changes when the buffer changes hands.</summary>
+    internal MemoryUse Use { get; set; }
 
     public int PayloadCapacity => Array.Length - HeaderRoom;
 

@@ -53,7 +53,7 @@ public sealed class BlockSealer(BufferPool pool, BlockCompression compression, B
     private SpoolBuffer? TryCompress(SpoolBuffer buffer)
     {
         var room = (int)(buffer.Length * (long)KeepCompressedTenths / 10);
-        if (room == 0 || !pool.TryRent(room, out var scratch))
+        if (room == 0 || !pool.TryRent(MemoryUse.SinkBuffers, room, out var scratch))
             return null;
         var length = Lz4Native.Compress(buffer.Payload, scratch.Array.AsSpan(SpoolBuffer.HeaderRoom, room));
         if (length == 0)

@@ -5,8 +5,8 @@ using ExchangeSpool.Core.Storage;
 namespace ExchangeSpool.Core.Format;
 
 /// <summary>
-/// Reads a spool file block by block into pooled buffers, verifying each block before it is handed
-/// out. Any damage (flipped bit, truncation, reordered or foreign block, wrong length, a file
+/// Reads a spool file block by block into pooled read-ahead buffers, verifying each block before it
+/// is handed out; it can go back to a block it read before (<see cref="NextBlock"/>, <see cref="Seek"/>). Any damage (flipped bit, truncation, reordered or foreign block, wrong length, a file
 /// replaced by another) fails with a data-loss error that names the exchange, the file and the
 /// block; a wrong page is never returned.
 /// </summary>
@@ -56,6 +56,17 @@ public sealed class SpoolFileReader : IAsyncDisposable
         }
     }
 
+    /// <summary>Where the next block starts.</summary>
+    public BlockMark NextBlock => new(_position, _blockIndex, _pages);
+
+    /// <summary>Goes back (or on) to a block start that <see cref="NextBlock"/> gave for this file; that block is read and verified again.</summary>
+    public void Seek(BlockMark mark)
+    {
+        _position = mark.Offset;
+        _blockIndex = mark.BlockIndex;
+        _pages = mark.PagesBefore;
+    }
+
     /// <summary>The next verified block (payload = page frames), or null after the last one. The caller returns the buffer.</summary>
     public async ValueTask<SpoolBuffer?> ReadBlockAsync(CancellationToken cancellationToken)
     {
@@ -75,9 +86,9 @@ public sealed class SpoolFileReader : IAsyncDisposable
         SpoolBuffer stored;
         SpoolBuffer? plain = null;
         if (header.IsCompressed)
-            (stored, plain) = await _pool.RentPairAsync(header.PayloadLength, header.PlainLength, cancellationToken).ConfigureAwait(false);
+            (stored, plain) = await _pool.RentPairAsync(MemoryUse.ReadAhead, header.PayloadLength, header.PlainLength, cancellationToken).ConfigureAwait(false);
         else
-            stored = await _pool.RentAsync(header.PayloadLength, cancellationToken).ConfigureAwait(false);
+            stored = await _pool.RentAsync(MemoryUse.ReadAhead, header.PayloadLength, cancellationToken).ConfigureAwait(false);
         try
         {
             read = await _reader.ReadAsync(_position + BlockHeader.Size, BlockOpener.StoredRegion(stored, header), cancellationToken).ConfigureAwait(false);
@@ -139,4 +150,10 @@ public sealed class SpoolFileReader : IAsyncDisposable
 
     private SpoolException Damaged(uint? block, string problem) =>
         SpoolException.DataLoss(block is null ? $"{_name} {problem}" : $"{_name} block {block}: {problem}");
+}
+
+/// <summary>The start of a block in a spool file: its offset, its index and the pages before it.</summary>
+public readonly record struct BlockMark(long Offset, uint BlockIndex, long PagesBefore)
+{
+    public static BlockMark First => new(SpoolFileHeader.Size, 0, 0);
 }

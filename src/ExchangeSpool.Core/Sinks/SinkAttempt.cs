@@ -13,8 +13,11 @@ namespace ExchangeSpool.Core.Sinks;
 /// State machine: Open → Finishing → Committed, or Open/Finishing → Aborted. Only the owner moves
 /// it; anyone else may only <see cref="RequestAbort"/>, which an attempt that began finishing
 /// ignores, so an abort can never destroy committed data.
+/// Between messages the attempt is idle: when others wait for memory and it has stayed idle for the
+/// stall time, its partly filled buffers are sealed and written (<see cref="IReclaimable"/>), so an
+/// idle sink holds no buffer the budget needs.
 /// </summary>
-public sealed class SinkAttempt : IAsyncDisposable
+public sealed class SinkAttempt : IAsyncDisposable, IReclaimable
 {
     private const int FrameHeaderSize = 8; // partition + length, on the wire
 
@@ -27,6 +30,9 @@ public sealed class SinkAttempt : IAsyncDisposable
     private readonly TaskCompletionSource<bool> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action<SinkAttempt> _onDisposed;
     private readonly object _stateLock = new();
+    /// <summary>Held by the owner to start filling and by a reclaim while it seals: the two never touch the partitions at once.</summary>
+    private readonly object _fillLock = new();
+    private long _idleSince = long.MaxValue;
     private SinkAttemptState _state = SinkAttemptState.Open;
     private SpoolException? _abortReason;
     private SpoolBuffer? _reserved;
@@ -44,6 +50,7 @@ public sealed class SinkAttempt : IAsyncDisposable
         var bufferCount = Math.Max(exchange.PartitionCount * options.SinkBuffersPerPartition, options.SinkBufferPoolMinSize);
         _quota = new SemaphoreSlim(bufferCount, bufferCount);
         _writer = new SinkFileWriter(context, exchange, id, _quota);
+        context.Reclaimer.Register(this);
     }
 
     public SinkAttemptId Id { get; }
@@ -71,12 +78,15 @@ public sealed class SinkAttempt : IAsyncDisposable
     public async ValueTask AddPagesAsync(ReadOnlySequence<byte> frames, int pageCount, CancellationToken cancellationToken)
     {
         EnsureOpen();
+        SetIdleSince(long.MaxValue);
         long consumed = 0;
         var pages = 0;
         while (!TryAddFrames(frames, ref consumed, ref pages))
             await WaitForBufferAsync(cancellationToken).ConfigureAwait(false);
         if (pages != pageCount)
             throw SpoolException.InvalidArgument($"{Id}: the message says {pageCount} pages but carries {pages}");
+        // Only after a message went in whole: a failed attempt is aborted by its owner, never reclaimed.
+        SetIdleSince(_context.Reclaimer.Now);
     }
 
     /// <summary>
@@ -92,6 +102,7 @@ public sealed class SinkAttempt : IAsyncDisposable
                 throw new SpoolException(NotOpenReason(_state), $"{Id} cannot finish: it is {_state.ToString().ToLowerInvariant()}");
             _state = SinkAttemptState.Finishing;
         }
+        LeaveReclaimer();
         try
         {
             SealAllPartitions();
@@ -146,6 +157,7 @@ public sealed class SinkAttempt : IAsyncDisposable
                 return;
             _state = SinkAttemptState.Aborted;
         }
+        LeaveReclaimer();
         await CleanUpAsync().ConfigureAwait(false);
     }
 
@@ -176,6 +188,7 @@ public sealed class SinkAttempt : IAsyncDisposable
     internal async Task DiscardUnusedAsync()
     {
         SetState(SinkAttemptState.Aborted);
+        LeaveReclaimer();
         await _writer.AbortAsync().ConfigureAwait(false);
         _completion.TrySetResult(false);
         _abortRequested.Dispose();
@@ -285,7 +298,7 @@ public sealed class SinkAttempt : IAsyncDisposable
         var capacity = Math.Max(frameLength, partition.NextCapacity);
         if (_quota.Wait(0))
         {
-            if (_context.Pool.TryRent(frameLength, capacity, out var rented))
+            if (_context.Pool.TryRent(MemoryUse.SinkBuffers, frameLength, capacity, out var rented))
             {
                 partition.Buffer = rented;
                 return true;
@@ -302,7 +315,7 @@ public sealed class SinkAttempt : IAsyncDisposable
     {
         var capacity = _context.Pool.CapacityFor((int)Math.Min(
             Math.Max(buffer.Length + (long)frameLength, 2L * buffer.PayloadCapacity), _context.Pool.MaxPayloadSize));
-        if (capacity > _context.BlockCapacity || capacity < buffer.Length + frameLength || !_context.Pool.TryRentSpare(capacity, out var larger))
+        if (capacity > _context.BlockCapacity || capacity < buffer.Length + frameLength || !_context.Pool.TryRentSpare(MemoryUse.SinkBuffers, capacity, out var larger))
             return false;
         buffer.Payload.CopyTo(larger.Free);
         larger.Length = buffer.Length;
@@ -322,7 +335,7 @@ public sealed class SinkAttempt : IAsyncDisposable
         await _quota.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            _reserved = await _context.Pool.RentAsync(_neededFrame, _neededCapacity, cancellationToken).ConfigureAwait(false);
+            _reserved = await _context.Pool.RentAsync(MemoryUse.SinkBuffers, _neededFrame, _neededCapacity, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -348,6 +361,42 @@ public sealed class SinkAttempt : IAsyncDisposable
             if (partition?.Buffer is { Length: > 0 })
                 Seal(partition);
         }
+    }
+
+    MemoryUse IReclaimable.Use => MemoryUse.SinkBuffers;
+
+    long IReclaimable.StalledSince => Volatile.Read(ref _idleSince);
+
+    /// <summary>Seals every partly filled buffer and gives back the one kept for the next page, if the attempt is still idle.</summary>
+    long IReclaimable.Reclaim()
+    {
+        lock (_fillLock)
+        {
+            if (_idleSince == long.MaxValue)
+                return 0;
+            long bytes = _reserved?.Array.Length ?? 0;
+            foreach (var partition in _partitions)
+            {
+                if (partition?.Buffer is { Length: > 0 } buffer)
+                    bytes += buffer.Array.Length;
+            }
+            SealAllPartitions();
+            ReturnReserved();
+            return bytes;
+        }
+    }
+
+    private void SetIdleSince(long timestamp)
+    {
+        lock (_fillLock)
+            _idleSince = timestamp;
+    }
+
+    /// <summary>From finishing or aborting on the attempt is never idle again: only its owner touches its buffers.</summary>
+    private void LeaveReclaimer()
+    {
+        SetIdleSince(long.MaxValue);
+        _context.Reclaimer.Unregister(this);
     }
 
     private void ReturnReserved()

@@ -1,5 +1,3 @@
-using System.Runtime.ExceptionServices;
-using System.Threading.Channels;
 using ExchangeSpool.Core.Buffers;
 using ExchangeSpool.Core.Format;
 using ExchangeSpool.Core.Storage;
@@ -7,12 +5,11 @@ using ExchangeSpool.Core.Storage;
 namespace ExchangeSpool.Core.Sources;
 
 /// <summary>
-/// Reads the files of a set of source handles with <c>exchange.source-concurrent-readers</c> readers.
-/// Each reader reads one file at a time front to back, so the pages of a file come out in write order
-/// (and so do a sink's pages of a partition when the exchange preserves order, as its partition then
-/// never rolls over to a second file); read-ahead is bounded by the memory budget and by a
-/// queue of one block per reader. Only files listed by the commit manifest of a selected attempt
-/// are read: anything else is refused before a byte is read.
+/// Reads the files of a set of source handles (see <see cref="SourceStream"/>): each file front to
+/// back, so the pages of a file come out in write order (and so do a sink's pages of a partition
+/// when the exchange preserves order, as its partition then never rolls over to a second file).
+/// Only files listed by the commit manifest of a selected attempt are read: anything else is
+/// refused before a byte is read.
 /// </summary>
 public sealed class SourceReader(SpoolContext context)
 {
@@ -25,79 +22,7 @@ public sealed class SourceReader(SpoolContext context)
     public async Task ReadAsync(SourceRequest request, Func<SpoolBuffer, CancellationToken, ValueTask> emit, CancellationToken cancellationToken)
     {
         var files = await ResolveFilesAsync(request, cancellationToken).ConfigureAwait(false);
-        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var readerCount = Math.Min(context.Options.SourceConcurrentReaders, files.Count);
-        var blocks = Channel.CreateBounded<SpoolBuffer>(new BoundedChannelOptions(Math.Max(readerCount, 1)) { SingleReader = true });
-        var next = -1;
-        Exception? firstFailure = null;
-        var readers = new Task[readerCount];
-        for (var i = 0; i < readerCount; i++)
-        {
-            readers[i] = Task.Run(async () =>
-            {
-                try
-                {
-                    int index;
-                    while ((index = Interlocked.Increment(ref next)) < files.Count)
-                        await ReadFileAsync(files[index], blocks.Writer, failed.Token).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // One damaged or unreadable file fails the whole read: stop the other readers now.
-                    Interlocked.CompareExchange(ref firstFailure, e, null);
-                    await failed.CancelAsync().ConfigureAwait(false);
-                }
-            }, failed.Token);
-        }
-        var allRead = Task.WhenAll(readers).ContinueWith(
-            _ => blocks.Writer.TryComplete(),
-            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        try
-        {
-            await foreach (var block in blocks.Reader.ReadAllAsync(failed.Token).ConfigureAwait(false))
-            {
-                try
-                {
-                    // Only the caller cancels a write: a failing reader must not cut a message in half,
-                    // or the stream is reset instead of ending with the reader's data-loss status.
-                    await emit(block, cancellationToken).ConfigureAwait(false);
-                }
-                finally
-                {
-                    context.Pool.Return(block);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (Volatile.Read(ref firstFailure) is not null)
-        {
-        }
-        finally
-        {
-            await failed.CancelAsync().ConfigureAwait(false);
-            await allRead.ConfigureAwait(false);
-            while (blocks.Reader.TryRead(out var left))
-                context.Pool.Return(left);
-        }
-        if (Volatile.Read(ref firstFailure) is { } failure)
-            ExceptionDispatchInfo.Throw(failure);
-        cancellationToken.ThrowIfCancellationRequested();
-    }
-
-    private async Task ReadFileAsync(ResolvedFile file, ChannelWriter<SpoolBuffer> blocks, CancellationToken cancellationToken)
-    {
-        await using var reader = await SpoolFileReader.OpenAsync(context, file.Exchange, file.SinkId, file.AttemptId, file.Entry, cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadBlockAsync(cancellationToken).ConfigureAwait(false) is { } block)
-        {
-            try
-            {
-                await blocks.WriteAsync(block, cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                context.Pool.Return(block);
-                throw;
-            }
-        }
+        await new SourceStream(context, files, cancellationToken).RunAsync(emit, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Checks every file against the selector and its attempt's manifest; returns them in handle order.</summary>
@@ -142,9 +67,6 @@ public sealed class SourceReader(SpoolContext context)
         }
         return files;
     }
-
-    /// <summary>A file to read: its exchange (whose salt its key derives from), its attempt and its manifest entry.</summary>
-    private sealed record ResolvedFile(ExchangeSpec Exchange, int SinkId, int AttemptId, ManifestFile Entry);
 
     private static SourceExchange CheckHandle(SourceRequest request, SourceHandleRef handle)
     {

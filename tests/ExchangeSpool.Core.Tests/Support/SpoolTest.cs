@@ -28,8 +28,9 @@ public abstract class SpoolTest : IDisposable
     protected CancellationToken Ct => _guard.Token;
 
     /// <param name="keys">Master keys to encrypt with; null leaves encryption off.</param>
-    protected SpoolHarness NewSpool(SpoolOptions? options = null, KeyRing? keys = null) =>
-        Track(new SpoolHarness(new SpoolContext(options ?? new SpoolOptions(), new LocalExchangeStorage(BaseDirectories), keys)));
+    /// <param name="clock">The clock stalls are measured by; the system's when null.</param>
+    protected SpoolHarness NewSpool(SpoolOptions? options = null, KeyRing? keys = null, TimeProvider? clock = null) =>
+        Track(new SpoolHarness(new SpoolContext(options ?? new SpoolOptions(), new LocalExchangeStorage(BaseDirectories), keys, clock)));
 
     /// <summary>A spool whose background clean-ups the test waits for before deleting its directories, as a stopping server does.</summary>
     protected SpoolHarness Track(SpoolHarness spool)
