@@ -118,15 +118,18 @@ public sealed class SpoolServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// HTTP/2 flow-control windows bound what a client may send before the server reads it: 4 MiB a
-    /// stream, 8 MiB a connection. The 1 MiB max frame (HTTP/2's default is 16 KiB) lets a client that
-    /// honours it (grpc-java does) send a 1 MiB message as one DATA frame instead of 64. Public for the
-    /// benchmark's transport limit, which must measure the same transport.
+    /// HTTP/2 flow-control windows bound what a client may send before the server reads it: 1 MiB a
+    /// stream, 64 MiB a connection. Unread data holds the connection's window too, so a sink waiting
+    /// for memory holds at most 1 MiB of it, and 64 such sinks (the plugin's streams per connection)
+    /// cannot stop every other stream on the connection, control calls included, as two sinks did
+    /// with the former 4 MiB and 8 MiB. The 1 MiB max frame (HTTP/2's default is 16 KiB) lets a client
+    /// that honours it (grpc-java does) send a 1 MiB message as one DATA frame instead of 64. Public
+    /// for the benchmark's transport limit, which must measure the same transport.
     /// </summary>
     public static void ApplyHttp2Limits(Http2Limits http2, ServerOptions server)
     {
-        http2.InitialConnectionWindowSize = 8 * 1024 * 1024;
-        http2.InitialStreamWindowSize = 4 * 1024 * 1024;
+        http2.InitialConnectionWindowSize = 64 * 1024 * 1024;
+        http2.InitialStreamWindowSize = 1024 * 1024;
         http2.MaxFrameSize = 1024 * 1024;
         http2.MaxStreamsPerConnection = server.MaxStreamsPerConnection;
     }

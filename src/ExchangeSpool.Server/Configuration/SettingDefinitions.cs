@@ -71,7 +71,7 @@ public static class SettingDefinitions
             "The largest gRPC message; at least `exchange.max-page-storage-size` + 64kB, at most 1GB.",
             SmallDataSizeBytes, (options, bytes) => options.Server = options.Server with { MaxMessageSize = bytes }),
         Bound("exchange.spool.max-streams-per-connection", "1000",
-            "Concurrent calls (sinks, sources, control calls) one client connection may carry, advertised as HTTP/2's `SETTINGS_MAX_CONCURRENT_STREAMS` (1 to 100000). A busy Trino worker keeps a stream open per running sink and source; one beyond the limit waits in the client until another ends. An open stream costs the server a few kB, plus whatever its client sent that it has not read yet (at most the 4MB stream window, and all streams of a connection together at most its 8MB window).",
+            "Concurrent calls (sinks, sources, control calls) one client connection may carry, advertised as HTTP/2's `SETTINGS_MAX_CONCURRENT_STREAMS` (1 to 100000). A busy Trino worker keeps a stream open per running sink and source; one beyond the limit waits in the client until another ends. An open stream costs the server a few kB, plus whatever its client sent that it has not read yet (at most the 1MB stream window, and all streams of a connection together at most its 64MB window).",
             Integer, (options, count) => options.Server = options.Server with { MaxStreamsPerConnection = count }),
         Bound(EncryptionOptions.EnabledKey, "false",
             "AES-256-GCM per block with a key derived per exchange (HKDF-SHA256) from the master key. With no key configured a standalone server generates one; a cluster member refuses to start.",
