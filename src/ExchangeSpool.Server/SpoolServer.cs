@@ -65,7 +65,12 @@ public sealed class SpoolServer : IAsyncDisposable
         var metrics = new SpoolMetrics();
         var connectionErrors = new Http2ConnectionErrorCounter(metrics);
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+        });
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddProvider(connectionErrors);
         builder.Logging.AddFilter<Http2ConnectionErrorCounter>(Http2ConnectionErrorCounter.KestrelHttp2Category, LogLevel.Debug);

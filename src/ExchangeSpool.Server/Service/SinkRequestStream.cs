@@ -32,6 +32,12 @@ internal sealed class SinkRequestStream(IAsyncStreamReader<PageBatch> requests)
             Ended = true;
             return null;
         }
+        catch (IOException e)
+        {
+            // The client reset the stream or its connection broke: the call is over, not the storage.
+            Ended = true;
+            throw new OperationCanceledException($"the client went away: {e.Message}", e);
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             Ended = true;
