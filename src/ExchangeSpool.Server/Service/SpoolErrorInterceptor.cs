@@ -15,38 +15,27 @@ namespace ExchangeSpool.Server.Service;
 internal sealed class SpoolErrorInterceptor(SpoolMetrics metrics, IHostApplicationLifetime lifetime, ILogger<SpoolErrorInterceptor> logger)
     : Interceptor
 {
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
-        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
-    {
-        try
-        {
-            return await continuation(request, context).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not RpcException)
-        {
-            throw ToRpcException(e, context);
-        }
-    }
+    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation) =>
+        MapFailuresAsync(() => continuation(request, context), context);
 
-    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        try
-        {
-            return await continuation(requestStream, context).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not RpcException)
-        {
-            throw ToRpcException(e, context);
-        }
-    }
+    public override Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation) =>
+        MapFailuresAsync(() => continuation(requestStream, context), context);
 
-    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
-        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        try
+    public override Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation) =>
+        MapFailuresAsync(async () =>
         {
             await continuation(request, responseStream, context).ConfigureAwait(false);
+            return true;
+        }, context);
+
+    private async Task<T> MapFailuresAsync<T>(Func<Task<T>> call, ServerCallContext context)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
         }
         catch (Exception e) when (e is not RpcException)
         {
