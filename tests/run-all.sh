@@ -7,6 +7,11 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# The tests talk only to loopback. Where the machine sets an HTTP proxy (http_proxy), the AWS SDK and
+# gRPC clients would send loopback requests through it (a proxy answering 403 failed every S3 test in
+# under a second); package downloads still go through it.
+loopback="127.0.0.1,localhost,::1"
+export no_proxy="${no_proxy:+$no_proxy,}$loopback" NO_PROXY="${NO_PROXY:+$NO_PROXY,}$loopback"
 
 npm ci --prefix tests/ExchangeSpool.Server.Tests/interop --no-audit --no-fund --loglevel=error || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
 # LZ4 compression loads Debian's liblz4.so.1 (package liblz4-1); the tests exercise it.
@@ -25,11 +30,30 @@ dotnet build ExchangeSpool.sln -c Release -v quiet -nologo || { echo "build fail
 passed=0
 failed=0
 status=0
+# CI keeps only the end of the output: every failed test is named again there, each distinct
+# message once (a failed fixture fails a whole class with the same message).
+digest=$(mktemp)
+failures_of() {
+  awk '/^  Failed [^ ]/ { if (name) print name "\t" msg; name = $2; msg = ""; lines = 0; next }
+       /^  Error Message:/ { lines = 40; next }
+       /^  Stack Trace:/ { lines = 0 }
+       name && lines > 0 { msg = msg substr($0, 1, 300) "\001"; lines-- }
+       END { if (name) print name "\t" msg }' "$1" >>"$digest"
+}
+print_failures() {
+  [ -s "$digest" ] || return 0
+  echo "== failed tests, again ($(wc -l <"$digest")):"
+  cut -f1 "$digest" | head -n 40 | sed 's/^/  /'
+  echo "== their messages, each once:"
+  awk -F'\t' '!seen[$2]++ { order[++n] = $2 } { count[$2]++ }
+       END { for (i = 1; i <= n && i <= 5; i++) { m = order[i]; gsub("\001", "\n    ", m); print "  (" count[order[i]] " tests)\n    " m } }' "$digest"
+}
 for project in tests/*/*Tests.csproj; do
   log=$(mktemp)
   echo "== $project"
   dotnet test "$project" -c Release --no-build --nologo 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
+  failures_of "$log"
   summary=$(grep -E '(Passed|Failed)! +- +Failed: +[0-9]+, Passed: +[0-9]+' "$log" | tail -n 1)
   if [ -z "$summary" ]; then
     echo "no test summary from $project (exit code $rc)"
@@ -62,6 +86,7 @@ echo "== src/trino-exchange-spool"
 log=$(mktemp)
 mvn -B -Dstyle.color=never -s src/trino-exchange-spool/settings.xml -f src/trino-exchange-spool/pom.xml verify 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
+grep -E '^\[ERROR\]   [A-Za-z]' "$log" | cut -c12-400 | sed 's/^/java:/; s/$/\t(see above)/' >>"$digest"
 # Surefire prints one aggregate "Tests run: N, Failures: F, Errors: E, Skipped: S" per run; sum them.
 totals=$(grep -E '^\[[A-Z]+\] Tests run: [0-9]+, Failures: [0-9]+, Errors: [0-9]+, Skipped: [0-9]+$' "$log" \
   | sed -E 's/.*Tests run: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+), Skipped: ([0-9]+)/\1 \2 \3 \4/' \
@@ -82,6 +107,8 @@ fi
 rm -f "$log"
 
 [ "$failed" -gt 0 ] && status=1
+print_failures
+rm -f "$digest"
 # On a line of its own, whatever the last tool printed without a newline.
 printf '\n%d passed, %d failed\n' "$passed" "$failed"
 exit $status

@@ -37,11 +37,16 @@ public sealed class RadosGateway : IAsyncDisposable
     /// <summary>The Debian packages this needs; tests/run-all.sh installs them.</summary>
     public static bool IsInstalled => File.Exists("/usr/bin/radosgw") && File.Exists("/usr/bin/ceph-osd") && File.Exists("/usr/bin/ceph-mon");
 
-    /// <summary>Boots a fresh cluster; a boot that fails (now and then the OSD is refused with "wrong fsid") is torn down and tried again, three boots at most.</summary>
+    /// <summary>
+    /// Boots a fresh cluster; a boot that fails (now and then the OSD is refused with "wrong fsid") is
+    /// torn down and tried again, three boots at most. The last failure names every boot's error and
+    /// the end of each daemon's log, since the test output is all a CI run keeps of them.
+    /// </summary>
     public static async Task<RadosGateway> StartAsync()
     {
         var clock = Stopwatch.StartNew();
-        for (var attempt = 1; ; attempt++)
+        var failures = new List<string>();
+        for (var attempt = 1; attempt <= 3; attempt++)
         {
             var gateway = new RadosGateway();
             try
@@ -50,17 +55,22 @@ public sealed class RadosGateway : IAsyncDisposable
                 gateway.StartTime = clock.Elapsed;
                 return gateway;
             }
-            catch (Exception e) when (attempt < 3)
+            catch (Exception e)
             {
-                Console.WriteLine($"RADOS Gateway: boot failed, trying again: {e.Message}");
+                failures.Add($"boot {attempt} after {clock.Elapsed.TotalSeconds:F0}s: {e.GetType().Name}: {e.Message}\n{gateway.LogTails()}");
                 await gateway.DisposeAsync();
-            }
-            catch
-            {
-                await gateway.DisposeAsync();
-                throw;
             }
         }
+        throw new InvalidOperationException($"the RADOS Gateway did not boot three times:\n{string.Join('\n', failures)}");
+    }
+
+    /// <summary>The last lines of every daemon's log.</summary>
+    private string LogTails()
+    {
+        var logs = Path.Combine(_directory, "log");
+        return Directory.Exists(logs)
+            ? string.Concat(Directory.GetFiles(logs, "*.log").Order().Select(log => $"  {Path.GetFileName(log)}: ...\n    {string.Join("\n    ", File.ReadLines(log).TakeLast(8))}\n"))
+            : "  (no logs)";
     }
 
     private async Task BootAsync()
@@ -123,9 +133,8 @@ public sealed class RadosGateway : IAsyncDisposable
             Endpoint = new Uri($"http://127.0.0.1:{port}");
             if (await WaitForHttpAsync(Endpoint))
                 return;
-            var log = Path.Combine(_directory, "log", $"{GatewayName}.log");
             if (attempt == 3)
-                throw new InvalidOperationException($"radosgw did not answer on {Endpoint}; the end of its log:\n{string.Join('\n', File.ReadLines(log).TakeLast(15))}");
+                throw new InvalidOperationException($"radosgw did not answer on {Endpoint}");
             await StopAsync(PidFile(GatewayName));
         }
     }
@@ -133,7 +142,7 @@ public sealed class RadosGateway : IAsyncDisposable
     /// <summary>True once the gateway answers HTTP; false when it exited (its port was taken) or did not answer within a minute.</summary>
     private async Task<bool> WaitForHttpAsync(Uri endpoint)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow + CommandTimeout;
         while (DateTime.UtcNow < deadline)
         {
