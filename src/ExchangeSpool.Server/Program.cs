@@ -48,6 +48,10 @@ catch (IOException e)
     Console.Error.WriteLine($"{ProgramName}: cannot listen on {configuration.Server.Address} (exchange.spool.address): {e.Message}");
     return 1;
 }
+// What the operator set, so a mounted file (the Stackable operator's) can be checked against what the server took;
+// printed before "listening", which tools wait for.
+foreach (var setting in configuration.Settings.Where(setting => setting.Source != SettingSource.Default))
+    Console.WriteLine($"{ProgramName} setting {setting.ReportLine}");
 var storage = $"{server.Context.Storage.Kind} {string.Join(", ", server.Context.Storage.BaseDirectories)}";
 Console.WriteLine($"{ProgramName} listening on {server.Address} (gRPC, h2c); storage: {storage}; memory limit {configuration.Spool.MemoryLimit} bytes; compression {configuration.Spool.Compression.ToString().ToLowerInvariant()}; {server.EncryptionSummary}" +
     (server.MetricsAddress is { } metrics ? $"; metrics on {metrics}metrics" : ""));

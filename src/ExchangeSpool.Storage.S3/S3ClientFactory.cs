@@ -32,8 +32,11 @@ internal static class S3ClientFactory
         }
         if (options.CaCertificateFile is { } caFile)
             config.HttpClientFactory = new PrivateCaHttpClientFactory(caFile);
-        return options.AccessKey is { } accessKey
-            ? new AmazonS3Client(new BasicAWSCredentials(accessKey, options.SecretKey), config)
-            : new AmazonS3Client(config);
+        return options switch
+        {
+            { AccessKey: { } accessKey } => new AmazonS3Client(new BasicAWSCredentials(accessKey, options.SecretKey), config),
+            { IamRole: not null } => new AmazonS3Client(new AssumedRoleCredentials(options), config),
+            _ => new AmazonS3Client(config),
+        };
     }
 }

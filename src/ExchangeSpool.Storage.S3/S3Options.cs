@@ -23,6 +23,9 @@ public sealed record S3Options
     public const string PathStyleAccessKey = "exchange.s3.path-style-access";
     public const string AccessKeyKey = "exchange.s3.aws-access-key";
     public const string SecretKeyKey = "exchange.s3.aws-secret-key";
+    public const string IamRoleKey = "exchange.s3.iam-role";
+    public const string ExternalIdKey = "exchange.s3.external-id";
+    public const string StsEndpointKey = "exchange.spool.s3.sts-endpoint";
     public const string MaxErrorRetriesKey = "exchange.s3.max-error-retries";
     public const string PartSizeKey = "exchange.s3.upload.part-size";
     public const string StorageClassKey = "exchange.s3.storage-class";
@@ -45,6 +48,15 @@ public sealed record S3Options
     public string? AccessKey { get; init; }
 
     public string? SecretKey { get; init; }
+
+    /// <summary>A role to assume through STS with the default chain's credentials (Trino's rule: never with static keys).</summary>
+    public string? IamRole { get; init; }
+
+    /// <summary>The external id the role's trust policy asks for; only with <see cref="IamRole"/>.</summary>
+    public string? ExternalId { get; init; }
+
+    /// <summary>Where AssumeRole goes: this, else <see cref="Endpoint"/> (MinIO and Ceph serve STS there), else AWS STS of <see cref="Region"/>.</summary>
+    public Uri? StsEndpoint { get; init; }
 
     /// <summary>Retries of one request after its first attempt, within <see cref="MaxRetryTime"/>.</summary>
     public int MaxErrorRetries { get; init; } = 10;
@@ -79,6 +91,14 @@ public sealed record S3Options
             return (EndpointKey, $"'{Endpoint}' must be an http:// or https:// URL");
         if ((AccessKey is null) != (SecretKey is null))
             return (AccessKey is null ? AccessKeyKey : SecretKeyKey, $"set both {AccessKeyKey} and {SecretKeyKey}, or neither (to use the default credential chain)");
+        if (IamRole is not null && AccessKey is not null)
+            return (IamRoleKey, $"is not compatible with {AccessKeyKey}: the role is assumed with the default credential chain; set only one of them");
+        if (ExternalId is not null && IamRole is null)
+            return (ExternalIdKey, $"is only used with {IamRoleKey}");
+        if (StsEndpoint is not null && IamRole is null)
+            return (StsEndpointKey, $"is only used with {IamRoleKey}");
+        if (StsEndpoint is not null && StsEndpoint.Scheme != Uri.UriSchemeHttp && StsEndpoint.Scheme != Uri.UriSchemeHttps)
+            return (StsEndpointKey, $"'{StsEndpoint}' must be an http:// or https:// URL");
         if (MaxErrorRetries < 0)
             return (MaxErrorRetriesKey, "must be at least 0");
         if (PartSize is < MinPartSize or > MaxPartSize)

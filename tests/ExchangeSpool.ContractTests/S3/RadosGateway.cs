@@ -28,6 +28,14 @@ public sealed class RadosGateway : IAsyncDisposable
 
     public string SecretKey { get; } = Guid.NewGuid().ToString("N");
 
+    /// <summary>The role tests assume through STS (<c>exchange.s3.iam-role</c>).</summary>
+    public string RoleArn => $"arn:aws:iam:::role/{RoleName}";
+
+    private const string RoleName = "spool-exchange";
+
+    /// <summary>The key the gateway encrypts STS session tokens with; Ceph wants exactly 16 characters.</summary>
+    private string StsKey { get; } = Guid.NewGuid().ToString("N")[..16];
+
     public TimeSpan StartTime { get; private set; }
 
     public TimeSpan StopTime { get; private set; }
@@ -103,6 +111,8 @@ public sealed class RadosGateway : IAsyncDisposable
 
             [{GatewayName}]
             rgw data = {_directory}/rgw
+            rgw sts key = {StsKey}
+            rgw s3 auth use sts = true
 
             """);
         var keyring = Path.Combine(_directory, "keyring");
@@ -121,6 +131,22 @@ public sealed class RadosGateway : IAsyncDisposable
         await StartGatewayAsync();
         await RunAsync("radosgw-admin", "-c", ConfigFile, "user", "create", "--uid=spool", "--display-name=spool",
             $"--access-key={AccessKey}", $"--secret={SecretKey}");
+        await CreateRoleAsync();
+    }
+
+    /// <summary>
+    /// A role the test user may assume through the gateway's STS, allowed all of S3. Its trust policy
+    /// cannot ask for an external id: with an <c>sts:ExternalId</c> condition Ceph 16 refuses every
+    /// AssumeRole (AccessDenied), the right id included.
+    /// </summary>
+    private async Task CreateRoleAsync()
+    {
+        const string trust = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam:::user/spool"]},"Action":["sts:AssumeRole"]}]}""";
+        const string permissions = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*"],"Resource":["arn:aws:s3:::*"]}]}""";
+        await RunAsync("radosgw-admin", "-c", ConfigFile, "role", "create", $"--role-name={RoleName}", "--path=/",
+            $"--assume-role-policy-doc={trust}");
+        await RunAsync("radosgw-admin", "-c", ConfigFile, "role-policy", "put", $"--role-name={RoleName}", "--policy-name=spool-s3",
+            $"--policy-doc={permissions}");
     }
 
     /// <summary>The gateway's port is picked free outside the ephemeral range; a lost race for it is retried on another.</summary>

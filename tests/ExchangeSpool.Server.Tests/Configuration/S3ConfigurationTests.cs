@@ -34,6 +34,16 @@ public sealed class S3ConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void An_iam_role_with_its_external_id_and_sts_endpoint_binds()
+    {
+        var s3 = _fixture.LoadFile(Buckets, "exchange.s3.region=us-east-1", "exchange.s3.iam-role=arn:aws:iam::123456789012:role/TrinoRole",
+            "exchange.s3.external-id=external-id-123", "exchange.spool.s3.sts-endpoint=https://sts.example.com").S3;
+
+        Assert.Equal(("arn:aws:iam::123456789012:role/TrinoRole", "external-id-123", new Uri("https://sts.example.com")),
+            (s3.IamRole, s3.ExternalId, s3.StsEndpoint));
+    }
+
+    [Fact]
     public void Secret_key_is_redacted_in_the_effective_settings()
     {
         var configuration = _fixture.LoadFile(Buckets, "exchange.s3.region=us-east-1", "exchange.s3.aws-access-key=AK", "exchange.s3.aws-secret-key=SK");
@@ -62,6 +72,10 @@ public sealed class S3ConfigurationTests : IDisposable
     [InlineData("exchange.spool.s3.max-retry-time: must be at least exchange.spool.s3.request-timeout",
         "exchange.s3.region=us-east-1", "exchange.spool.s3.request-timeout=1m", "exchange.spool.s3.max-retry-time=10s")]
     [InlineData("exchange.s3.max-error-retries: must be at least 0", "exchange.s3.region=us-east-1", "exchange.s3.max-error-retries=-1")]
+    [InlineData("exchange.s3.iam-role: is not compatible with exchange.s3.aws-access-key: the role is assumed with the default credential chain; set only one of them",
+        "exchange.s3.region=us-east-1", "exchange.s3.aws-access-key=AK", "exchange.s3.aws-secret-key=SK", "exchange.s3.iam-role=arn:aws:iam::1:role/r")]
+    [InlineData("exchange.s3.external-id: is only used with exchange.s3.iam-role", "exchange.s3.region=us-east-1", "exchange.s3.external-id=e")]
+    [InlineData("exchange.spool.s3.sts-endpoint: is only used with exchange.s3.iam-role", "exchange.s3.region=us-east-1", "exchange.spool.s3.sts-endpoint=http://sts:9000")]
     public void Invalid_s3_setting_names_the_key(string expected, params string[] lines)
     {
         Assert.Equal(expected, _fixture.LoadFileError([Buckets, .. lines]));

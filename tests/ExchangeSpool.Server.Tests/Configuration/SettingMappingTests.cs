@@ -98,7 +98,8 @@ public sealed class SettingMappingTests : IDisposable
             "exchange.s3.aws-access-key=AK", "exchange.s3.aws-secret-key=SK", "exchange.s3.max-error-retries=3",
             "exchange.s3.upload.part-size=8MB", "exchange.s3.storage-class=STANDARD", "exchange.s3.sse.type=NONE",
             "exchange.s3.sse.kms-key-id=", "exchange.spool.s3.ca-certificate-file=", "exchange.spool.s3.request-timeout=1m",
-            "exchange.spool.s3.max-retry-time=2m", "exchange.spool.s3.delete-requests-per-second=5");
+            "exchange.spool.s3.max-retry-time=2m", "exchange.spool.s3.delete-requests-per-second=5",
+            "exchange.s3.iam-role=", "exchange.s3.external-id=", "exchange.spool.s3.sts-endpoint=");
 
         Assert.All(configuration.Settings, setting => Assert.Equal(SettingSource.File, setting.Source));
         var spool = configuration.Spool;

@@ -38,10 +38,10 @@ internal sealed class ChildProcess : IDisposable
 
     /// <summary>
     /// Starts <paramref name="fileName"/> with the test's environment, less the variables whose names
-    /// start with one of <paramref name="clearedVariablePrefixes"/>.
+    /// start with one of <paramref name="clearedVariablePrefixes"/>, plus <paramref name="variables"/>.
     /// </summary>
     public static ChildProcess Start(string fileName, IEnumerable<string> arguments, string workingDirectory,
-        IEnumerable<string>? clearedVariablePrefixes = null)
+        IEnumerable<string>? clearedVariablePrefixes = null, IReadOnlyDictionary<string, string>? variables = null)
     {
         var startInfo = new ProcessStartInfo(fileName)
         {
@@ -57,6 +57,8 @@ internal sealed class ChildProcess : IDisposable
             foreach (var name in startInfo.Environment.Keys.Where(k => k.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).ToList())
                 startInfo.Environment.Remove(name);
         }
+        foreach (var (name, value) in variables ?? new Dictionary<string, string>())
+            startInfo.Environment[name] = value;
         var process = System.Diagnostics.Process.Start(startInfo)
             ?? throw new InvalidOperationException($"{fileName} did not start");
         return new ChildProcess(process);

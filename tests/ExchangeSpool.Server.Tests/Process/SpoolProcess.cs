@@ -36,7 +36,15 @@ internal sealed class SpoolProcess : IDisposable
     /// <summary>The same with the process's umask set to <paramref name="umask"/> (octal) by the shell that starts it.</summary>
     public static Task<SpoolProcess> StartUnderUmaskAsync(string umask, params string[] extraArguments) => StartAsync(extraArguments, umask);
 
-    private static async Task<SpoolProcess> StartAsync(string[] extraArguments, string? umask)
+    /// <summary>
+    /// Starts the server on a properties file, which names the base directories, with these
+    /// environment variables; only the address is overridden (a free loopback port).
+    /// </summary>
+    public static Task<SpoolProcess> StartWithConfigAsync(string configFile, IReadOnlyDictionary<string, string> variables) =>
+        StartAsync(["--config", configFile], umask: null, variables, ownBaseDirectory: false);
+
+    private static async Task<SpoolProcess> StartAsync(string[] extraArguments, string? umask,
+        IReadOnlyDictionary<string, string>? variables = null, bool ownBaseDirectory = true)
     {
         var baseDirectory = Directory.CreateTempSubdirectory("exchange-spool-process-").FullName;
         ChildProcess? process = null;
@@ -45,9 +53,9 @@ internal sealed class SpoolProcess : IDisposable
             process = Run(
             [
                 "--exchange.spool.address=127.0.0.1:0",
-                $"--exchange.base-directories={baseDirectory}",
+                .. ownBaseDirectory ? [$"--exchange.base-directories={baseDirectory}"] : Array.Empty<string>(),
                 .. extraArguments,
-            ], baseDirectory, umask);
+            ], baseDirectory, umask, variables);
             var line = await process.WaitForLineAsync(l => l.StartsWith(ListeningPrefix, StringComparison.Ordinal), Timeout);
             var address = line[ListeningPrefix.Length..line.IndexOf(' ', ListeningPrefix.Length)];
             return new SpoolProcess(process, baseDirectory, new Uri(address));
@@ -93,9 +101,10 @@ internal sealed class SpoolProcess : IDisposable
     /// Without the test's own EXCHANGE_* variables (EXCHANGE_SPOOL_CONFIG, EXCHANGE_SPOOL_ADDRESS, ...),
     /// so the program sees only the configuration the test gives it.
     /// </summary>
-    private static ChildProcess Run(IEnumerable<string> arguments, string workingDirectory, string? umask = null) =>
+    private static ChildProcess Run(IEnumerable<string> arguments, string workingDirectory, string? umask = null,
+        IReadOnlyDictionary<string, string>? variables = null) =>
         umask is null
-            ? ChildProcess.Start(DotnetHost, [Executable.Value, .. arguments], workingDirectory, clearedVariablePrefixes: ["EXCHANGE_"])
+            ? ChildProcess.Start(DotnetHost, [Executable.Value, .. arguments], workingDirectory, clearedVariablePrefixes: ["EXCHANGE_"], variables)
             : ChildProcess.Start("sh", ["-c", "umask \"$0\" && exec \"$@\"", umask, DotnetHost, Executable.Value, .. arguments], workingDirectory,
                 clearedVariablePrefixes: ["EXCHANGE_"]);
 
