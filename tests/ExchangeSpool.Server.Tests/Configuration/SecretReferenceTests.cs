@@ -1,4 +1,5 @@
 using ExchangeSpool.Server.Configuration;
+using ExchangeSpool.Storage.S3;
 
 namespace ExchangeSpool.Server.Tests.Configuration;
 
@@ -42,7 +43,7 @@ public sealed class SecretReferenceTests : IDisposable
             "exchange.s3.aws-access-key=${ENV:S3_ACCESS_KEY}",
             "exchange.s3.aws-secret-key=${ENV:S3_SECRET_KEY}");
 
-        Assert.Equal(("spool", "s3cr3t-value"), (configuration.S3.AccessKey, configuration.S3.SecretKey));
+        Assert.Equal(("spool", "s3cr3t-value"), (configuration.Options.Get<S3Options>().AccessKey, configuration.Options.Get<S3Options>().SecretKey));
         Assert.DoesNotContain(configuration.Settings, setting => setting.Value.Contains("s3cr3t-value", StringComparison.Ordinal));
     }
 
@@ -58,9 +59,9 @@ public sealed class SecretReferenceTests : IDisposable
     {
         _fixture.Environment["EMPTY_VARIABLE"] = "";
 
-        var configuration = _fixture.LoadFile("exchange.s3.region=${ENV:EMPTY_VARIABLE}");
+        var configuration = _fixture.LoadFile("exchange.spool.encryption.key-file=${ENV:EMPTY_VARIABLE}");
 
-        Assert.Equal("", configuration.Settings.Single(setting => setting.Key == "exchange.s3.region").Value);
+        Assert.Equal("", configuration.Settings.Single(setting => setting.Key == "exchange.spool.encryption.key-file").Value);
     }
 
     [Fact]
@@ -73,8 +74,8 @@ public sealed class SecretReferenceTests : IDisposable
     [Fact]
     public void A_value_from_the_command_line_is_taken_literally()
     {
-        var configuration = _fixture.LoadConfiguration("--exchange.s3.region", "${ENV:REGION}");
+        var configuration = _fixture.LoadConfiguration("--exchange.spool.data-directory", "/var/${ENV:DIRECTORY}");
 
-        Assert.Equal("${ENV:REGION}", configuration.S3.Region);
+        Assert.Equal("/var/${ENV:DIRECTORY}", configuration.Settings.Single(setting => setting.Key == "exchange.spool.data-directory").Value);
     }
 }
