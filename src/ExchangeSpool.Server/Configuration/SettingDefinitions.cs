@@ -123,5 +123,4 @@ public static class SettingDefinitions
         name == ExchangeManagerName || TrinoManagerNames.Contains(name)
             ? name
             : throw new ConfigurationException(key, $"this file selects exchange manager '{name}'; exchange-spool serves '{ExchangeManagerName}' (and reads files written for 'filesystem' or 'hdfs')");
-
 }

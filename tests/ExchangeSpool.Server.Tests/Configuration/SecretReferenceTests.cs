@@ -43,7 +43,8 @@ public sealed class SecretReferenceTests : IDisposable
             "exchange.s3.aws-access-key=${ENV:S3_ACCESS_KEY}",
             "exchange.s3.aws-secret-key=${ENV:S3_SECRET_KEY}");
 
-        Assert.Equal(("spool", "s3cr3t-value"), (configuration.Options.Get<S3Options>().AccessKey, configuration.Options.Get<S3Options>().SecretKey));
+        var s3 = configuration.Options.Get<S3Options>();
+        Assert.Equal(("spool", "s3cr3t-value"), (s3.AccessKey, s3.SecretKey));
         Assert.DoesNotContain(configuration.Settings, setting => setting.Value.Contains("s3cr3t-value", StringComparison.Ordinal));
     }
 
@@ -59,9 +60,10 @@ public sealed class SecretReferenceTests : IDisposable
     {
         _fixture.Environment["EMPTY_VARIABLE"] = "";
 
-        var configuration = _fixture.LoadFile("exchange.spool.encryption.key-file=${ENV:EMPTY_VARIABLE}");
+        var configuration = _fixture.LoadFile("exchange.spool.metrics-address=${ENV:EMPTY_VARIABLE}");
 
-        Assert.Equal("", configuration.Settings.Single(setting => setting.Key == "exchange.spool.encryption.key-file").Value);
+        Assert.Equal("", configuration.Settings.Single(setting => setting.Key == "exchange.spool.metrics-address").Value);
+        Assert.Null(configuration.Server.MetricsAddress);
     }
 
     [Fact]
@@ -74,8 +76,8 @@ public sealed class SecretReferenceTests : IDisposable
     [Fact]
     public void A_value_from_the_command_line_is_taken_literally()
     {
-        var configuration = _fixture.LoadConfiguration("--exchange.spool.data-directory", "/var/${ENV:DIRECTORY}");
+        var configuration = _fixture.LoadConfiguration("--exchange.base-directories", "s3://bucket/spool", "--exchange.s3.region", "${ENV:REGION}");
 
-        Assert.Equal("/var/${ENV:DIRECTORY}", configuration.Settings.Single(setting => setting.Key == "exchange.spool.data-directory").Value);
+        Assert.Equal("${ENV:REGION}", configuration.Options.Get<S3Options>().Region);
     }
 }
