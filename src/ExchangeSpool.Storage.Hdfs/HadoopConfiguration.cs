@@ -1,5 +1,6 @@
 using System.Xml;
 using System.Xml.Linq;
+using ExchangeSpool.Core.Configuration;
 
 namespace ExchangeSpool.Storage.Hdfs;
 
@@ -16,7 +17,7 @@ public sealed class HadoopConfiguration
 
     public static HadoopConfiguration Empty { get; } = new();
 
-    /// <exception cref="ArgumentException">A file is not Hadoop configuration XML; the message names the key and the file.</exception>
+    /// <exception cref="ConfigurationException">A file is not Hadoop configuration XML; the message names the key and the file.</exception>
     public static HadoopConfiguration Load(IReadOnlyList<string> files)
     {
         var configuration = new HadoopConfiguration();
@@ -65,10 +66,10 @@ public sealed class HadoopConfiguration
         }
         catch (Exception e) when (e is XmlException or IOException or UnauthorizedAccessException)
         {
-            throw new ArgumentException($"{HdfsOptions.ConfigResourcesKey}: '{file}' cannot be read as Hadoop configuration XML: {e.Message}", e);
+            throw new ConfigurationException(HdfsOptions.ConfigResourcesKey, $"'{file}' cannot be read as Hadoop configuration XML: {e.Message}");
         }
         if (document.Root?.Name.LocalName != "configuration")
-            throw new ArgumentException($"{HdfsOptions.ConfigResourcesKey}: '{file}' is not Hadoop configuration XML (its root element is not <configuration>)");
+            throw new ConfigurationException(HdfsOptions.ConfigResourcesKey, $"'{file}' is not Hadoop configuration XML (its root element is not <configuration>)");
         foreach (var property in document.Root.Elements("property"))
         {
             var name = property.Element("name")?.Value.Trim();

@@ -1,3 +1,5 @@
+using ExchangeSpool.Core.Configuration;
+
 namespace ExchangeSpool.Storage.Hdfs;
 
 /// <summary>
@@ -17,38 +19,44 @@ public sealed record HdfsLocation(string Scheme, string Authority, string Path)
     /// <summary>True when the authority names HTTP addresses directly rather than a cluster described by the XML.</summary>
     public bool IsDirectHttp => Scheme is WebHdfsScheme or SecureWebHdfsScheme;
 
-    public static bool IsHdfs(string baseDirectory) =>
-        Schemes.Any(scheme => baseDirectory.StartsWith(scheme + "://", StringComparison.OrdinalIgnoreCase));
-
-    /// <param name="skipSchemeValidation">
-    /// <c>exchange.hdfs.skip-directory-scheme-validation</c>: any <c>scheme://authority/path</c> is then
-    /// taken as a cluster of the XML, as Trino hands any scheme to Hadoop's file system.
-    /// </param>
+    /// <summary>The URI as written, checked; <c>hdfs:///path</c> keeps its empty authority until <see cref="InCluster"/>.</summary>
     /// <exception cref="ArgumentException">Not an HDFS URI, or a path with empty, '.' or '..' segments.</exception>
-    public static HdfsLocation Parse(string baseDirectory, HadoopConfiguration configuration, bool skipSchemeValidation = false)
+    public static HdfsLocation Parse(string baseDirectory)
     {
         var separator = baseDirectory.IndexOf("://", StringComparison.Ordinal);
         var scheme = separator < 0 ? "" : baseDirectory[..separator].ToLowerInvariant();
-        if (separator <= 0 || (!Schemes.Contains(scheme) && !skipSchemeValidation))
-            throw new ArgumentException($"'{baseDirectory}' is not an hdfs://nameservice/path URI");
+        if (!Schemes.Contains(scheme))
+            throw new ArgumentException($"'{baseDirectory}' is not an hdfs://nameservice/path, webhdfs://host:port/path or swebhdfs://host:port/path URI");
         var rest = baseDirectory[(separator + 3)..];
         var slash = rest.IndexOf('/');
         var authority = slash < 0 ? rest : rest[..slash];
         var path = slash < 0 ? "" : rest[slash..].TrimEnd('/');
         if (path.Length > 0 && path[1..].Split('/').Any(segment => segment is "" or "." or ".."))
             throw new ArgumentException($"'{baseDirectory}' has an empty, '.' or '..' segment in its path");
-        if (authority.Length == 0)
-        {
-            if (scheme != HdfsScheme)
-                throw new ArgumentException($"'{baseDirectory}' names no host");
-            var defaultFs = configuration.Get("fs.defaultFS")
-                ?? throw new ArgumentException($"'{baseDirectory}' names no cluster and {HdfsOptions.ConfigResourcesKey} sets no fs.defaultFS");
-            var cluster = Parse(defaultFs, configuration, skipSchemeValidation);
-            if (cluster.Authority.Length == 0)
-                throw new ArgumentException($"'{baseDirectory}' names no cluster and {configuration.Describe("fs.defaultFS")} names none either");
-            return cluster with { Path = path };
-        }
+        if (authority.Length == 0 && scheme != HdfsScheme)
+            throw new ArgumentException($"'{baseDirectory}' names no host");
         return new HdfsLocation(scheme, authority, path);
+    }
+
+    /// <summary>This location with the cluster of <c>fs.defaultFS</c> when it names none (<c>hdfs:///path</c>).</summary>
+    /// <exception cref="ConfigurationException">It names no cluster and the XML has no usable <c>fs.defaultFS</c>.</exception>
+    public HdfsLocation InCluster(HadoopConfiguration configuration)
+    {
+        if (Authority.Length > 0)
+            return this;
+        var defaultFs = configuration.Get("fs.defaultFS")
+            ?? throw new ConfigurationException(HdfsOptions.ConfigResourcesKey, $"'{this}' names no cluster and no fs.defaultFS is set");
+        try
+        {
+            var cluster = Parse(defaultFs);
+            if (cluster.Authority.Length > 0)
+                return cluster with { Path = Path };
+        }
+        catch (ArgumentException)
+        {
+            // Reported below with where the value came from.
+        }
+        throw new ConfigurationException(HdfsOptions.ConfigResourcesKey, $"'{this}' names no cluster and {configuration.Describe("fs.defaultFS")} is not an hdfs:// URI naming one");
     }
 
     /// <summary>The absolute HDFS path of a path relative to this base directory.</summary>

@@ -1,3 +1,5 @@
+using ExchangeSpool.Core.Configuration;
+
 namespace ExchangeSpool.Storage.Hdfs;
 
 /// <summary>
@@ -22,9 +24,6 @@ public sealed record HdfsOptions
 
     /// <summary>The append unit: a writer sends its data in appends of this size and holds at most two such buffers.</summary>
     public long BlockSize { get; init; } = 4 * MiB;
-
-    /// <summary>Accepted as Trino accepts it; WebHDFS needs the scheme to find the namenodes, so it changes nothing here.</summary>
-    public bool SkipDirectorySchemeValidation { get; init; }
 
     /// <summary>core-site.xml, hdfs-site.xml and the like, read in order (a later file overrides an earlier one).</summary>
     public IReadOnlyList<string> ConfigResources { get; init; } = [];
@@ -56,6 +55,14 @@ public sealed record HdfsOptions
             return (ConfigResourcesKey, $"file '{missing}' does not exist");
         if (User is { } user && (user.Length == 0 || user.Any(c => char.IsWhiteSpace(c) || c is '&' or '=' or '/')))
             return (UserKey, $"'{user}' is not a user name");
+        try
+        {
+            NamenodeAddresses.Validate(HadoopConfiguration.Load(ConfigResources));
+        }
+        catch (ConfigurationException e)
+        {
+            return (e.Subject, e.Problem);
+        }
         if (CaCertificateFile is not null && !File.Exists(CaCertificateFile))
             return (CaCertificateFileKey, $"file '{CaCertificateFile}' does not exist");
         if (MaxErrorRetries < 0)

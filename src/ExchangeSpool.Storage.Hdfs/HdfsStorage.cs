@@ -1,6 +1,8 @@
+using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using ExchangeSpool.Core;
 using ExchangeSpool.Core.Buffers;
+using ExchangeSpool.Core.Configuration;
 using ExchangeSpool.Core.Storage;
 
 namespace ExchangeSpool.Storage.Hdfs;
@@ -11,7 +13,7 @@ namespace ExchangeSpool.Storage.Hdfs;
 /// read by ranged OPENs; a commit manifest is written under a temporary name and renamed without
 /// overwrite, so an existing manifest is never replaced; a directory is deleted with one recursive DELETE.
 /// </summary>
-public sealed class HdfsStorage : IExchangeStorage, IDisposable
+public sealed class HdfsStorage : IExchangeStorage
 {
     private readonly (HdfsLocation Location, WebHdfsClient Client)[] _bases;
     private readonly WebHdfsClient[] _clients;
@@ -20,15 +22,16 @@ public sealed class HdfsStorage : IExchangeStorage, IDisposable
 
     /// <param name="baseDirectories"><c>hdfs://nameservice/path</c> URIs (or <c>webhdfs://</c>, <c>swebhdfs://</c>).</param>
     /// <param name="budget">What append buffers and read windows are charged to; null charges nothing.</param>
-    /// <exception cref="ArgumentException">An entry is not an HDFS URI, or the Hadoop XML does not describe its cluster or asks for Kerberos.</exception>
+    /// <exception cref="ArgumentException">An entry is not an HDFS URI.</exception>
+    /// <exception cref="ConfigurationException">The Hadoop XML does not describe an entry's cluster, or asks for Kerberos.</exception>
     public HdfsStorage(IReadOnlyList<string> baseDirectories, HdfsOptions options, MemoryBudget? budget = null)
     {
         _options = options;
         _budget = budget;
         Counters = new HdfsRequestCounters();
         var configuration = HadoopConfiguration.Load(options.ConfigResources);
-        NamenodeAddresses.ThrowIfKerberos(configuration);
-        var locations = baseDirectories.Select(directory => HdfsLocation.Parse(directory, configuration, options.SkipDirectorySchemeValidation)).ToArray();
+        NamenodeAddresses.Validate(configuration);
+        var locations = baseDirectories.Select(directory => HdfsLocation.Parse(directory).InCluster(configuration)).ToArray();
         var clients = locations
             .GroupBy(location => (location.Scheme, location.Authority))
             .ToDictionary(cluster => cluster.Key, cluster => new WebHdfsClient($"{cluster.Key.Scheme}://{cluster.Key.Authority}",
@@ -43,6 +46,8 @@ public sealed class HdfsStorage : IExchangeStorage, IDisposable
     public IReadOnlyList<string> BaseDirectories { get; }
 
     public HdfsRequestCounters Counters { get; }
+
+    public IReadOnlyList<Meter> Meters => [Counters.Meter];
 
     public ValueTask<IStorageFileWriter> CreateFileAsync(StoragePath path, CancellationToken cancellationToken)
     {
@@ -115,11 +120,13 @@ public sealed class HdfsStorage : IExchangeStorage, IDisposable
             yield return new StorageEntry(status.Name, status.IsDirectory, status.Modified);
     }
 
-    public void Dispose()
+    /// <summary>Releases every cluster's connections.</summary>
+    public ValueTask DisposeAsync()
     {
         foreach (var client in _clients)
             client.Dispose();
         Counters.Dispose();
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>The cluster, absolute path and URI of <paramref name="path"/>, refused unless it is a plain relative path.</summary>

@@ -1,3 +1,5 @@
+using ExchangeSpool.Core.Configuration;
+
 namespace ExchangeSpool.Storage.Hdfs;
 
 /// <summary>
@@ -14,10 +16,10 @@ public static class NamenodeAddresses
 
     private const string PolicyKey = "dfs.http.policy";
 
-    /// <exception cref="ArgumentException">The XML asks for Kerberos, or does not describe the cluster; the message names the key.</exception>
+    /// <exception cref="ConfigurationException">The XML asks for Kerberos, or does not describe the cluster.</exception>
     public static IReadOnlyList<Uri> Resolve(HdfsLocation location, HadoopConfiguration configuration)
     {
-        ThrowIfKerberos(configuration);
+        Validate(configuration);
         if (location.IsDirectHttp)
             return [HttpUri(location.Scheme == HdfsLocation.SecureWebHdfsScheme, location.Authority, location)];
         var https = UsesHttps(configuration);
@@ -30,12 +32,12 @@ public static class NamenodeAddresses
             {
                 var key = $"{addressKey}.{nameservice}.{namenode}";
                 var address = configuration.Get(key)
-                    ?? throw new ArgumentException($"{HdfsOptions.ConfigResourcesKey}: {key} is not set, but dfs.ha.namenodes.{nameservice} lists namenode '{namenode}'");
+                    ?? throw new ConfigurationException(HdfsOptions.ConfigResourcesKey, $"{key} is not set, but dfs.ha.namenodes.{nameservice} lists namenode '{namenode}'");
                 return HttpUri(https, address, location);
             }).ToArray();
         }
         if (configuration.GetList("dfs.nameservices").Contains(nameservice) && configuration.Get($"{addressKey}.{nameservice}") is null)
-            throw new ArgumentException($"{HdfsOptions.ConfigResourcesKey}: nameservice '{nameservice}' has neither dfs.ha.namenodes.{nameservice} nor {addressKey}.{nameservice}");
+            throw new ConfigurationException(HdfsOptions.ConfigResourcesKey, $"nameservice '{nameservice}' has neither dfs.ha.namenodes.{nameservice} nor {addressKey}.{nameservice}");
         var host = nameservice.Split(':')[0];
         var configured = configuration.Get($"{addressKey}.{nameservice}") ?? configuration.Get(addressKey);
         // A wildcard bind address (Hadoop's default 0.0.0.0:9870) says only the port; the host is the namenode's.
@@ -45,24 +47,28 @@ public static class NamenodeAddresses
         return [HttpUri(https, http, location)];
     }
 
-    /// <summary>Kerberos (SPNEGO) is not built yet: stop at start rather than fail every request with 401.</summary>
-    public static void ThrowIfKerberos(HadoopConfiguration configuration)
+    /// <summary>
+    /// What can be checked of the XML alone, at start: Kerberos (SPNEGO) is not built yet, so it stops
+    /// the server rather than fail every request with 401; the HTTP policy must be one Hadoop knows.
+    /// </summary>
+    public static void Validate(HadoopConfiguration configuration)
     {
         if (string.Equals(configuration.Get("hadoop.security.authentication"), "kerberos", StringComparison.OrdinalIgnoreCase))
-            throw new ArgumentException($"{HdfsOptions.ConfigResourcesKey}: {configuration.Describe("hadoop.security.authentication")}: Kerberos (SPNEGO) is not supported yet, only simple authentication ({HdfsOptions.UserKey})");
+            throw new ConfigurationException(HdfsOptions.ConfigResourcesKey, $"{configuration.Describe("hadoop.security.authentication")}: Kerberos (SPNEGO) is not supported yet, only simple authentication ({HdfsOptions.UserKey})");
+        UsesHttps(configuration);
     }
 
     private static bool UsesHttps(HadoopConfiguration configuration) => configuration.Get(PolicyKey)?.ToUpperInvariant() switch
     {
         null or "HTTP_ONLY" or "HTTP_AND_HTTPS" => false,
         "HTTPS_ONLY" => true,
-        _ => throw new ArgumentException($"{HdfsOptions.ConfigResourcesKey}: {configuration.Describe(PolicyKey)} is not HTTP_ONLY, HTTPS_ONLY or HTTP_AND_HTTPS"),
+        _ => throw new ConfigurationException(HdfsOptions.ConfigResourcesKey, $"{configuration.Describe(PolicyKey)} is not HTTP_ONLY, HTTPS_ONLY or HTTP_AND_HTTPS"),
     };
 
     private static Uri HttpUri(bool https, string address, HdfsLocation location)
     {
         if (!Uri.TryCreate($"{(https ? "https" : "http")}://{address}/", UriKind.Absolute, out var uri) || uri.AbsolutePath != "/" || address.Contains('/'))
-            throw new ArgumentException($"{HdfsOptions.ConfigResourcesKey}: '{address}', the HTTP address of {location}, is not host:port");
+            throw new ConfigurationException(HdfsOptions.ConfigResourcesKey, $"'{address}', the HTTP address of {location}, is not host:port");
         return uri;
     }
 }

@@ -1,3 +1,4 @@
+using ExchangeSpool.Core.Configuration;
 using ExchangeSpool.Storage.Hdfs;
 
 namespace ExchangeSpool.ContractTests.Hdfs;
@@ -46,7 +47,7 @@ public sealed class HdfsConfigurationTests : IDisposable
     {
         var configuration = Load(StackableCoreSite(), StackableHdfsSite(policy: "HTTP_AND_HTTPS"));
 
-        var location = HdfsLocation.Parse("hdfs:///trino/exchange", configuration);
+        var location = HdfsLocation.Parse("hdfs:///trino/exchange").InCluster(configuration);
 
         Assert.Equal(new HdfsLocation("hdfs", "simple-hdfs", "/trino/exchange"), location);
         Assert.Equal(2, NamenodeAddresses.Resolve(location, configuration).Count);
@@ -82,7 +83,7 @@ public sealed class HdfsConfigurationTests : IDisposable
             ("hadoop.security.authentication", "kerberos"),
             ("hadoop.security.authorization", "true")));
 
-        var error = Assert.Throws<ArgumentException>(() => new HdfsStorage(["hdfs://simple-hdfs/spool"], new HdfsOptions { ConfigResources = [coreSite] }));
+        var error = Assert.Throws<ConfigurationException>(() => new HdfsStorage(["hdfs://simple-hdfs/spool"], new HdfsOptions { ConfigResources = [coreSite] }));
 
         Assert.Equal($"hdfs.config.resources: hadoop.security.authentication=kerberos in {coreSite}: Kerberos (SPNEGO) is not supported yet, only simple authentication (exchange.hdfs.user)", error.Message);
     }
@@ -95,7 +96,7 @@ public sealed class HdfsConfigurationTests : IDisposable
             ("dfs.ha.namenodes.ns1", "nn1,nn2"),
             ("dfs.namenode.http-address.ns1.nn1", "nn1.example.com:9870")));
 
-        var error = Assert.Throws<ArgumentException>(() => Resolve("hdfs://ns1/spool", configuration));
+        var error = Assert.Throws<ConfigurationException>(() => Resolve("hdfs://ns1/spool", configuration));
 
         Assert.Equal("hdfs.config.resources: dfs.namenode.http-address.ns1.nn2 is not set, but dfs.ha.namenodes.ns1 lists namenode 'nn2'", error.Message);
     }
@@ -105,7 +106,7 @@ public sealed class HdfsConfigurationTests : IDisposable
     {
         var hdfsSite = Write("hdfs-site.xml", HadoopXml.Configuration(("dfs.http.policy", "HTTPS_PLEASE")));
 
-        var error = Assert.Throws<ArgumentException>(() => Resolve("hdfs://nn:8020/spool", HadoopConfiguration.Load([hdfsSite])));
+        var error = Assert.Throws<ConfigurationException>(() => Resolve("hdfs://nn:8020/spool", HadoopConfiguration.Load([hdfsSite])));
 
         Assert.Equal($"hdfs.config.resources: dfs.http.policy=HTTPS_PLEASE in {hdfsSite} is not HTTP_ONLY, HTTPS_ONLY or HTTP_AND_HTTPS", error.Message);
     }
@@ -115,7 +116,7 @@ public sealed class HdfsConfigurationTests : IDisposable
     {
         var file = Write("core-site.xml", "fs.defaultFS=hdfs://nn");
 
-        var error = Assert.Throws<ArgumentException>(() => HadoopConfiguration.Load([file]));
+        var error = Assert.Throws<ConfigurationException>(() => HadoopConfiguration.Load([file]));
 
         Assert.StartsWith($"hdfs.config.resources: '{file}' cannot be read as Hadoop configuration XML", error.Message);
     }
@@ -133,12 +134,11 @@ public sealed class HdfsConfigurationTests : IDisposable
     }
 
     [Fact]
-    public void OtherSchemes_AreRefused_UnlessSchemeValidationIsSkipped()
+    public void EmptyAuthority_WithoutFsDefaultFs_IsRefusedNamingTheKey()
     {
-        var configuration = Load(StackableCoreSite(), StackableHdfsSite(policy: "HTTP_ONLY"));
+        var error = Assert.Throws<ConfigurationException>(() => HdfsLocation.Parse("hdfs:///spool").InCluster(HadoopConfiguration.Empty));
 
-        Assert.Throws<ArgumentException>(() => HdfsLocation.Parse("viewfs://simple-hdfs/spool", configuration));
-        Assert.Equal(new HdfsLocation("viewfs", "simple-hdfs", "/spool"), HdfsLocation.Parse("viewfs://simple-hdfs/spool", configuration, skipSchemeValidation: true));
+        Assert.Equal("hdfs.config.resources: 'hdfs:///spool' names no cluster and no fs.defaultFS is set", error.Message);
     }
 
     [Theory]
@@ -147,7 +147,7 @@ public sealed class HdfsConfigurationTests : IDisposable
     [InlineData("hdfs://simple-hdfs/./b")]
     public void PathsWithEmptyOrDotSegments_AreRefused(string baseDirectory)
     {
-        var error = Assert.Throws<ArgumentException>(() => HdfsLocation.Parse(baseDirectory, HadoopConfiguration.Empty));
+        var error = Assert.Throws<ArgumentException>(() => HdfsLocation.Parse(baseDirectory));
         Assert.Contains(baseDirectory, error.Message);
     }
 
@@ -174,7 +174,7 @@ public sealed class HdfsConfigurationTests : IDisposable
     }
 
     private static IReadOnlyList<Uri> Resolve(string baseDirectory, HadoopConfiguration configuration) =>
-        NamenodeAddresses.Resolve(HdfsLocation.Parse(baseDirectory, configuration), configuration);
+        NamenodeAddresses.Resolve(HdfsLocation.Parse(baseDirectory).InCluster(configuration), configuration);
 
     private HadoopConfiguration Load(params string[] contents) =>
         HadoopConfiguration.Load(contents.Select((content, i) => Write($"{i}-site.xml", content)).ToArray());

@@ -36,7 +36,7 @@ public sealed class HdfsStorageTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        _storage.Dispose();
+        await _storage.DisposeAsync();
         await _server.DisposeAsync();
         Directory.Delete(_root, recursive: true);
     }
@@ -282,7 +282,7 @@ public sealed class HdfsStorageTests : IAsyncLifetime
     public async Task AppendBuffers_AreChargedToTheBudget_AndGivenBack()
     {
         var budget = new MemoryBudget(64 * MiB);
-        using var storage = NewStorage(budget);
+        await using var storage = NewStorage(budget);
         await using var writer = await storage.CreateFileAsync(new StoragePath(0, "budget/0_0.data"), default);
 
         await writer.WriteAsync(RandomNumberGenerator.GetBytes(3 * MiB), default);
@@ -297,7 +297,7 @@ public sealed class HdfsStorageTests : IAsyncLifetime
     {
         var budget = new MemoryBudget(64 * MiB);
         Assert.True(budget.TryReserve(64 * MiB, MemoryUse.SinkBuffers));
-        using var storage = NewStorage(budget);
+        await using var storage = NewStorage(budget);
         var data = RandomNumberGenerator.GetBytes(3 * MiB);
 
         await using (var writer = await storage.CreateFileAsync(new StoragePath(0, "nobudget/0_0.data"), default))
