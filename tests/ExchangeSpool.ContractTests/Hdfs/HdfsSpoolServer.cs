@@ -19,7 +19,9 @@ public class HdfsSpoolServer : SpoolServerFixture
     protected override IEnumerable<string> ExtraArguments =>
         [.. Hdfs.ServerSettings().Select(setting => $"--{setting}"), "--exchange.spool.hdfs.request-timeout=20s"];
 
-    protected override async Task PrepareStorageAsync() => Hdfs = await HdfsTestCluster.StartAsync(Path.Combine(Root, "hadoop-conf"));
+    protected override async Task PrepareStorageAsync() => Hdfs = await StartClusterAsync(Path.Combine(Root, "hadoop-conf"));
+
+    protected virtual Task<HdfsTestCluster> StartClusterAsync(string xmlDirectory) => HdfsTestCluster.StartAsync(xmlDirectory);
 
     protected override Task CleanUpStorageAsync() => Hdfs.DisposeAsync().AsTask();
 
@@ -43,6 +45,17 @@ public class HdfsSpoolServer : SpoolServerFixture
 public sealed class EncryptedCompressedHdfsSpoolServer : HdfsSpoolServer
 {
     protected override IEnumerable<string> ExtraArguments => [.. base.ExtraArguments, .. EncryptedCompressedLocalSpoolServer.Arguments(Root)];
+}
+
+/// <summary>The HDFS fixture always on the tests' own WebHDFS server, with few, quick retries, for failover and fault tests.</summary>
+public sealed class FailoverHdfsSpoolServer : HdfsSpoolServer
+{
+    public WebHdfsTestServer WebHdfs => Hdfs.Server!;
+
+    protected override IEnumerable<string> ExtraArguments =>
+        [.. base.ExtraArguments, "--exchange.spool.hdfs.max-error-retries=3", "--exchange.spool.hdfs.request-timeout=10s", "--exchange.spool.hdfs.max-retry-time=10s"];
+
+    protected override Task<HdfsTestCluster> StartClusterAsync(string xmlDirectory) => HdfsTestCluster.StartTestServerAsync(xmlDirectory);
 }
 
 public sealed class HdfsBackendContractTests(HdfsSpoolServer server)

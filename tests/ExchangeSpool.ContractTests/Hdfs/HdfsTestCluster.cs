@@ -17,7 +17,6 @@ public sealed class HdfsTestCluster : IAsyncDisposable
 
     private readonly HttpClient _http = new();
     private readonly Uri _webHdfs;
-    private readonly string _root;
 
     private HdfsTestCluster(WebHdfsTestServer? server, Uri webHdfs, string user, IReadOnlyList<string> configResources, string root)
     {
@@ -25,7 +24,7 @@ public sealed class HdfsTestCluster : IAsyncDisposable
         _webHdfs = webHdfs;
         User = user;
         ConfigResources = configResources;
-        _root = root;
+        Root = root;
     }
 
     /// <summary>The test server this cluster started, or null for an external cluster.</summary>
@@ -41,20 +40,26 @@ public sealed class HdfsTestCluster : IAsyncDisposable
     /// <param name="xmlDirectory">Where the Hadoop XML for the test server goes.</param>
     public static async Task<HdfsTestCluster> StartAsync(string xmlDirectory)
     {
-        var root = $"/exchange-spool-test-{Guid.NewGuid():N}";
-        if (Environment.GetEnvironmentVariable(UrlVariable) is { Length: > 0 } url)
-        {
-            var user = Environment.GetEnvironmentVariable(UserVariable) ?? Environment.UserName;
-            return new HdfsTestCluster(null, new Uri(url.TrimEnd('/') + "/"), user, [], root);
-        }
-        var server = await WebHdfsTestServer.StartAsync();
-        return new HdfsTestCluster(server, server.NamenodeUris[1], "spool", server.WriteHadoopXml(xmlDirectory), root);
+        if (Environment.GetEnvironmentVariable(UrlVariable) is not { Length: > 0 } url)
+            return await StartTestServerAsync(xmlDirectory);
+        var user = Environment.GetEnvironmentVariable(UserVariable) ?? Environment.UserName;
+        return new HdfsTestCluster(null, new Uri(url.TrimEnd('/') + "/"), user, [], NewRoot());
     }
+
+    /// <summary>A cluster on a test server of its own whatever the environment says, for tests that fail namenodes over or inject faults.</summary>
+    public static async Task<HdfsTestCluster> StartTestServerAsync(string xmlDirectory)
+    {
+        var server = await WebHdfsTestServer.StartAsync();
+        return new HdfsTestCluster(server, server.NamenodeUris[1], "spool", server.WriteHadoopXml(xmlDirectory), NewRoot());
+    }
+
+    /// <summary>The directory a run's base directories are under.</summary>
+    public string Root { get; }
 
     /// <summary>A base directory of this run: under the test server's nameservice, or the external cluster's WebHDFS address.</summary>
     public string BaseDirectory(string name) => Server is null
-        ? $"webhdfs://{_webHdfs.Authority}{_root}/{name}"
-        : $"hdfs://{WebHdfsTestServer.Nameservice}{_root}/{name}";
+        ? $"webhdfs://{_webHdfs.Authority}{Root}/{name}"
+        : $"hdfs://{WebHdfsTestServer.Nameservice}{Root}/{name}";
 
     /// <summary>The settings (<c>key=value</c>) that point a spool server at this cluster.</summary>
     public IEnumerable<string> ServerSettings() =>
@@ -67,18 +72,20 @@ public sealed class HdfsTestCluster : IAsyncDisposable
     public async Task<IReadOnlyList<(string Path, bool IsDirectory)>> EntriesAsync(Func<string, bool> where)
     {
         var entries = new List<(string Path, bool IsDirectory)>();
-        await CollectAsync(_root, entries);
+        await CollectAsync(Root, entries);
         return entries.Where(entry => where(entry.Path)).ToList();
     }
 
     public async ValueTask DisposeAsync()
     {
         if (Server is null)
-            await SendAsync(HttpMethod.Delete, _root, "DELETE&recursive=true");
+            await SendAsync(HttpMethod.Delete, Root, "DELETE&recursive=true");
         else
             await Server.DisposeAsync();
         _http.Dispose();
     }
+
+    private static string NewRoot() => $"/exchange-spool-test-{Guid.NewGuid():N}";
 
     private async Task CollectAsync(string directory, List<(string Path, bool IsDirectory)> entries)
     {
