@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using ExchangeSpool.ContractTests.Storage;
 using ExchangeSpool.Core;
 using ExchangeSpool.Core.Buffers;
 using ExchangeSpool.Core.Storage;
@@ -7,38 +8,43 @@ using ExchangeSpool.Storage.Hdfs;
 namespace ExchangeSpool.ContractTests.Hdfs;
 
 /// <summary>
-/// The HDFS backend on its own against the test WebHDFS server (an HA pair whose first namenode is
-/// standby, and a datanode): what it sends, how it fails over and retries, and how it fails.
+/// The storage contract on HDFS, against the tests' WebHDFS server (an HA pair whose first namenode
+/// is standby, and a datanode): one base directory on the nameservice of the generated Hadoop XML,
+/// the other as <c>webhdfs://</c> straight to the active namenode. Plus what only HDFS has: the
+/// requests it sends, how it fails over and retries, and how it fails.
 /// </summary>
-public sealed class HdfsStorageTests : IAsyncLifetime
+public sealed class HdfsStorageTests : StorageContractTests
 {
-    private const int MiB = 1024 * 1024;
     private const string User = "spool";
 
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "spool-hdfs-" + Guid.NewGuid().ToString("N"));
+    private readonly string _xmlDirectory = Path.Combine(Path.GetTempPath(), "spool-hdfs-" + Guid.NewGuid().ToString("N"));
     private WebHdfsTestServer _server = null!;
-    private HdfsStorage _storage = null!;
-    private HdfsOptions _options = null!;
+    private IReadOnlyList<string> _configResources = [];
 
-    public async Task InitializeAsync()
+    protected override IStorageBackend Backend { get; } = new HdfsStorageBackend();
+
+    protected override IEnumerable<string> Settings =>
+    [
+        $"hdfs.config.resources={string.Join(',', _configResources)}",
+        $"exchange.hdfs.user={User}",
+        "exchange.spool.hdfs.max-error-retries=3",
+        "exchange.spool.hdfs.request-timeout=10s",
+        "exchange.spool.hdfs.max-retry-time=10s",
+    ];
+
+    private HdfsStorage HdfsStorage => (HdfsStorage)Storage;
+
+    protected override async Task<IReadOnlyList<string>> CreateBaseDirectoriesAsync()
     {
         _server = await WebHdfsTestServer.StartAsync();
-        _options = new HdfsOptions
-        {
-            ConfigResources = _server.WriteHadoopXml(_root),
-            User = User,
-            MaxErrorRetries = 3,
-            RequestTimeout = TimeSpan.FromSeconds(10),
-            MaxRetryTime = TimeSpan.FromSeconds(10),
-        };
-        _storage = NewStorage();
+        _configResources = _server.WriteHadoopXml(_xmlDirectory);
+        return [$"hdfs://{WebHdfsTestServer.Nameservice}/spool", $"webhdfs://{_server.NamenodeUris[1].Authority}/other"];
     }
 
-    public async Task DisposeAsync()
+    protected override async Task DeleteBaseDirectoriesAsync()
     {
-        await _storage.DisposeAsync();
         await _server.DisposeAsync();
-        Directory.Delete(_root, recursive: true);
+        Directory.Delete(_xmlDirectory, recursive: true);
     }
 
     [Fact]
@@ -85,13 +91,13 @@ public sealed class HdfsStorageTests : IAsyncLifetime
     public async Task StandbyNamenode_IsLeftOnce_AndTheActiveOneRemembered()
     {
         var path = new StoragePath(0, "m/commit");
-        Assert.True(await _storage.WriteAtomicAsync(path, "first"u8.ToArray(), default));
+        Assert.True(await Storage.WriteAtomicAsync(path, "first"u8.ToArray(), default));
         var standbyRequests = _server.RequestCount("nn0", "GETFILESTATUS") + _server.RequestCount("nn0", "OPEN");
 
-        Assert.NotNull(await _storage.ReadSmallFileAsync(path, 100, default));
-        await using var reader = await _storage.OpenFileAsync(path, default);
+        Assert.NotNull(await Storage.ReadSmallFileAsync(path, 100, default));
+        await using var reader = await Storage.OpenFileAsync(path, default);
 
-        Assert.Equal(1, _storage.Counters.Failovers);
+        Assert.Equal(1, HdfsStorage.Counters.Failovers);
         Assert.Equal(1, _server.RequestCount("nn0", "CREATE"));
         Assert.Equal(standbyRequests, _server.RequestCount("nn0", "GETFILESTATUS") + _server.RequestCount("nn0", "OPEN"));
     }
@@ -100,12 +106,12 @@ public sealed class HdfsStorageTests : IAsyncLifetime
     public async Task FailoverMidWrite_EveryByteLandsOnce()
     {
         var data = RandomNumberGenerator.GetBytes(17 * MiB);
-        await _storage.WriteAtomicAsync(new StoragePath(0, "warm/up"), new byte[] { 1 }, default);
+        await Storage.WriteAtomicAsync(new StoragePath(0, "warm/up"), new byte[] { 1 }, default);
         _server.FailOverAfter("APPEND", 2);
 
         await RoundTripAsync(new StoragePath(0, "fo/write.data"), data);
 
-        Assert.Equal(2, _storage.Counters.Failovers);
+        Assert.Equal(2, HdfsStorage.Counters.Failovers);
         Assert.Equal(0, _server.Active);
     }
 
@@ -118,19 +124,19 @@ public sealed class HdfsStorageTests : IAsyncLifetime
         _server.FailOverAfter("OPEN", 1);
 
         Assert.Equal(data, await ReadAsync(path, data.Length));
-        Assert.Equal(2, _storage.Counters.Failovers);
+        Assert.Equal(2, HdfsStorage.Counters.Failovers);
     }
 
     [Fact]
     public async Task ActiveNamenodeUnreachable_TheOtherOneTakesOver()
     {
-        await _storage.WriteAtomicAsync(new StoragePath(0, "warm/up"), new byte[] { 1 }, default);
+        await Storage.WriteAtomicAsync(new StoragePath(0, "warm/up"), new byte[] { 1 }, default);
         _server.FailOver();
         await _server.StopNamenodeAsync(1);
 
         await RoundTripAsync(new StoragePath(0, "down/x.data"), RandomNumberGenerator.GetBytes(5 * MiB));
 
-        Assert.Equal(2, _storage.Counters.Failovers);
+        Assert.Equal(2, HdfsStorage.Counters.Failovers);
     }
 
     [Fact]
@@ -142,7 +148,7 @@ public sealed class HdfsStorageTests : IAsyncLifetime
         await RoundTripAsync(new StoragePath(0, "lost/answer.data"), data);
 
         Assert.Equal(2, _server.RequestCount("dn", "APPEND"));
-        Assert.Equal(1, _storage.Counters.Retries - _storage.Counters.Failovers);
+        Assert.Equal(1, HdfsStorage.Counters.Retries - HdfsStorage.Counters.Failovers);
     }
 
     [Fact]
@@ -154,7 +160,7 @@ public sealed class HdfsStorageTests : IAsyncLifetime
 
         await RoundTripAsync(new StoragePath(0, "flaky/x.data"), RandomNumberGenerator.GetBytes(9 * MiB));
 
-        Assert.Equal(3, _storage.Counters.Retries - _storage.Counters.Failovers);
+        Assert.Equal(3, HdfsStorage.Counters.Retries - HdfsStorage.Counters.Failovers);
     }
 
     [Fact]
@@ -193,114 +199,35 @@ public sealed class HdfsStorageTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Manifest_IsWrittenOnce_LeavingNoTemporaryFile_AndAMissingOneReadsAsNull()
+    public async Task RefusedManifest_LeavesNoTemporaryFile()
     {
         var path = new StoragePath(0, "m/commit");
-        Assert.Null(await _storage.ReadSmallFileAsync(path, 1024, default));
-        Assert.True(await _storage.WriteAtomicAsync(path, "first"u8.ToArray(), default));
+        Assert.True(await Storage.WriteAtomicAsync(path, "first"u8.ToArray(), default));
 
-        Assert.False(await _storage.WriteAtomicAsync(path, "second"u8.ToArray(), default));
+        Assert.False(await Storage.WriteAtomicAsync(path, "second"u8.ToArray(), default));
 
-        Assert.Equal("first"u8.ToArray(), await _storage.ReadSmallFileAsync(path, 1024, default));
         Assert.Equal(["/spool/m/commit"], _server.Namespace.FilesUnder("/spool/m"));
-    }
-
-    [Fact]
-    public async Task SmallFileLargerThanAllowed_IsDataLoss()
-    {
-        var path = new StoragePath(0, "m/big");
-        await _storage.WriteAtomicAsync(path, new byte[100], default);
-
-        var error = await Assert.ThrowsAsync<SpoolException>(async () => await _storage.ReadSmallFileAsync(path, 99, default));
-
-        Assert.Equal(SpoolErrorCode.DataLoss, error.Code);
-        Assert.Contains("m/big", error.Message);
-    }
-
-    [Fact]
-    public async Task List_GivesTheFilesAndDirectoriesDirectlyUnderADirectory()
-    {
-        var before = DateTimeOffset.UtcNow.AddMinutes(-5);
-        await _storage.WriteAtomicAsync(new StoragePath(0, "listed/file"), new byte[] { 1 }, default);
-        await _storage.WriteAtomicAsync(new StoragePath(0, "listed/3/commit"), new byte[] { 1 }, default);
-        await _storage.WriteAtomicAsync(new StoragePath(0, "listed-not/file"), new byte[] { 1 }, default);
-
-        var entries = await _storage.ListAsync(new StoragePath(0, "listed"), default).ToListAsync();
-
-        Assert.Equal([("3", true), ("file", false)], entries.Select(e => (e.Name, e.IsDirectory)).Order());
-        Assert.True(entries.Single(e => !e.IsDirectory).LastModified > before);
-        Assert.Empty(await _storage.ListAsync(new StoragePath(0, "missing"), default).ToListAsync());
-    }
-
-    [Fact]
-    public async Task DeleteDirectory_RemovesEverythingUnderIt_AndNothingBeside()
-    {
-        await WriteAsync(new StoragePath(0, "a/b/1/0_0.data"), [1]);
-        await WriteAsync(new StoragePath(0, "a/bc/0_0.data"), [1]);
-
-        await _storage.DeleteDirectoryAsync(new StoragePath(0, "a/b"), default);
-        await _storage.DeleteDirectoryAsync(new StoragePath(0, "a/missing"), default);
-
-        Assert.Equal(["/spool/a/bc/0_0.data"], _server.Namespace.FilesUnder("/spool/a"));
-    }
-
-    [Fact]
-    public async Task DeleteFile_RemovesOneFile_AndAMissingOneIsFine()
-    {
-        var path = new StoragePath(0, "deleted/file");
-        await _storage.WriteAtomicAsync(path, new byte[] { 1 }, default);
-
-        await _storage.DeleteFileAsync(path, default);
-        await _storage.DeleteFileAsync(path, default);
-
-        Assert.Null(await _storage.ReadSmallFileAsync(path, 1024, default));
-    }
-
-    [Fact]
-    public async Task OpeningAMissingFile_IsDataLossNamingTheFile()
-    {
-        var error = await Assert.ThrowsAsync<SpoolException>(async () => await _storage.OpenFileAsync(new StoragePath(0, "gone/0_0.data"), default));
-
-        Assert.Equal(SpoolErrorCode.DataLoss, error.Code);
-        Assert.Contains("gone/0_0.data", error.Message);
-    }
-
-    [Fact]
-    public async Task WriterDisposedWithoutCompleting_LeavesNoFile()
-    {
-        var writer = await _storage.CreateFileAsync(new StoragePath(0, "aborted/0_0.data"), default);
-        var block = RandomNumberGenerator.GetBytes(MiB);
-        for (var i = 0; i < 9; i++)
-            await writer.WriteAsync(block, default);
-
-        await writer.DisposeAsync();
-
-        Assert.Empty(_server.Namespace.FilesUnder("/spool/aborted"));
     }
 
     [Fact]
     public async Task AppendBuffers_AreChargedToTheBudget_AndGivenBack()
     {
-        var budget = new MemoryBudget(64 * MiB);
-        await using var storage = NewStorage(budget);
-        await using var writer = await storage.CreateFileAsync(new StoragePath(0, "budget/0_0.data"), default);
+        await using var writer = await Storage.CreateFileAsync(new StoragePath(0, "budget/0_0.data"), default);
 
         await writer.WriteAsync(RandomNumberGenerator.GetBytes(3 * MiB), default);
-        Assert.Equal(3 * MiB, budget.Used);
+        Assert.Equal(3 * MiB, Budget.Used);
 
         await writer.CompleteAsync(default);
-        Assert.Equal(0, budget.Used);
+        Assert.Equal(0, Budget.Used);
     }
 
     [Fact]
     public async Task WriterWithoutRoomInTheBudget_SendsAtOnce_InsteadOfWaiting()
     {
-        var budget = new MemoryBudget(64 * MiB);
-        Assert.True(budget.TryReserve(64 * MiB, MemoryUse.SinkBuffers));
-        await using var storage = NewStorage(budget);
+        Assert.True(Budget.TryReserve(Budget.Limit, MemoryUse.SinkBuffers));
         var data = RandomNumberGenerator.GetBytes(3 * MiB);
 
-        await using (var writer = await storage.CreateFileAsync(new StoragePath(0, "nobudget/0_0.data"), default))
+        await using (var writer = await Storage.CreateFileAsync(new StoragePath(0, "nobudget/0_0.data"), default))
         {
             for (var offset = 0; offset < data.Length; offset += MiB)
                 await writer.WriteAsync(data.AsMemory(offset, MiB), default);
@@ -309,12 +236,10 @@ public sealed class HdfsStorageTests : IAsyncLifetime
             await writer.CompleteAsync(default);
         }
 
-        Assert.Equal(64 * MiB, budget.Used);
+        Assert.Equal(Budget.Limit, Budget.Used);
+        Budget.Release(Budget.Limit, MemoryUse.SinkBuffers);
         Assert.Equal(data, await ReadAsync(new StoragePath(0, "nobudget/0_0.data"), data.Length));
     }
-
-    private HdfsStorage NewStorage(MemoryBudget? budget = null) =>
-        new([$"hdfs://{WebHdfsTestServer.Nameservice}/spool"], _options, budget);
 
     /// <summary>Writes in 1MB blocks, reads back as the spool file reader does (small header reads, then payloads).</summary>
     private async Task RoundTripAsync(StoragePath path, byte[] data)
@@ -325,7 +250,7 @@ public sealed class HdfsStorageTests : IAsyncLifetime
 
     private async Task WriteAsync(StoragePath path, byte[] data)
     {
-        await using var writer = await _storage.CreateFileAsync(path, default);
+        await using var writer = await Storage.CreateFileAsync(path, default);
         for (var offset = 0; offset < data.Length; offset += MiB)
             await writer.WriteAsync(data.AsMemory(offset, Math.Min(MiB, data.Length - offset)), default);
         await writer.CompleteAsync(default);
@@ -334,7 +259,7 @@ public sealed class HdfsStorageTests : IAsyncLifetime
     private async Task<byte[]> ReadAsync(StoragePath path, int length)
     {
         var read = new byte[length];
-        await using var reader = await _storage.OpenFileAsync(path, default);
+        await using var reader = await Storage.OpenFileAsync(path, default);
         Assert.Equal(length, reader.Length);
         long position = 0;
         while (position < length)
