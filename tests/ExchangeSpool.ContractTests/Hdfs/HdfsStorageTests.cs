@@ -199,6 +199,29 @@ public sealed class HdfsStorageTests : StorageContractTests
     }
 
     [Fact]
+    public async Task ThroughAnHttpFsGateway_FilesAndManifestsRoundTrip()
+    {
+        await using var gateway = new HdfsStorage([$"webhdfs://{_server.HttpFsUri.Authority}/gateway"], new HdfsOptions { User = User });
+        var data = RandomNumberGenerator.GetBytes(9 * MiB + 1);
+        var path = new StoragePath(0, "x/0_0.data");
+        await using (var writer = await gateway.CreateFileAsync(path, default))
+        {
+            await writer.WriteAsync(data, default);
+            await writer.CompleteAsync(default);
+        }
+
+        Assert.True(await gateway.WriteAtomicAsync(new StoragePath(0, "x/commit"), "m"u8.ToArray(), default));
+        await using var reader = await gateway.OpenFileAsync(path, default);
+        var read = new byte[data.Length];
+        Assert.Equal(data.Length, await reader.ReadAsync(0, read, default));
+
+        Assert.Equal(data, read);
+        Assert.Equal(["/gateway/x/0_0.data", "/gateway/x/commit"], _server.Namespace.FilesUnder("/gateway").Order());
+        Assert.Equal(2 * 2, _server.RequestCount("httpfs", "APPEND")); // two appends, each redirected to the gateway itself
+        Assert.Equal(0, _server.RequestCount("dn", "CREATE") + _server.RequestCount("dn", "APPEND") + _server.RequestCount("dn", "OPEN"));
+    }
+
+    [Fact]
     public async Task RefusedManifest_LeavesNoTemporaryFile()
     {
         var path = new StoragePath(0, "m/commit");

@@ -40,7 +40,9 @@ public sealed record WebHdfsFault(string Operation, WebHdfsFaultKind Kind, bool 
 /// the active one answers metadata operations itself and CREATE, APPEND and OPEN with 307 to the
 /// datanode, which takes and serves the data (and refuses requests that did not come through a
 /// namenode). Errors are RemoteException JSON bodies with Hadoop's status codes. Tests flip the
-/// active namenode (also after a number of requests), stop one, and inject faults.
+/// active namenode (also after a number of requests), stop one, and inject faults. An HttpFS
+/// gateway on a fourth port serves the same namespace as HttpFS does: it takes the data itself,
+/// redirecting a CREATE or APPEND to itself with <c>data=true</c>, and answers an OPEN at once.
 /// </summary>
 public sealed class WebHdfsTestServer : IAsyncDisposable
 {
@@ -49,6 +51,7 @@ public sealed class WebHdfsTestServer : IAsyncDisposable
     private readonly List<(WebHdfsFault Fault, int[] Left)> _faults = [];
     private readonly WebApplication?[] _namenodes = new WebApplication?[2];
     private WebApplication _datanode = null!;
+    private WebApplication _gateway = null!;
     private int _active = 1;
     private (string Operation, int Left)? _failOverAfter;
 
@@ -61,6 +64,9 @@ public sealed class WebHdfsTestServer : IAsyncDisposable
     public Uri[] NamenodeUris { get; } = new Uri[2];
 
     public Uri DatanodeUri { get; private set; } = null!;
+
+    /// <summary>The HttpFS gateway's address, for <c>webhdfs://</c> base directories.</summary>
+    public Uri HttpFsUri { get; private set; } = null!;
 
     /// <summary>Which namenode (0 or 1) is active; the other answers StandbyException. The first one starts as standby.</summary>
     public int Active => Volatile.Read(ref _active);
@@ -79,6 +85,7 @@ public sealed class WebHdfsTestServer : IAsyncDisposable
                 (server._namenodes[i], server.NamenodeUris[i]) = await StartRoleAsync(context => server.NamenodeAsync(namenode, context));
             }
             (server._datanode, server.DatanodeUri) = await StartRoleAsync(server.DatanodeAsync);
+            (server._gateway, server.HttpFsUri) = await StartRoleAsync(server.HttpFsAsync);
             return server;
         }
         catch
@@ -159,6 +166,8 @@ public sealed class WebHdfsTestServer : IAsyncDisposable
             await StopNamenodeAsync(i);
         if (_datanode is not null)
             await _datanode.DisposeAsync();
+        if (_gateway is not null)
+            await _gateway.DisposeAsync();
     }
 
     private static async Task<(WebApplication App, Uri Uri)> StartRoleAsync(RequestDelegate handler)
@@ -239,6 +248,38 @@ public sealed class WebHdfsTestServer : IAsyncDisposable
         context.Response.StatusCode = (int)HttpStatusCode.TemporaryRedirect;
         context.Response.Headers.Location = new Uri(DatanodeUri,
             $"{context.Request.Path}{context.Request.QueryString}&namenoderpcaddress={Nameservice}").ToString();
+    }
+
+    /// <summary>
+    /// HttpFS: a CREATE or APPEND without <c>data=true</c> is redirected to itself with it, and one with
+    /// it must carry <c>application/octet-stream</c>; an OPEN is answered with the data; the rest as a namenode.
+    /// </summary>
+    private async Task HttpFsAsync(HttpContext context)
+    {
+        var request = ParsedRequest.Of(context);
+        Count("httpfs", request.Operation);
+        try
+        {
+            switch (request.Operation)
+            {
+                case "CREATE" or "APPEND" when request.Query("data") != "true":
+                    context.Response.StatusCode = (int)HttpStatusCode.TemporaryRedirect;
+                    context.Response.Headers.Location = new Uri(HttpFsUri, $"{context.Request.Path}{context.Request.QueryString}&data=true").ToString();
+                    break;
+                case "CREATE" or "APPEND" when context.Request.ContentType != "application/octet-stream":
+                    throw HdfsRemoteError.IllegalArgument("Data upload requests must have content-type set to 'application/octet-stream'");
+                case "CREATE" or "APPEND" or "OPEN":
+                    await AnswerAsDatanodeAsync(context, request);
+                    break;
+                default:
+                    await AnswerAsNamenodeAsync(context, request);
+                    break;
+            }
+        }
+        catch (HdfsRemoteError e)
+        {
+            await ErrorAsync(context, e);
+        }
     }
 
     private async Task DatanodeAsync(HttpContext context)
