@@ -292,10 +292,14 @@ internal sealed class WebHdfsClient : IDisposable
     private static bool IsFailover(Exception failure) =>
         failure is NamenodeUnreachableException or WebHdfsRemoteException { IsStandby: true };
 
-    /// <summary>Standby or unreachable namenodes, server errors, busy or recovering namenodes, timeouts and broken connections.</summary>
+    /// <summary>
+    /// Standby or unreachable namenodes, server errors, busy or recovering namenodes, timeouts and
+    /// broken connections; not a certificate that is not trusted, which no retry changes.
+    /// </summary>
     private static bool IsRetryable(Exception failure) => failure switch
     {
         WebHdfsRemoteException remote => remote.IsRetryable || remote.IsStandby,
+        HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } => false,
         NamenodeUnreachableException or HttpRequestException or IOException or SocketException or OperationCanceledException => true,
         _ => false,
     };

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -74,7 +75,8 @@ public sealed class WebHdfsTestServer : IAsyncDisposable
     /// <summary>Requests each role answered, by operation ("nn0 OPEN", "dn CREATE"), for tests.</summary>
     public Dictionary<string, int> Requests { get; } = new(StringComparer.Ordinal);
 
-    public static async Task<WebHdfsTestServer> StartAsync()
+    /// <param name="certificate">With one, every role serves HTTPS only (<c>dfs.http.policy=HTTPS_ONLY</c>) with it.</param>
+    public static async Task<WebHdfsTestServer> StartAsync(X509Certificate2? certificate = null)
     {
         var server = new WebHdfsTestServer();
         try
@@ -82,10 +84,10 @@ public sealed class WebHdfsTestServer : IAsyncDisposable
             for (var i = 0; i < 2; i++)
             {
                 var namenode = i;
-                (server._namenodes[i], server.NamenodeUris[i]) = await StartRoleAsync(context => server.NamenodeAsync(namenode, context));
+                (server._namenodes[i], server.NamenodeUris[i]) = await StartRoleAsync(context => server.NamenodeAsync(namenode, context), certificate);
             }
-            (server._datanode, server.DatanodeUri) = await StartRoleAsync(server.DatanodeAsync);
-            (server._gateway, server.HttpFsUri) = await StartRoleAsync(server.HttpFsAsync);
+            (server._datanode, server.DatanodeUri) = await StartRoleAsync(server.DatanodeAsync, certificate);
+            (server._gateway, server.HttpFsUri) = await StartRoleAsync(server.HttpFsAsync, certificate);
             return server;
         }
         catch
@@ -143,6 +145,8 @@ public sealed class WebHdfsTestServer : IAsyncDisposable
     public IReadOnlyList<string> WriteHadoopXml(string directory)
     {
         Directory.CreateDirectory(directory);
+        var https = NamenodeUris[0].Scheme == Uri.UriSchemeHttps;
+        var addressKey = https ? "dfs.namenode.https-address" : "dfs.namenode.http-address";
         var coreSite = Path.Combine(directory, "core-site.xml");
         var hdfsSite = Path.Combine(directory, "hdfs-site.xml");
         File.WriteAllText(coreSite, HadoopXml.Configuration(
@@ -153,10 +157,10 @@ public sealed class WebHdfsTestServer : IAsyncDisposable
             ($"dfs.ha.namenodes.{Nameservice}", "nn0,nn1"),
             ($"dfs.namenode.rpc-address.{Nameservice}.nn0", "127.0.0.1:8020"),
             ($"dfs.namenode.rpc-address.{Nameservice}.nn1", "127.0.0.1:8021"),
-            ($"dfs.namenode.http-address.{Nameservice}.nn0", NamenodeUris[0].Authority),
-            ($"dfs.namenode.http-address.{Nameservice}.nn1", NamenodeUris[1].Authority),
+            ($"{addressKey}.{Nameservice}.nn0", NamenodeUris[0].Authority),
+            ($"{addressKey}.{Nameservice}.nn1", NamenodeUris[1].Authority),
             ($"dfs.client.failover.proxy.provider.{Nameservice}", "org.apache.hadoop.hdfs.server.namenode.ha.ConfiguredFailoverProxyProvider"),
-            ("dfs.http.policy", "HTTP_ONLY")));
+            ("dfs.http.policy", https ? "HTTPS_ONLY" : "HTTP_ONLY")));
         return [coreSite, hdfsSite];
     }
 
@@ -170,13 +174,17 @@ public sealed class WebHdfsTestServer : IAsyncDisposable
             await _gateway.DisposeAsync();
     }
 
-    private static async Task<(WebApplication App, Uri Uri)> StartRoleAsync(RequestDelegate handler)
+    private static async Task<(WebApplication App, Uri Uri)> StartRoleAsync(RequestDelegate handler, X509Certificate2? certificate)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(kestrel =>
         {
-            kestrel.Listen(IPAddress.Loopback, 0);
+            kestrel.Listen(IPAddress.Loopback, 0, listen =>
+            {
+                if (certificate is not null)
+                    listen.UseHttps(certificate);
+            });
             kestrel.Limits.MaxRequestBodySize = null;
         });
         var app = builder.Build();
