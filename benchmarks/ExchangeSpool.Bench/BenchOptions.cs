@@ -26,7 +26,7 @@ public sealed record BenchOptions
     public long StalledWriteBytes { get; init; } = 30L << 20;
     public long StalledMemoryLimit { get; init; } = 128L << 20;
     /// <summary>Every section, in the order they run.</summary>
-    public static readonly string[] AllSections = ["transport", "disk", "local", "latency", "rss", "stalled", "s3", "plugin"];
+    public static readonly string[] AllSections = ["transport", "disk", "local", "latency", "rss", "stalled", "s3", "hdfs", "plugin"];
 
     /// <summary>The sections this run measures: all by default; --quick leaves out s3 (booting and stopping the gateway alone takes ~20 s) and plugin (javac and a JVM).</summary>
     public IReadOnlySet<string> Sections { get; init; } = new HashSet<string>(AllSections);
@@ -35,6 +35,9 @@ public sealed record BenchOptions
     /// <summary>Fewer partitions than the local run, so that each object spans several 5 MiB parts (multipart, as the issue asks).</summary>
     public int S3Partitions { get; init; } = 4;
     public long S3Bytes { get; init; } = 512L << 20;
+    /// <summary>As S3's: few partitions, so that each file takes several 4 MiB appends.</summary>
+    public int HdfsPartitions { get; init; } = 4;
+    public long HdfsBytes { get; init; } = 512L << 20;
     public string? JsonPath { get; init; }
     public string WorkDirectory { get; init; } = Path.Combine(Path.GetTempPath(), $"exchange-spool-bench-{Environment.ProcessId}");
     public bool Quick { get; init; }
@@ -60,13 +63,18 @@ public sealed record BenchOptions
                 "--no-s3" => options.With("s3", false),
                 "--s3-partitions" => options with { S3Partitions = int.Parse(Value()) },
                 "--s3-bytes" => options with { S3Bytes = ParseSize(Value()) },
+                "--hdfs" => options.With("hdfs", true),
+                "--no-hdfs" => options.With("hdfs", false),
+                "--hdfs-partitions" => options with { HdfsPartitions = int.Parse(Value()) },
+                "--hdfs-bytes" => options with { HdfsBytes = ParseSize(Value()) },
                 "--plugin" => options.With("plugin", true),
                 "--no-plugin" => options.With("plugin", false),
                 "--only" => options with { Sections = ParseSections(Value()) },
                 "--json" => options with { JsonPath = Value() },
                 "--dir" => options with { WorkDirectory = Path.Combine(Value(), $"exchange-spool-bench-{Environment.ProcessId}") },
                 _ => throw new ArgumentException($"unknown option {args[i]}; options: --sinks N --partitions N --bytes SIZE --page-size SIZE --repetitions N " +
-                    "--latency-repetitions N --rss-bytes-per-sink SIZE --rss-memory-limit SIZE --s3 --no-s3 --s3-partitions N --s3-bytes SIZE --plugin --no-plugin " +
+                    "--latency-repetitions N --rss-bytes-per-sink SIZE --rss-memory-limit SIZE --s3 --no-s3 --s3-partitions N --s3-bytes SIZE --hdfs --no-hdfs " +
+                    "--hdfs-partitions N --hdfs-bytes SIZE --plugin --no-plugin " +
                     $"--only {string.Join(',', AllSections)} --json FILE --dir DIR --quick"),
             };
         }
@@ -92,6 +100,7 @@ public sealed record BenchOptions
         StalledMemoryLimit = 64L << 20,
         Sections = new HashSet<string>(AllSections.Except(["s3", "plugin"])),
         S3Bytes = 24L << 20,
+        HdfsBytes = 24L << 20,
         Quick = true,
     };
 

@@ -13,6 +13,7 @@ public sealed record BenchReport(
     IReadOnlyList<RssResult> Rss,
     StalledResult? Stalled,
     S3Section S3,
+    HdfsSection Hdfs,
     PluginSection Plugin)
 {
     public static readonly JsonSerializerOptions Json = new()
@@ -34,6 +35,9 @@ public sealed record BenchSettings(int Sinks, int Partitions, long Bytes, int Pa
     public static BenchSettings From(BenchOptions options) => new(options.Sinks, options.Partitions, options.Bytes, options.PageSize,
         options.MessageSize, options.Repetitions, Environment.ProcessorCount, System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription, DateTime.UtcNow);
 }
+
+/// <summary>The HDFS figures, or why there are none in this run.</summary>
+public sealed record HdfsSection(HdfsResult? Result, string? NotMeasured);
 
 /// <summary>The S3 figures, or why there are none in this run.</summary>
 public sealed record S3Section(S3Result? Result, string? NotMeasured);

@@ -31,6 +31,8 @@ public static class BenchRunner
                 console.Write(throughputs);
             if (ResultsTable.S3(report) is { } s3)
                 console.Write(s3);
+            if (ResultsTable.Hdfs(report) is { } hdfs)
+                console.Write(hdfs);
             if (ResultsTable.Plugin(report) is { } plugin)
                 console.Write(plugin);
             console.Write(ResultsTable.Others(report));
@@ -61,6 +63,7 @@ public static class BenchRunner
             (shape.ConnectionPerStream ? ", a connection per stream" : ""))).ToArray();
         var stalled = Bar("stalled", $"write beside {o.StalledReaders} stalled readers, budget {ResultsTable.Size(o.StalledMemoryLimit)}");
         var s3 = progress.AddTask($"S3: spool vs AWSSDK.S3, {o.Sinks}×{o.S3Partitions}×{ResultsTable.Size(o.S3Bytes)}, {rounds}", autoStart: false);
+        var hdfs = progress.AddTask($"HDFS: spool vs plain WebHDFS, {o.Sinks}×{o.HdfsPartitions}×{ResultsTable.Size(o.HdfsBytes)}, {rounds}", autoStart: false);
         var plugin = progress.AddTask($"Trino plugin vs .NET client, {spoolShape}, {rounds}", autoStart: false);
 
         var settings = BenchSettings.From(o);
@@ -76,9 +79,10 @@ public static class BenchRunner
         }
         var stalledFigures = await Step(stalled, () => StalledReaders.MeasureAsync(Path.Combine(o.WorkDirectory, "stalled"), o));
         var s3Figures = await Step(s3, () => MeasureS3Async(o, Percent(s3)));
+        var hdfsFigures = await Step(hdfs, () => MeasureHdfsAsync(o, Percent(hdfs)));
         var pluginFigures = await Step(plugin, () => MeasurePluginAsync(o, Percent(plugin)));
         return new BenchReport(settings, localFigures?.Transport, localFigures?.Disk, localFigures?.Spool ?? [], latencyFigures, rssFigures,
-            stalledFigures, s3Figures!, pluginFigures!);
+            stalledFigures, s3Figures!, hdfsFigures!, pluginFigures!);
 
         // A bar for a section this run measures; none for one it leaves out.
         ProgressTask? Bar(string section, string description) => o.Runs(section) ? progress.AddTask(description, autoStart: false) : null;
@@ -107,6 +111,14 @@ public static class BenchRunner
             // The S3 server is outside this harness (a gateway that did not boot, an unreachable endpoint): report it, keep the other figures.
             return new S3Section(null, $"failed: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
         }
+    }
+
+    private static async Task<HdfsSection> MeasureHdfsAsync(BenchOptions o, IProgress<double> progress)
+    {
+        if (!o.Runs("hdfs"))
+            return new HdfsSection(null, "not selected (--no-hdfs and --only leave it out)");
+        return new HdfsSection(await HdfsComparison.MeasureAsync(Path.Combine(o.WorkDirectory, "hdfs"), o.Sinks, o.HdfsPartitions, o.HdfsBytes, o.PageSize,
+            o.Repetitions, progress), null);
     }
 
     private static async Task<PluginSection> MeasurePluginAsync(BenchOptions o, IProgress<double> progress)

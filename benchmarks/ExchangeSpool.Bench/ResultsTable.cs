@@ -63,6 +63,15 @@ public static class ResultsTable
             "spool", "direct", s3.Spool, s3.Direct, direction => Targets.S3(s3, direction));
     }
 
+    /// <summary>ExchangeSpool on HDFS as a ratio to plain WebHDFS requests moving the same bytes at the same append unit and concurrency.</summary>
+    public static Table? Hdfs(BenchReport report)
+    {
+        if (report.Hdfs.Result is not { } hdfs)
+            return null;
+        return Comparisons($"HDFS ({Markup.Escape(hdfs.Server)}): {hdfs.Sinks} sinks × {hdfs.Partitions} partitions, {Size(hdfs.BlockSize)} appends",
+            "spool", "WebHDFS", hdfs.Spool, hdfs.Direct, direction => Targets.Hdfs(hdfs, direction));
+    }
+
     /// <summary>The Trino plugin as a ratio to the .NET client on the same workload and server.</summary>
     public static Table? Plugin(BenchReport report)
     {
@@ -122,6 +131,8 @@ public static class ResultsTable
         }
         if (report.S3.NotMeasured is { } why)
             table.AddRow("S3: spool ÷ AWSSDK.S3 multipart", "", "", $"[grey]not measured: {Markup.Escape(why)}[/]");
+        if (report.Hdfs.NotMeasured is { } hdfsWhy)
+            table.AddRow("HDFS: spool ÷ plain WebHDFS", "", "", $"[grey]not measured: {Markup.Escape(hdfsWhy)}[/]");
         if (report.Plugin.NotMeasured is { } pluginWhy)
             table.AddRow("Trino plugin ÷ .NET client", "", "", $"[grey]not measured: {Markup.Escape(pluginWhy)}[/]");
         return table;

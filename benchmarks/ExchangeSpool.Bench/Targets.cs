@@ -19,6 +19,7 @@ public static class Targets
     [
         .. report.Spool.SelectMany(spool => Direction.Both.Select(direction => Spool(spool, direction, report.Transport, report.Disk))).OfType<Comparison>(),
         .. report.S3.Result is { } s3 ? Direction.Both.Select(direction => S3(s3, direction)) : [],
+        .. report.Hdfs.Result is { } hdfs ? Direction.Both.Select(direction => Hdfs(hdfs, direction)) : [],
         .. report.Plugin.Result is { } plugin ? Direction.Both.Select(direction => Plugin(plugin, direction)) : [],
     ];
 
@@ -41,6 +42,10 @@ public static class Targets
 
     public static Comparison S3(S3Result s3, Direction direction) =>
         new($"S3 {direction.Name}, spool", "AWSSDK.S3 direct", Ratio.Of(direction.Of(s3.Spool), direction.Of(s3.Direct)), S3Throughput);
+
+    /// <summary>No target: issue 11 asks for the row, not for a figure.</summary>
+    public static Comparison Hdfs(HdfsResult hdfs, Direction direction) =>
+        new($"HDFS {direction.Name}, spool", "plain WebHDFS", Ratio.Of(direction.Of(hdfs.Spool), direction.Of(hdfs.Direct)), null);
 
     public static Comparison Plugin(PluginResult plugin, Direction direction) =>
         new($"Trino plugin {direction.Name}", ".NET client", Ratio.Of(direction.Of(plugin.Plugin), direction.Of(plugin.DotNet)), PluginThroughput);

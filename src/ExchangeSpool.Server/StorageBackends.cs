@@ -1,4 +1,5 @@
 using ExchangeSpool.Core.Storage;
+using ExchangeSpool.Storage.Hdfs;
 using ExchangeSpool.Storage.Local;
 using ExchangeSpool.Storage.S3;
 
@@ -14,6 +15,7 @@ public static class StorageBackends
     [
         new LocalStorageBackend(),
         new S3StorageBackend(),
+        new HdfsStorageBackend(),
     ];
 
     /// <summary>

@@ -15,7 +15,7 @@ public sealed class BenchOptionsTests
     {
         var error = Assert.Throws<ArgumentException>(() => BenchOptions.Parse(["--only", "local,s4"]));
 
-        Assert.Contains("transport, disk, local, latency, rss, stalled, s3, plugin", error.Message);
+        Assert.Contains("transport, disk, local, latency, rss, stalled, s3, hdfs, plugin", error.Message);
         Assert.Contains("'local,s4'", error.Message);
     }
 

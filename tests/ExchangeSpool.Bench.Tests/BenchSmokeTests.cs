@@ -36,8 +36,12 @@ public sealed class BenchSmokeTests : IDisposable
             // Server and client run in the harness's process, so the allocation counter sees both.
             Assert.True(run.GetProperty("throughput").GetProperty("write").GetProperty("medianAllocatedBytesPerMebibyte").GetDouble() > 0);
         }
+        // The HDFS section runs in --quick too: its WebHDFS server is the tests' own, in this process.
+        var hdfs = root.GetProperty("hdfs").GetProperty("result");
+        AssertMeasured(hdfs.GetProperty("spool"));
+        AssertMeasured(hdfs.GetProperty("direct"));
         var comparisons = root.GetProperty("comparisons").EnumerateArray().ToList();
-        Assert.Equal(4, comparisons.Count);
+        Assert.Equal(6, comparisons.Count);
         Assert.All(comparisons, comparison => Assert.False(string.IsNullOrEmpty(comparison.GetProperty("verdict").GetString())));
         var latency = root.GetProperty("latency");
         Assert.True(latency.GetProperty("repetitions").GetInt32() > 0);

@@ -63,11 +63,16 @@ public sealed class AttemptCleanupTests : SpoolTest
         var file = spool.FullPath(spool.DataFile(spec, 0, 0, 0, 0));
         await Wait.UntilAsync(() => File.Exists(file), "the attempt's first file exists", Ct);
         var held = new List<Buffers.SpoolBuffer>();
-        while (spool.Context.Pool.TryRent(Buffers.MemoryUse.SinkBuffers, Buffers.BufferPool.MinPayloadSize, out var buffer))
-            held.Add(buffer);
         using var stream = new CancellationTokenSource();
         var adding = SpoolHarness.AddPagesAsync(attempt, Pages.Spread(0, 2, 200, _ => 50_000), stream.Token);
-        await Wait.UntilAsync(() => spool.Context.Budget.HasWaiters, "the attempt waits for memory", Ct);
+        // Memory is taken until the attempt waits, not once: blocks the attempt was still writing come
+        // back to the pool afterwards, and taken only once they let it write all its pages without waiting.
+        await Wait.UntilAsync(() =>
+        {
+            while (spool.Context.Pool.TryRent(Buffers.MemoryUse.SinkBuffers, Buffers.BufferPool.MinPayloadSize, out var buffer))
+                held.Add(buffer);
+            return spool.Context.Budget.HasWaiters;
+        }, "the attempt waits for memory", Ct);
 
         await stream.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => adding);
