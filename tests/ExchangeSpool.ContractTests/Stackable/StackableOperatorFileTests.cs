@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using ExchangeSpool.Client;
+using ExchangeSpool.ContractTests.Hdfs;
 using ExchangeSpool.ContractTests.S3;
 using ExchangeSpool.Server.Tests.Process;
 using Grpc.Core;
@@ -105,6 +106,25 @@ public sealed class StackableOperatorFileTests : IAsyncLifetime
 
         await AssertRoundTripAsync(server);
         Assert.NotEmpty(Directory.EnumerateFileSystemEntries(spool));
+    }
+
+    [Fact]
+    public async Task HdfsFile_WithTheDiscoveryConfigMapsXml_RoundTripsAnExchange()
+    {
+        await using var hdfs = await WebHdfsTestServer.StartAsync();
+        var xml = hdfs.WriteHadoopXml(Path.Combine(_directory, "exchange-hdfs-config"));
+        var file = WriteOperatorFile($"""
+            exchange-manager.name=hdfs
+            exchange.base-directories=hdfs\://{WebHdfsTestServer.Nameservice}/trino-exchange
+            exchange.hdfs.block-size=8388608B
+            exchange.hdfs.skip-directory-scheme-validation=true
+            hdfs.config.resources={Escape(string.Join(',', xml))}
+            """);
+
+        using var server = await SpoolProcess.StartWithConfigAsync(file, new Dictionary<string, string>());
+
+        await AssertRoundTripAsync(server);
+        Assert.Contains("setting exchange.hdfs.block-size=8388608B (file)", server.Output);
     }
 
     [Fact]
