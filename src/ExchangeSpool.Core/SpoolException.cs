@@ -9,6 +9,7 @@ public enum SpoolErrorCode
     DataLoss,
     Unavailable,
     Aborted,
+    PermissionDenied,
 }
 
 /// <summary>
@@ -32,6 +33,7 @@ public enum SpoolErrorReason
     DataLoss,
     StorageUnavailable,
     StorageFull,
+    StorageAccessDenied,
     MemoryExhausted,
 }
 
@@ -49,6 +51,7 @@ public sealed class SpoolException(SpoolErrorReason reason, string message, Exce
         SpoolErrorReason.StorageUnavailable => SpoolErrorCode.Unavailable,
         SpoolErrorReason.StorageFull or SpoolErrorReason.MemoryExhausted => SpoolErrorCode.ResourceExhausted,
         SpoolErrorReason.AttemptAborted => SpoolErrorCode.Aborted,
+        SpoolErrorReason.StorageAccessDenied => SpoolErrorCode.PermissionDenied,
         _ => SpoolErrorCode.FailedPrecondition,
     };
 

@@ -1,5 +1,6 @@
 using Amazon.S3;
 using Amazon.S3.Model;
+using ExchangeSpool.Core.Storage;
 
 namespace ExchangeSpool.Storage.S3;
 

@@ -1,13 +1,13 @@
 using System.Buffers;
 
-namespace ExchangeSpool.Storage.S3;
+namespace ExchangeSpool.Core.Storage;
 
 /// <summary>
 /// The bytes of one upload (a part, or a whole small file) as pooled chunks the size of the writes
 /// that filled it: a small file holds only what it wrote, never a whole part-sized array, and the
 /// caller's block buffers are free again as soon as they are copied.
 /// </summary>
-internal sealed class PartBuffer : IDisposable
+public sealed class PartBuffer : IDisposable
 {
     private readonly List<(byte[] Array, int Length)> _chunks = [];
 
