@@ -242,7 +242,7 @@ public sealed class RadosGateway : IAsyncDisposable
     }
 
     /// <summary>A free loopback port below Linux's ephemeral range (32768+), where a daemon's outgoing connection cannot take it meanwhile.</summary>
-    private static int FreePort()
+    internal static int FreePort()
     {
         while (true)
         {
