@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Storage.Blobs.Models;
@@ -12,7 +13,7 @@ namespace ExchangeSpool.Storage.Azure;
 /// Blob requests; a commit manifest is one Put Blob with <c>If-None-Match: *</c>, so an existing
 /// manifest is never replaced.
 /// </summary>
-public sealed class AzureStorage : IExchangeStorage, IDisposable
+public sealed class AzureStorage : IExchangeStorage
 {
     public const string MeterName = "ExchangeSpool.Storage.Azure";
 
@@ -24,7 +25,7 @@ public sealed class AzureStorage : IExchangeStorage, IDisposable
     {
         var locations = baseDirectories.Select(AzureLocation.Parse).ToArray();
         if (FindAccountMismatch(locations, options) is { } mismatch)
-            throw new ArgumentException(mismatch);
+            throw new ArgumentException($"{(options.ConnectionString is null ? AzureOptions.EndpointKey : AzureOptions.ConnectionStringKey)} {mismatch}");
         Counters = new StorageRequestCounters(MeterName, "exchangespool.azure", "Azure Blob Storage");
         var requests = new AzureRequests(options);
         var credential = AzureClientFactory.Credential(options);
@@ -40,6 +41,8 @@ public sealed class AzureStorage : IExchangeStorage, IDisposable
 
     public StorageRequestCounters Counters { get; }
 
+    public IReadOnlyList<Meter> Meters => [Counters.Meter];
+
     /// <summary>
     /// Why the base directories cannot be used with the connection string or endpoint (a base directory
     /// on another account than theirs), or null. Checked at start, naming the setting.
@@ -48,9 +51,8 @@ public sealed class AzureStorage : IExchangeStorage, IDisposable
     {
         if (AzureClientFactory.AccountOf(options) is not { Length: > 0 } account)
             return null;
-        var key = options.ConnectionString is null ? AzureOptions.EndpointKey : AzureOptions.ConnectionStringKey;
         return locations.FirstOrDefault(location => location.Account != account) is { } other
-            ? $"{key} is for storage account '{account}', but base directory '{other}' is on account '{other.Account}'"
+            ? $"is for storage account '{account}', but base directory '{other}' is on account '{other.Account}'"
             : null;
     }
 
@@ -155,7 +157,12 @@ public sealed class AzureStorage : IExchangeStorage, IDisposable
         while (continuation is not null);
     }
 
-    public void Dispose() => Counters.Dispose();
+    /// <summary>The SDK's clients share pooled connections and hold nothing to release; the meter goes.</summary>
+    public ValueTask DisposeAsync()
+    {
+        Counters.Dispose();
+        return ValueTask.CompletedTask;
+    }
 
     /// <summary>409 BlobAlreadyExists, or 412 from a store that answers a failed If-None-Match that way.</summary>
     private static bool IsAlreadyThere(RequestFailedException e) => e.Status is 409 or 412;

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Runtime.CompilerServices;
 using Amazon.S3;
@@ -12,7 +13,7 @@ namespace ExchangeSpool.Storage.S3;
 /// objects written once (single PUT or multipart), read by ranged GETs; a commit manifest is one
 /// conditional PUT, so an existing manifest is never replaced.
 /// </summary>
-public sealed class S3Storage : IExchangeStorage, IDisposable
+public sealed class S3Storage : IExchangeStorage
 {
     private readonly S3Bucket[] _buckets;
 
@@ -33,6 +34,8 @@ public sealed class S3Storage : IExchangeStorage, IDisposable
     public IReadOnlyList<string> BaseDirectories { get; }
 
     public S3RequestCounters Counters { get; }
+
+    public IReadOnlyList<Meter> Meters => [Counters.Meter];
 
     public ValueTask<IStorageFileWriter> CreateFileAsync(StoragePath path, CancellationToken cancellationToken)
     {
@@ -130,11 +133,13 @@ public sealed class S3Storage : IExchangeStorage, IDisposable
         while (continuation is not null);
     }
 
-    public void Dispose()
+    /// <summary>Releases every bucket's client and its connections.</summary>
+    public ValueTask DisposeAsync()
     {
         foreach (var bucket in _buckets)
             bucket.Dispose();
         Counters.Dispose();
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>The bucket and object key of <paramref name="path"/>, refused unless it is a plain relative key.</summary>

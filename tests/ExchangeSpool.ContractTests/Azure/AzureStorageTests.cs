@@ -24,7 +24,7 @@ public sealed class AzureStorageTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        _storage.Dispose();
+        await _storage.DisposeAsync();
         await _azure.DeleteContainersAsync([_container]);
     }
 
@@ -116,7 +116,7 @@ public sealed class AzureStorageTests : IAsyncLifetime
     [Fact]
     public async Task MissingContainer_FailsNamingTheOperationContainerBlobAndAzureErrorCode()
     {
-        using var storage = new AzureStorage([_azure.BaseDirectory("no-such-container", "base")], _azure.Options());
+        await using var storage = new AzureStorage([_azure.BaseDirectory("no-such-container", "base")], _azure.Options());
 
         var error = await Assert.ThrowsAsync<SpoolException>(async () => await storage.WriteAtomicAsync(new StoragePath(0, "q/commit"), new byte[] { 1 }, default));
 
@@ -130,7 +130,7 @@ public sealed class AzureStorageTests : IAsyncLifetime
     {
         var wrongKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(64));
         var options = new AzureOptions { ConnectionString = $"DefaultEndpointsProtocol=http;AccountName={_azure.Account};AccountKey={wrongKey};BlobEndpoint={_azure.BlobEndpoint};" };
-        using var storage = new AzureStorage([_azure.BaseDirectory(_container, "base")], options);
+        await using var storage = new AzureStorage([_azure.BaseDirectory(_container, "base")], options);
 
         var error = await Assert.ThrowsAsync<SpoolException>(async () => await storage.ReadSmallFileAsync(new StoragePath(0, "q/commit"), 1024, default));
 

@@ -25,7 +25,7 @@ public sealed class S3StorageTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        _storage.Dispose();
+        await _storage.DisposeAsync();
         await _s3.DeleteBucketsAsync([_bucket]);
     }
 

@@ -1,6 +1,9 @@
+using System.Diagnostics.Metrics;
+using ExchangeSpool.Core;
+using ExchangeSpool.Core.Storage;
 using Microsoft.Win32.SafeHandles;
 
-namespace ExchangeSpool.Core.Storage.Local;
+namespace ExchangeSpool.Storage.Local;
 
 /// <summary>
 /// Spools to local (or shared, mounted) directories. Manifests are written to a temporary name and
@@ -34,6 +37,8 @@ public sealed class LocalExchangeStorage : IExchangeStorage
 
     /// <summary>Absolute paths, so that what the server reports means the same from any working directory.</summary>
     public IReadOnlyList<string> BaseDirectories { get; }
+
+    public IReadOnlyList<Meter> Meters => [];
 
     /// <summary>The absolute directory of a configured base directory (a plain path or a file:// URI).</summary>
     public static string ToRoot(string baseDirectory)
@@ -164,6 +169,9 @@ public sealed class LocalExchangeStorage : IExchangeStorage
         foreach (var entry in directory.EnumerateFileSystemInfos())
             yield return new StorageEntry(entry.Name, entry is DirectoryInfo, entry.LastWriteTimeUtc);
     }
+
+    /// <summary>Holds nothing open between calls: every writer and reader owns its handle.</summary>
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     /// <summary>The absolute path of <paramref name="path"/>, refused unless it stays inside its base directory.</summary>
     public string Resolve(StoragePath path)
