@@ -16,6 +16,8 @@ public enum FaultKind
     SlowDown,
     /// <summary>500 InternalError.</summary>
     InternalError,
+    /// <summary>503 with Azure's ServerBusy error, as a throttled storage account answers.</summary>
+    ServerBusy,
     /// <summary>Reads part of the request body, then resets the connection (a gateway dying mid-write).</summary>
     DropMidRequest,
     /// <summary>Forwards, sends part of the response body, then resets the connection (mid-read).</summary>
@@ -40,7 +42,7 @@ public sealed record Fault(FaultKind Kind, Func<HttpRequest, bool> Matches, int 
 }
 
 /// <summary>
-/// An HTTP reverse proxy on loopback in front of the S3 server, which answers errors or breaks
+/// An HTTP reverse proxy on loopback in front of the S3 server (or Azure Blob Storage), which answers errors or breaks
 /// connections on the requests a test selects, and forwards everything else unchanged (the Host
 /// header included, so SigV4 signatures still match).
 /// </summary>
@@ -126,6 +128,9 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
             case FaultKind.InternalError:
                 await AnswerErrorAsync(context, 500, "InternalError", "We encountered an internal error. Please try again.");
                 return;
+            case FaultKind.ServerBusy:
+                await AnswerErrorAsync(context, 503, "ServerBusy", "The server is busy.");
+                return;
             case FaultKind.DropMidRequest:
                 await context.Request.Body.ReadAtLeastAsync(new byte[PartialBytes], PartialBytes, throwOnEndOfStream: false);
                 context.Abort();
@@ -177,6 +182,8 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/xml";
+        // S3 clients read the code from the body, Azure's from this header.
+        context.Response.Headers["x-ms-error-code"] = code;
         await context.Response.WriteAsync($"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>{message}</Message></Error>");
     }
 
