@@ -19,14 +19,13 @@ public sealed class ConfigurationErrorTests : IDisposable
 
     [Theory]
     [InlineData("exchange.hdfs.block-size", "hdfs")]
-    [InlineData("exchange.azure.endpoint", "azure")]
     [InlineData("exchange.gcs.json-key-file-path", "gcs")]
     [InlineData("hdfs.config.resources", "hdfs")]
     public void Key_of_another_backend_says_that_backend_is_not_built(string key, string backend)
     {
         var path = _fixture.WriteFile($"{key}=x");
 
-        Assert.Equal($"{path}:1: unknown configuration key '{key}': the {backend} backend is not part of this build (it has local, s3)", _fixture.LoadError("--config", path));
+        Assert.Equal($"{path}:1: unknown configuration key '{key}': the {backend} backend is not part of this build (it has local, s3, azure)", _fixture.LoadError("--config", path));
     }
 
     [Fact]
@@ -156,7 +155,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     [InlineData("/local, gs://bucket/exchange", "gs")]
     public void Remote_base_directory_names_its_scheme(string directories, string scheme)
     {
-        Assert.Equal($"exchange.base-directories: scheme '{scheme}' is not supported by this build (supported: plain paths, file://, s3://, s3a://, s3n://)",
+        Assert.Equal($"exchange.base-directories: scheme '{scheme}' is not supported by this build (supported: plain paths, file://, s3://, s3a://, s3n://, abfs://, abfss://)",
             _fixture.LoadFileError($"exchange.base-directories={directories}"));
     }
 
