@@ -54,7 +54,7 @@ public sealed class LocalExchangeStorage : IExchangeStorage
         var fullPath = Resolve(path);
         try
         {
-            return ValueTask.FromResult<IStorageFileWriter>(new LocalFileWriter(CreateNewFile(fullPath, FileShare.Read), _fsync));
+            return ValueTask.FromResult<IStorageFileWriter>(new LocalFileWriter(CreateNewFile(fullPath, FileShare.Read), fullPath, _fsync));
         }
         catch (IOException) when (File.Exists(fullPath))
         {
@@ -199,11 +199,16 @@ public sealed class LocalExchangeStorage : IExchangeStorage
         }
     }
 
-    /// <summary>Writes through the file's handle at explicit offsets; the stream only owns the handle.</summary>
-    private sealed class LocalFileWriter(FileStream file, bool fsync) : IStorageFileWriter
+    /// <summary>
+    /// Writes through the file's handle at explicit offsets; the stream only owns the handle. A writer
+    /// disposed before it completed deletes its file, so that an abandoned file is not left behind as
+    /// if it were whole.
+    /// </summary>
+    private sealed class LocalFileWriter(FileStream file, string fullPath, bool fsync) : IStorageFileWriter
     {
         private readonly SafeFileHandle _handle = file.SafeFileHandle;
         private long _position;
+        private bool _completed;
 
         public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
         {
@@ -230,9 +235,15 @@ public sealed class LocalExchangeStorage : IExchangeStorage
                 throw LocalIoFailures.StorageFull(e);
             }
             await file.DisposeAsync().ConfigureAwait(false);
+            _completed = true;
         }
 
-        public ValueTask DisposeAsync() => file.DisposeAsync();
+        public async ValueTask DisposeAsync()
+        {
+            await file.DisposeAsync().ConfigureAwait(false);
+            if (!_completed)
+                File.Delete(fullPath);
+        }
     }
 
     private sealed class LocalFileReader(SafeFileHandle handle) : IStorageFileReader

@@ -78,16 +78,18 @@ public sealed class S3Storage : IExchangeStorage
         var (bucket, key) = Resolve(path);
         try
         {
-            return await bucket.Retry.ExecuteAsync(S3RequestType.Get, "GetObject", bucket.Name, key, async token =>
+            // An object too long is judged outside the retried call: the retry policy takes any failure inside it for S3's.
+            var (length, content) = await bucket.Retry.ExecuteAsync<(long, byte[]?)>(S3RequestType.Get, "GetObject", bucket.Name, key, async token =>
             {
                 using var response = await bucket.Client.GetObjectAsync(bucket.Name, key, token).ConfigureAwait(false);
                 var length = response.ContentLength;
                 if (length > maxLength)
-                    throw SpoolException.DataLoss($"{path} in {bucket.Location} is {length} bytes, more than the {maxLength} it may have");
+                    return (length, null);
                 var content = new byte[length];
                 await response.ResponseStream.ReadExactlyAsync(content, token).ConfigureAwait(false);
-                return content;
+                return (length, content);
             }, cancellationToken).ConfigureAwait(false);
+            return content ?? throw SpoolException.DataLoss($"{path} in {bucket.Location} is {length} bytes, more than the {maxLength} it may have");
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {

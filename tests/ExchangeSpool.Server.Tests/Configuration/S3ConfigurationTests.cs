@@ -35,6 +35,14 @@ public sealed class S3ConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void Documented_s3_defaults_match_the_option_records_own_defaults()
+    {
+        var configuration = _fixture.LoadFile(Buckets, "exchange.s3.region=us-east-1");
+
+        Assert.Equal(new S3Options(), configuration.Options.Get<S3Options>() with { Region = null });
+    }
+
+    [Fact]
     public void Secret_key_is_redacted_in_the_effective_settings()
     {
         var configuration = _fixture.LoadFile(Buckets, "exchange.s3.region=us-east-1", "exchange.s3.aws-access-key=AK", "exchange.s3.aws-secret-key=SK");
