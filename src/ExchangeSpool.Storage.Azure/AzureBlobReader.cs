@@ -1,4 +1,3 @@
-using System.Buffers;
 using Azure;
 using Azure.Storage.Blobs.Models;
 using ExchangeSpool.Core;
@@ -17,44 +16,51 @@ internal sealed class AzureBlobReader : WindowedFileReader
     private readonly AzureContainer _container;
     private readonly string _blob;
     private readonly string _name;
-    private readonly ETag _etag;
+    private ETag _etag;
 
-    private AzureBlobReader(AzureContainer container, string blob, string name, ETag etag, int windowSize, long length, byte[] first, int count)
-        : base(windowSize, length, first, count)
+    private AzureBlobReader(AzureContainer container, string blob, string name)
+        : base(container.Budget, (int)container.Options.BlockSize)
     {
         _container = container;
         _blob = blob;
         _name = name;
-        _etag = etag;
     }
 
     /// <summary>Opens by fetching the first window, whose Content-Range gives the length: no Get Blob Properties request.</summary>
     public static async Task<AzureBlobReader> OpenAsync(AzureContainer container, string blob, string name, CancellationToken cancellationToken)
     {
-        var windowSize = (int)container.Options.BlockSize;
-        var buffer = ArrayPool<byte>.Shared.Rent(windowSize);
+        var reader = new AzureBlobReader(container, blob, name);
         try
         {
-            var (count, length, etag) = await container.Requests.RunAsync("GetBlob", container, blob,
-                token => GetAsync(container, blob, 0, buffer.AsMemory(0, windowSize), conditions: null, token), cancellationToken,
-                expected: e => e.Status is 404 or 416).ConfigureAwait(false);
-            return new AzureBlobReader(container, blob, name, etag, windowSize, length, buffer, count);
-        }
-        catch (RequestFailedException e) when (e.Status == 416)
-        {
-            // A range of an empty blob: its length is 0, which the reader's caller compares with the manifest.
-            return new AzureBlobReader(container, blob, name, default, windowSize, 0, buffer, 0);
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            throw new SpoolException(SpoolErrorReason.DataLoss,
-                $"spool file {name} is missing from {container.Location} ({e.ErrorCode ?? "BlobNotFound"}: blob '{blob}' in container '{container.Name}')", e);
+            await reader.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return reader;
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            await reader.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    protected override async Task<(int Count, long Length)> FetchFirstAsync(Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var (count, length, etag) = await _container.Requests.RunAsync("GetBlob", _container, _blob,
+                token => GetAsync(_container, _blob, 0, destination, conditions: null, token), cancellationToken,
+                expected: e => e.Status is 404 or 416).ConfigureAwait(false);
+            _etag = etag;
+            return (count, length);
+        }
+        catch (RequestFailedException e) when (e.Status == 416)
+        {
+            // A range from byte 0 is unsatisfiable only for an empty blob: its length is 0, which the caller compares with the manifest.
+            return (0, 0);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            throw new SpoolException(SpoolErrorReason.DataLoss,
+                $"spool file {_name} is missing from {_container.Location} ({e.ErrorCode ?? "BlobNotFound"}: blob '{_blob}' in container '{_container.Name}')", e);
         }
     }
 

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Storage.Blobs.Models;
 using ExchangeSpool.Core;
+using ExchangeSpool.Core.Buffers;
 using ExchangeSpool.Core.Storage;
 
 namespace ExchangeSpool.Storage.Azure;
@@ -21,7 +22,8 @@ public sealed class AzureStorage : IExchangeStorage
 
     /// <param name="baseDirectories"><c>abfs[s]://container@account.dfs.core.windows.net/path</c> URIs.</param>
     /// <exception cref="ArgumentException">An entry is not such a URI, or names another account than the connection string or endpoint.</exception>
-    public AzureStorage(IReadOnlyList<string> baseDirectories, AzureOptions options)
+    /// <param name="budget">The server's memory budget, which read windows are charged to.</param>
+    public AzureStorage(IReadOnlyList<string> baseDirectories, AzureOptions options, MemoryBudget budget)
     {
         var locations = baseDirectories.Select(AzureLocation.Parse).ToArray();
         if (FindAccountMismatch(locations, options) is { } mismatch)
@@ -30,7 +32,7 @@ public sealed class AzureStorage : IExchangeStorage
         var requests = new AzureRequests(options);
         var credential = AzureClientFactory.Credential(options);
         _containers = locations
-            .Select(location => new AzureContainer(location, AzureClientFactory.Create(location, options, Counters, credential), options, requests))
+            .Select(location => new AzureContainer(location, AzureClientFactory.Create(location, options, Counters, credential), options, requests, budget))
             .ToArray();
         BaseDirectories = locations.Select(location => location.ToString()).ToArray();
     }

@@ -35,6 +35,6 @@ public sealed class AzureStorageBackend : IStorageBackend
         var azure = options.Get<AzureOptions>();
         if (AzureStorage.FindAccountMismatch(baseDirectories.Select(AzureLocation.Parse), azure) is { } mismatch)
             throw new ConfigurationException(azure.ConnectionString is null ? AzureOptions.EndpointKey : AzureOptions.ConnectionStringKey, mismatch);
-        return new AzureStorage(baseDirectories, azure);
+        return new AzureStorage(baseDirectories, azure, context.Budget);
     }
 }

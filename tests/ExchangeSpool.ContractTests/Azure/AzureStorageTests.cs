@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using ExchangeSpool.ContractTests.Storage;
 using ExchangeSpool.Core;
+using ExchangeSpool.Core.Buffers;
 using ExchangeSpool.Core.Storage;
 using ExchangeSpool.Storage.Azure;
 
@@ -63,6 +64,40 @@ public sealed class AzureStorageTests : StorageContractTests
     }
 
     [Fact]
+    public async Task ReadWindows_AreChargedToTheBudgetAsReadAhead_WhileTheReaderHoldsThem()
+    {
+        var path = new StoragePath(0, "charged/0_0.data");
+        await WriteAsync(path, RandomNumberGenerator.GetBytes(9 * MiB), blockSize: MiB);
+
+        await using (var reader = await Storage.OpenFileAsync(path, default))
+            Assert.Equal(8 * MiB, Budget.ReadAheadUsed); // the first window and the one being prefetched after it
+
+        Assert.Equal(0, Budget.Used);
+    }
+
+    [Fact]
+    public async Task WithoutRoomForAWindow_ReadsGoStraightIntoTheCallersBuffer_ARequestARead()
+    {
+        var data = RandomNumberGenerator.GetBytes(5 * MiB);
+        var path = new StoragePath(0, "tight/0_0.data");
+        await WriteAsync(path, data, blockSize: MiB);
+        var tight = new MemoryBudget(64 * MiB, readAheadLimit: MiB);
+        await using var storage = new AzureStorage([_azure.BaseDirectory(_container, "base")], _azure.Options(), tight);
+        var gets = storage.Counters.Total(StorageRequestType.Get);
+
+        var read = new byte[data.Length];
+        await using (var reader = await storage.OpenFileAsync(path, default))
+        {
+            for (var offset = 0; offset < data.Length; offset += MiB)
+                Assert.Equal(MiB, await reader.ReadAsync(offset, read.AsMemory(offset, MiB), default));
+        }
+
+        Assert.Equal(data, read);
+        Assert.Equal(1 + 5, storage.Counters.Total(StorageRequestType.Get) - gets); // the open's one byte, then one request a read
+        Assert.Equal(0, tight.Used);
+    }
+
+    [Fact]
     public async Task OpeningAMissingFile_NamesTheContainerAndAzuresErrorCode()
     {
         var error = await Assert.ThrowsAsync<SpoolException>(async () => await Storage.OpenFileAsync(new StoragePath(0, "gone/0_0.data"), default));
@@ -91,7 +126,7 @@ public sealed class AzureStorageTests : StorageContractTests
     [Fact]
     public async Task MissingContainer_FailsNamingTheOperationContainerBlobAndAzureErrorCode()
     {
-        await using var storage = new AzureStorage([_azure.BaseDirectory("no-such-container", "base")], _azure.Options());
+        await using var storage = new AzureStorage([_azure.BaseDirectory("no-such-container", "base")], _azure.Options(), Budget);
 
         var error = await Assert.ThrowsAsync<SpoolException>(async () => await storage.WriteAtomicAsync(new StoragePath(0, "q/commit"), new byte[] { 1 }, default));
 
@@ -105,7 +140,7 @@ public sealed class AzureStorageTests : StorageContractTests
     {
         var wrongKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(64));
         var options = new AzureOptions { ConnectionString = $"DefaultEndpointsProtocol=http;AccountName={_azure.Account};AccountKey={wrongKey};BlobEndpoint={_azure.BlobEndpoint};" };
-        await using var storage = new AzureStorage([_azure.BaseDirectory(_container, "base")], options);
+        await using var storage = new AzureStorage([_azure.BaseDirectory(_container, "base")], options, Budget);
 
         var error = await Assert.ThrowsAsync<SpoolException>(async () => await storage.ReadSmallFileAsync(new StoragePath(0, "q/commit"), 1024, default));
 
@@ -118,7 +153,7 @@ public sealed class AzureStorageTests : StorageContractTests
     [Fact]
     public void BaseDirectoryOnAnotherAccountThanTheConnectionString_IsRefusedNamingBoth()
     {
-        var error = Assert.Throws<ArgumentException>(() => new AzureStorage(["abfss://spool@otheraccount.dfs.core.windows.net/x"], _azure.Options()));
+        var error = Assert.Throws<ArgumentException>(() => new AzureStorage(["abfss://spool@otheraccount.dfs.core.windows.net/x"], _azure.Options(), Budget));
 
         Assert.Contains(AzureOptions.ConnectionStringKey, error.Message);
         Assert.Contains($"'{_azure.Account}'", error.Message);
