@@ -1,5 +1,4 @@
 using ExchangeSpool.ContractTests.S3;
-using ExchangeSpool.Core.Storage;
 using ExchangeSpool.Storage.Azure;
 
 namespace ExchangeSpool.ContractTests.Azure;
@@ -9,7 +8,7 @@ namespace ExchangeSpool.ContractTests.Azure;
 /// directory with a path, one without), 4MB blocks and 16MB files, so files above one block are staged
 /// block by block and smaller ones are one Put Blob.
 /// </summary>
-public class AzureSpoolServer : SpoolServerFixture
+public class AzureSpoolServer : ObjectStoreSpoolServer
 {
     private string[] _containers = [];
 
@@ -35,24 +34,12 @@ public class AzureSpoolServer : SpoolServerFixture
 
     protected override Task CleanUpStorageAsync() => Azure.DeleteContainersAsync(_containers);
 
-    public override async Task<IReadOnlyList<string>> ExchangeDirectoriesOfQueryAsync(string queryId) =>
-        (await FilesOfQueryAsync(queryId))
-            .Select(file => file[..file.IndexOf('/', file.IndexOf($".{queryId}.", StringComparison.Ordinal))])
-            .Distinct()
-            .ToList();
-
-    public override async Task<IReadOnlyList<string>> FilesOfQueryAsync(string queryId)
+    protected override async Task<IEnumerable<string>> ListObjectsAsync()
     {
-        var files = new List<string>();
+        var objects = new List<string>();
         foreach (var container in _containers)
-        {
-            // Tombstones of closed exchanges are meant to stay (until swept); they hold no exchange data.
-            files.AddRange((await Azure.ListBlobsAsync(container, ""))
-                .Where(blob => blob.Contains($".{queryId}.", StringComparison.Ordinal)
-                    && !blob.Contains($"{ExchangeLayout.TombstoneDirectoryName}/", StringComparison.Ordinal))
-                .Select(blob => $"{container}/{blob}"));
-        }
-        return files;
+            objects.AddRange((await Azure.ListBlobsAsync(container, "")).Select(blob => $"{container}/{blob}"));
+        return objects;
     }
 }
 

@@ -12,8 +12,14 @@ public sealed class AzureTestEndpoint : IAsyncDisposable
 {
     public const string ConnectionStringVariable = "EXCHANGE_SPOOL_AZURE_CONNECTION_STRING";
 
-    private static readonly SemaphoreSlim Lock = new(1, 1);
-    private static AzureTestEndpoint? _shared;
+    private static readonly SharedPerRun<AzureTestEndpoint> Shared = new(StartAsync, async shared =>
+    {
+        if (shared.Azurite is { } azurite)
+        {
+            await shared.DisposeAsync();
+            Console.WriteLine($"Azurite: started in {azurite.StartTime.TotalSeconds:F1}s");
+        }
+    });
 
     private readonly Dictionary<string, string> _settings;
 
@@ -44,36 +50,9 @@ public sealed class AzureTestEndpoint : IAsyncDisposable
             ? null
             : $"no Azure Blob Storage: run npm ci --prefix tests/azurite (tests/run-all.sh does) or set {ConnectionStringVariable}";
 
-    public static async Task<AzureTestEndpoint> SharedAsync()
-    {
-        await Lock.WaitAsync();
-        try
-        {
-            return _shared ??= await StartAsync();
-        }
-        finally
-        {
-            Lock.Release();
-        }
-    }
+    public static Task<AzureTestEndpoint> SharedAsync() => Shared.GetAsync();
 
-    public static async Task StopSharedAsync()
-    {
-        await Lock.WaitAsync();
-        try
-        {
-            if (_shared is { Azurite: { } azurite } shared)
-            {
-                await shared.DisposeAsync();
-                Console.WriteLine($"Azurite: started in {azurite.StartTime.TotalSeconds:F1}s");
-            }
-            _shared = null;
-        }
-        finally
-        {
-            Lock.Release();
-        }
-    }
+    public static Task StopSharedAsync() => Shared.StopAsync();
 
     /// <summary>An endpoint of the caller's own; disposing it stops the Azurite it started.</summary>
     public static async Task<AzureTestEndpoint> StartAsync()
