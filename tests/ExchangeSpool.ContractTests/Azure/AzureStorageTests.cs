@@ -151,6 +151,21 @@ public sealed class AzureStorageTests : StorageContractTests
     }
 
     [Fact]
+    public async Task NothingListeningAtTheEndpoint_FailsAsUnavailable_AfterTheConfiguredRetries_NamingContainerAndBlob()
+    {
+        var closed = new Uri($"http://127.0.0.1:{S3.RadosGateway.FreePort()}/");
+        var options = _azure.Options(through: closed) with { MaxErrorRetries = 2 };
+        await using var storage = new AzureStorage([_azure.BaseDirectory(_container, "base")], options, Budget);
+
+        var error = await Assert.ThrowsAsync<SpoolException>(async () => await storage.OpenFileAsync(new StoragePath(0, "q/0_0.data"), default));
+
+        Assert.Equal(SpoolErrorReason.StorageUnavailable, error.Reason);
+        Assert.Contains($"Azure GetBlob of blob 'base/q/0_0.data' in container '{_container}'", error.Message);
+        Assert.Contains("failed after 3 attempts", error.Message);
+        Assert.Contains("Connection refused", error.Message);
+    }
+
+    [Fact]
     public void BaseDirectoryOnAnotherAccountThanTheConnectionString_IsRefusedNamingBoth()
     {
         var error = Assert.Throws<ArgumentException>(() => new AzureStorage(["abfss://spool@otheraccount.dfs.core.windows.net/x"], _azure.Options(), Budget));
