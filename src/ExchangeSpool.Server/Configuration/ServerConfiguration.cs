@@ -55,7 +55,7 @@ public sealed record ServerConfiguration(
         {
             var origin = commandLine.ConfigFile is not null ? CommandLineArguments.ConfigOption : ConfigFileVariable;
             foreach (var entry in ReadFileEntries(configFile, origin))
-                effective[entry.Key] = new EffectiveSetting(entry.Key, entry.Value, SettingSource.File);
+                effective[entry.Key] = new EffectiveSetting(entry.Key, SecretReferences.Resolve(entry.Key, entry.Value, environment), SettingSource.File);
         }
         foreach (var definition in SettingDefinitions.All)
         {

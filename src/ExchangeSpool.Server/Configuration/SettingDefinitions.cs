@@ -18,7 +18,7 @@ public static class SettingDefinitions
     public static IReadOnlyList<SettingDefinition> All { get; } =
     [
         Checked("exchange-manager.name", ExchangeManagerName,
-            $"The exchange manager Trino loads from this file; must be `{ExchangeManagerName}`.",
+            $"The exchange manager Trino loads from this file: `{ExchangeManagerName}` for ExchangeSpool's plugin. The server also starts on `filesystem` and `hdfs`, the names the Stackable operator writes, so its generated file can be mounted unchanged (Trino loads the spool plugin only once a config override sets `{ExchangeManagerName}`).",
             RequireExchangeManagerName),
         SpoolSetting("exchange.base-directories", "./spool-data",
             "Comma-separated base directories where spooled files live, sinks striped across them, all of one storage backend: " +
@@ -116,8 +116,11 @@ public static class SettingDefinitions
     private static SettingDefinition EncryptionSetting<T>(string key, string defaultText, string meaning, Func<string, string, T> parse, Func<EncryptionOptions, T, EncryptionOptions> bind) =>
         Bound(key, defaultText, meaning, parse, bind);
 
+    /// <summary>Trino's own managers whose files the server reads as well (as the Stackable operator generates them).</summary>
+    private static readonly string[] TrinoManagerNames = ["filesystem", "hdfs"];
+
     private static string RequireExchangeManagerName(string key, string name) =>
-        name == ExchangeManagerName
+        name == ExchangeManagerName || TrinoManagerNames.Contains(name)
             ? name
-            : throw new ConfigurationException(key, $"this file selects exchange manager '{name}'; exchange-spool serves '{ExchangeManagerName}'");
+            : throw new ConfigurationException(key, $"this file selects exchange manager '{name}'; exchange-spool serves '{ExchangeManagerName}' (and reads files written for 'filesystem' or 'hdfs')");
 }

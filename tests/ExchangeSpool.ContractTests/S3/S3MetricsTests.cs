@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using static ExchangeSpool.ContractTests.EngineDriver;
@@ -25,6 +26,34 @@ public sealed class S3MetricsTests(MeteredS3SpoolServer server) : IClassFixture<
 
         // At least the data file and the commit manifest.
         Assert.True(await S3RequestsAsync("PUT") >= puts + 2, "the committed sink's PUT requests are not counted on /metrics");
+    }
+
+    [Fact]
+    public async Task Stopping_TheServer_DisposesItsStorage_WhoseMetersEnd()
+    {
+        var stopped = new S3SpoolServer();
+        await stopped.InitializeAsync();
+        var meters = stopped.Server.Context.Storage.Meters;
+        var ended = new HashSet<Meter>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, listening) =>
+            {
+                if (meters.Contains(instrument.Meter))
+                    listening.EnableMeasurementEvents(instrument);
+            },
+            MeasurementsCompleted = (instrument, _) =>
+            {
+                lock (ended)
+                    ended.Add(instrument.Meter);
+            },
+        };
+        listener.Start();
+
+        await stopped.DisposeAsync();
+
+        Assert.NotEmpty(meters);
+        Assert.Equal(meters.ToHashSet(), ended);
     }
 
     private async Task<long> S3RequestsAsync(string type)

@@ -146,8 +146,19 @@ public sealed class ConfigurationErrorTests : IDisposable
     [Fact]
     public void Wrong_exchange_manager_name_says_which_manager_the_file_selects()
     {
-        Assert.Equal("exchange-manager.name: this file selects exchange manager 'filesystem'; exchange-spool serves 'spool'",
-            _fixture.LoadFileError("exchange-manager.name=filesystem"));
+        Assert.Equal("exchange-manager.name: this file selects exchange manager 'azure-blob'; exchange-spool serves 'spool' (and reads files written for 'filesystem' or 'hdfs')",
+            _fixture.LoadFileError("exchange-manager.name=azure-blob"));
+    }
+
+    [Theory]
+    [InlineData("spool")]
+    [InlineData("filesystem")]
+    [InlineData("hdfs")]
+    public void Exchange_manager_names_the_Stackable_operator_writes_are_accepted(string name)
+    {
+        var configuration = _fixture.LoadFile($"exchange-manager.name={name}");
+
+        Assert.Equal(name, configuration.Settings.Single(setting => setting.Key == "exchange-manager.name").Value);
     }
 
     [Theory]
