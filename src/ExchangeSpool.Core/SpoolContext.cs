@@ -12,20 +12,29 @@ public sealed class SpoolContext
 {
     /// <param name="keys">The master keys when encryption is enabled, null when it is not.</param>
     /// <param name="clock">The clock that tells how long a stream has stalled; the system's by default.</param>
-    public SpoolContext(SpoolOptions options, IExchangeStorage storage, KeyRing? keys = null, TimeProvider? clock = null)
+    /// <param name="budget">
+    /// The budget from <see cref="CreateBudget"/> when the storage was given it too (so that its
+    /// buffers count against the same limit); a new one when null.
+    /// </param>
+    public SpoolContext(SpoolOptions options, IExchangeStorage storage, KeyRing? keys = null, TimeProvider? clock = null, MemoryBudget? budget = null)
     {
         Options = options;
         Storage = storage;
         Keys = keys;
         Layout = new ExchangeLayout(storage.BaseDirectories.Count);
-        var maxPayloadSize = (int)Math.Max(options.MaxPageStorageSize, options.SinkBufferSize);
-        Budget = MemoryBudget.HalfReservedForSinks(options.MemoryLimit, BufferPool.LargestRequestFor(maxPayloadSize));
-        Pool = new BufferPool(Budget, maxPayloadSize);
+        Budget = budget ?? CreateBudget(options);
+        Pool = new BufferPool(Budget, MaxPayloadSize(options));
         Reclaimer = new MemoryReclaimer(Budget, clock ?? TimeProvider.System, MemoryReclaimer.DefaultStallTime);
         BlockCapacity = Pool.CapacityFor(options.SinkBufferSize);
         Cleanups = new BackgroundCleanups();
         Tombstones = new ExchangeTombstones(storage, Layout, options.ClosedExchangeRetention, Cleanups);
     }
+
+    /// <summary>The one memory budget of a server with these options, created before its storage so that backends can charge their buffers to it.</summary>
+    public static MemoryBudget CreateBudget(SpoolOptions options) =>
+        MemoryBudget.HalfReservedForSinks(options.MemoryLimit, BufferPool.LargestRequestFor(MaxPayloadSize(options)));
+
+    private static int MaxPayloadSize(SpoolOptions options) => (int)Math.Max(options.MaxPageStorageSize, options.SinkBufferSize);
 
     public SpoolOptions Options { get; }
 

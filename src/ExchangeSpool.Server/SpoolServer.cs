@@ -89,7 +89,8 @@ public sealed class SpoolServer : IAsyncDisposable
                 kestrel.Listen(ToEndPoint(metricsAddress), listen => metricsListener = listen);
         });
 
-        var context = new SpoolContext(configuration.Spool, StorageFactory.Create(configuration), keys);
+        var budget = SpoolContext.CreateBudget(configuration.Spool);
+        var context = new SpoolContext(configuration.Spool, StorageFactory.Create(configuration, budget), keys, budget: budget);
         builder.Services.AddGrpc(options =>
         {
             options.MaxReceiveMessageSize = configuration.Server.MaxMessageSize;

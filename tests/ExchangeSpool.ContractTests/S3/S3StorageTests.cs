@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Amazon.S3.Model;
 using ExchangeSpool.Core;
+using ExchangeSpool.Core.Buffers;
 using ExchangeSpool.Core.Storage;
 using ExchangeSpool.Storage.S3;
 
@@ -20,7 +21,7 @@ public sealed class S3StorageTests : IAsyncLifetime
     {
         _s3 = await S3TestEndpoint.SharedAsync();
         _bucket = (await _s3.CreateBucketsAsync(1))[0];
-        _storage = new S3Storage([$"s3://{_bucket}/base"], _s3.Options() with { PartSize = 5 * MiB });
+        _storage = new S3Storage([$"s3://{_bucket}/base"], _s3.Options() with { PartSize = 5 * MiB }, new MemoryBudget(256 * MiB));
     }
 
     public async Task DisposeAsync()
