@@ -354,8 +354,17 @@ public sealed class SinkAttempt : IAsyncDisposable, IReclaimable
             _quota.Release();
             throw;
         }
+        ThrowIfWriterFailed();
+    }
+
+    /// <summary>
+    /// The writer's failure, unless the attempt was asked to abort: a close deletes the uploads the
+    /// writer is sending, and the stream should learn of the close, not of what it broke.
+    /// </summary>
+    private void ThrowIfWriterFailed()
+    {
         if (_writer.Failure is { } failure)
-            throw failure;
+            throw _abortRequested.IsCancellationRequested ? AbortFailure : failure;
     }
 
     private void Seal(PartitionSink partition)
@@ -435,8 +444,7 @@ public sealed class SinkAttempt : IAsyncDisposable, IReclaimable
         var state = State;
         if (state != SinkAttemptState.Open)
             throw new SpoolException(NotOpenReason(state), $"{Id} takes no more pages: it is {state.ToString().ToLowerInvariant()}");
-        if (_writer.Failure is { } failure)
-            throw failure;
+        ThrowIfWriterFailed();
     }
 
     private void SetState(SinkAttemptState state)

@@ -63,6 +63,7 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
     private Fault? _fault;
     private int _remaining;
     private int _injected;
+    private int _forwarded;
 
     private FaultInjectingProxy(WebApplication app, Uri target)
     {
@@ -78,6 +79,9 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
 
     /// <summary>Requests the current and earlier faults were applied to.</summary>
     public int Injected => Volatile.Read(ref _injected);
+
+    /// <summary>Requests forwarded and answered in full.</summary>
+    public int Forwarded => Volatile.Read(ref _forwarded);
 
     public static async Task<FaultInjectingProxy> StartAsync(Uri target)
     {
@@ -173,6 +177,7 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
             return;
         }
         await body.CopyToAsync(context.Response.Body, context.RequestAborted);
+        Interlocked.Increment(ref _forwarded);
     }
 
     private HttpRequestMessage Forward(HttpRequest request)
