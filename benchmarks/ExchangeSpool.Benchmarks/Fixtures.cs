@@ -4,7 +4,7 @@ using ExchangeSpool.Core.Buffers;
 using ExchangeSpool.Core.Configuration;
 using ExchangeSpool.Core.Format;
 using ExchangeSpool.Core.Sinks;
-using ExchangeSpool.Core.Storage.Local;
+using ExchangeSpool.Storage.Local;
 
 namespace ExchangeSpool.Benchmarks;
 

@@ -4,10 +4,10 @@ using ExchangeSpool.Core.Encryption;
 using ExchangeSpool.Core.Planning;
 using ExchangeSpool.Core.Sinks;
 using ExchangeSpool.Core.Sources;
+using ExchangeSpool.Core.Storage;
 using ExchangeSpool.Server.Configuration;
 using ExchangeSpool.Server.Metrics;
 using ExchangeSpool.Server.Service;
-using ExchangeSpool.Storage.S3;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -89,8 +89,12 @@ public sealed class SpoolServer : IAsyncDisposable
                 kestrel.Listen(ToEndPoint(metricsAddress), listen => metricsListener = listen);
         });
 
+        // The storage is created once the host's logging is built, and charges its buffers to the server's one budget.
         var budget = SpoolContext.CreateBudget(configuration.Spool);
-        var context = new SpoolContext(configuration.Spool, StorageFactory.Create(configuration, budget), keys, budget: budget);
+        builder.Services.AddSingleton(services => new SpoolContext(configuration.Spool,
+            configuration.Storage.Create(configuration.Spool.BaseDirectories, configuration.Options,
+                new StorageContext(budget, TimeProvider.System, services.GetRequiredService<ILoggerFactory>())),
+            keys, budget: budget));
         builder.Services.AddGrpc(options =>
         {
             options.MaxReceiveMessageSize = configuration.Server.MaxMessageSize;
@@ -101,7 +105,6 @@ public sealed class SpoolServer : IAsyncDisposable
             .AddCheck<StorageHealthCheck>("storage");
         builder.Services.AddSingleton<IServiceMethodProvider<ExchangeSpoolService>, ExchangeSpoolMethodProvider>();
         builder.Services.AddSingleton(metrics);
-        builder.Services.AddSingleton(context);
         builder.Services.AddSingleton<SinkRegistry>();
         builder.Services.AddSingleton<ExchangeLifecycle>();
         builder.Services.AddSingleton<HandlePlanner>();
@@ -110,6 +113,17 @@ public sealed class SpoolServer : IAsyncDisposable
         builder.Services.AddSingleton(services => ActivatorUtilities.CreateInstance<ExchangeSpoolService>(services, configuration.Server));
 
         var app = builder.Build();
+        SpoolContext context;
+        try
+        {
+            context = app.Services.GetRequiredService<SpoolContext>();
+        }
+        catch
+        {
+            // The storage could not be created (a base directory that cannot be made, ...): nothing was started.
+            ((IDisposable)app).Dispose();
+            throw;
+        }
         var connectionLog = app.Services.GetRequiredService<ILogger<Http2ConnectionErrorCounter>>();
         connectionErrors.Report = (connection, problem) => ServerLog.Http2ConnectionError(connectionLog, connection, problem);
         app.MapGrpcService<ExchangeSpoolService>();
@@ -118,7 +132,7 @@ public sealed class SpoolServer : IAsyncDisposable
         var service = app.Services.GetRequiredService<ExchangeSpoolService>();
         metrics.ObserveServer(() => context.Budget.Used - context.Pool.ParkedBytes, context.Budget.Limit,
             () => app.Services.GetRequiredService<SinkRegistry>().ActiveCount, () => service.ActiveSources);
-        var exporter = new PrometheusExporter(context.Storage is S3Storage s3 ? [metrics.Meter, s3.Counters.Meter] : [metrics.Meter]);
+        var exporter = new PrometheusExporter([metrics.Meter, .. context.Storage.Meters]);
         app.MapGet("/metrics", () => Results.Text(exporter.Render(), "text/plain; version=0.0.4"));
         return new SpoolServer(app, context, metrics, exporter, encryptionSummary, () => grpcListener!, () => metricsListener);
     }
@@ -171,7 +185,7 @@ public sealed class SpoolServer : IAsyncDisposable
         await _app.StopAsync().ConfigureAwait(false);
         await _app.Services.GetRequiredService<ExchangeDeletions>().DrainAsync(DeletionGracePeriod).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
-        (Context.Storage as IDisposable)?.Dispose();
+        await Context.Storage.DisposeAsync().ConfigureAwait(false);
         _exporter.Dispose();
         Metrics.Dispose();
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Runtime.CompilerServices;
 using Amazon.S3;
@@ -13,7 +14,7 @@ namespace ExchangeSpool.Storage.S3;
 /// objects written once (single PUT or multipart), read by ranged GETs; a commit manifest is one
 /// conditional PUT, so an existing manifest is never replaced.
 /// </summary>
-public sealed class S3Storage : IExchangeStorage, IDisposable
+public sealed class S3Storage : IExchangeStorage
 {
     private readonly S3Bucket[] _buckets;
 
@@ -35,6 +36,8 @@ public sealed class S3Storage : IExchangeStorage, IDisposable
     public IReadOnlyList<string> BaseDirectories { get; }
 
     public S3RequestCounters Counters { get; }
+
+    public IReadOnlyList<Meter> Meters => [Counters.Meter];
 
     public ValueTask<IStorageFileWriter> CreateFileAsync(StoragePath path, CancellationToken cancellationToken)
     {
@@ -77,16 +80,18 @@ public sealed class S3Storage : IExchangeStorage, IDisposable
         var (bucket, key) = Resolve(path);
         try
         {
-            return await bucket.Retry.ExecuteAsync(S3RequestType.Get, "GetObject", bucket.Name, key, async token =>
+            // An object too long is judged outside the retried call: the retry policy takes any failure inside it for S3's.
+            var (length, content) = await bucket.Retry.ExecuteAsync<(long, byte[]?)>(S3RequestType.Get, "GetObject", bucket.Name, key, async token =>
             {
                 using var response = await bucket.Client.GetObjectAsync(bucket.Name, key, token).ConfigureAwait(false);
                 var length = response.ContentLength;
                 if (length > maxLength)
-                    throw SpoolException.DataLoss($"{path} in {bucket.Location} is {length} bytes, more than the {maxLength} it may have");
+                    return (length, null);
                 var content = new byte[length];
                 await response.ResponseStream.ReadExactlyAsync(content, token).ConfigureAwait(false);
-                return content;
+                return (length, content);
             }, cancellationToken, S3Answers.NotFound).ConfigureAwait(false);
+            return content ?? throw SpoolException.DataLoss($"{path} in {bucket.Location} is {length} bytes, more than the {maxLength} it may have");
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
@@ -132,11 +137,13 @@ public sealed class S3Storage : IExchangeStorage, IDisposable
         while (continuation is not null);
     }
 
-    public void Dispose()
+    /// <summary>Releases every bucket's client and its connections.</summary>
+    public ValueTask DisposeAsync()
     {
         foreach (var bucket in _buckets)
             bucket.Dispose();
         Counters.Dispose();
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>The bucket and object key of <paramref name="path"/>, refused unless it is a plain relative key.</summary>

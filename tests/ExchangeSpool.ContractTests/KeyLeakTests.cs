@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 using System.Security.Cryptography;
 using ExchangeSpool.Core;
 using ExchangeSpool.Core.Encryption;
-using ExchangeSpool.Core.Storage.Local;
+using ExchangeSpool.Storage.Local;
 using Grpc.Core;
 using ExchangeSpool.Server.Metrics;
 using ExchangeSpool.Server.Service;

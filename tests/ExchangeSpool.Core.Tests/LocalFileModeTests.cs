@@ -1,6 +1,6 @@
 using System.Runtime.Versioning;
 using ExchangeSpool.Core.Configuration;
-using ExchangeSpool.Core.Storage.Local;
+using ExchangeSpool.Storage.Local;
 using ExchangeSpool.Core.Tests.Support;
 
 namespace ExchangeSpool.Core.Tests;

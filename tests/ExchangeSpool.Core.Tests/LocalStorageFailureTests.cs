@@ -1,5 +1,5 @@
 using ExchangeSpool.Core.Configuration;
-using ExchangeSpool.Core.Storage.Local;
+using ExchangeSpool.Storage.Local;
 using ExchangeSpool.Core.Tests.Support;
 
 namespace ExchangeSpool.Core.Tests;

@@ -14,15 +14,6 @@ public sealed record SpoolOptions
     /// <summary><c>exchange.base-directories</c>: where spooled files live; one or more, striped per sink.</summary>
     public IReadOnlyList<string> BaseDirectories { get; init; } = ["./spool-data"];
 
-    /// <summary><c>exchange.spool.local-fsync</c>: whether the local backend flushes data files and manifests to disk before a commit counts.</summary>
-    public bool LocalFsync { get; init; }
-
-    /// <summary><c>exchange.spool.local.file-mode</c>: the mode of every data file and manifest the local backend creates.</summary>
-    public UnixFileMode LocalFileMode { get; init; } = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-
-    /// <summary><c>exchange.spool.local.directory-mode</c>: the mode of every directory the local backend creates.</summary>
-    public UnixFileMode LocalDirectoryMode { get; init; } = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-
     /// <summary><c>exchange.spool.closed-exchange-retention</c>: how long a closed exchange's tombstone refuses late writes before it is swept.</summary>
     public TimeSpan ClosedExchangeRetention { get; init; } = TimeSpan.FromHours(24);
 
@@ -66,12 +57,6 @@ public sealed record SpoolOptions
     {
         if (BaseDirectories.Count == 0)
             return ("exchange.base-directories", "at least one directory is required");
-        const UnixFileMode OwnerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        const UnixFileMode AnyExecute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
-        if ((LocalFileMode & OwnerReadWrite) != OwnerReadWrite || (LocalFileMode & AnyExecute) != 0)
-            return ("exchange.spool.local.file-mode", "must let the owner read and write (0600) and set no execute bit");
-        if ((LocalDirectoryMode & (OwnerReadWrite | UnixFileMode.UserExecute)) != (OwnerReadWrite | UnixFileMode.UserExecute))
-            return ("exchange.spool.local.directory-mode", "must let the owner read, write and enter (0700)");
         if (ClosedExchangeRetention < MinClosedExchangeRetention)
             return ("exchange.spool.closed-exchange-retention", $"must be at least {MinClosedExchangeRetention.TotalMinutes:0}m, so that late writes of a closed exchange are still refused");
         if (MaxPageStorageSize is < 1024 or > MaxPageStorageSizeLimit)

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using ExchangeSpool.Core.Buffers;
 
 namespace ExchangeSpool.Core.Storage;
@@ -12,16 +13,20 @@ public readonly record struct StoragePath(int BaseIndex, string RelativePath)
 }
 
 /// <summary>
-/// One storage backend: local directories here, S3 and HDFS in their own projects. Files are
-/// written once, front to back, and read by range; small files (manifests) are written atomically.
+/// The storage of one server, created by its <see cref="IStorageBackend"/> (each backend in its own
+/// project). Files are written once, front to back, and read by range; small files (manifests) are
+/// written atomically. Disposed when the server stops: it releases its clients and connections.
 /// </summary>
-public interface IExchangeStorage
+public interface IExchangeStorage : IAsyncDisposable
 {
     /// <summary>"local", "s3", ...</summary>
     string Kind { get; }
 
     /// <summary>The base directories in configuration order, each fully qualified (an absolute path, a bucket URI).</summary>
     IReadOnlyList<string> BaseDirectories { get; }
+
+    /// <summary>The meters of this storage's own instruments (request counts, ...), which the server exports next to its own; none is fine.</summary>
+    IReadOnlyList<Meter> Meters { get; }
 
     ValueTask<IStorageFileWriter> CreateFileAsync(StoragePath path, CancellationToken cancellationToken);
 

@@ -1,5 +1,5 @@
 using ExchangeSpool.Core.Configuration;
-using ExchangeSpool.Storage.S3;
+using ExchangeSpool.Core.Storage;
 
 namespace ExchangeSpool.Server.Configuration;
 
@@ -9,17 +9,20 @@ namespace ExchangeSpool.Server.Configuration;
 /// </summary>
 /// <param name="ConfigFile">The properties file read, as given, or null when there was none.</param>
 /// <param name="Settings">Every known key's effective value and source, in documentation order.</param>
+/// <param name="Storage">The backend of the base directories.</param>
+/// <param name="Options">Every bound options record, the storage backend's included.</param>
 public sealed record ServerConfiguration(
-    SpoolOptions Spool,
-    ServerOptions Server,
     string? ConfigFile,
-    IReadOnlyList<EffectiveSetting> Settings)
+    IReadOnlyList<EffectiveSetting> Settings,
+    IStorageBackend Storage,
+    BoundOptions Options)
 {
-    /// <summary>Encryption as configured, with the master keys that were given.</summary>
-    public EncryptionOptions Encryption { get; init; } = new();
+    public SpoolOptions Spool => Options.Get<SpoolOptions>();
 
-    /// <summary>How to reach S3; checked only when the base directories are <c>s3://</c> locations.</summary>
-    public S3Options S3 { get; init; } = new();
+    public ServerOptions Server => Options.Get<ServerOptions>();
+
+    /// <summary>Encryption as configured, with the master keys that were given.</summary>
+    public EncryptionOptions Encryption => Options.Get<EncryptionOptions>();
 
     /// <summary>What a secret setting's effective value reads as.</summary>
     public const string RedactedValue = "(set, not shown)";
@@ -52,7 +55,7 @@ public sealed record ServerConfiguration(
         {
             var origin = commandLine.ConfigFile is not null ? CommandLineArguments.ConfigOption : ConfigFileVariable;
             foreach (var entry in ReadFileEntries(configFile, origin))
-                effective[entry.Key] = new EffectiveSetting(entry.Key, entry.Value, SettingSource.File);
+                effective[entry.Key] = new EffectiveSetting(entry.Key, SecretReferences.Resolve(entry.Key, entry.Value, environment), SettingSource.File);
         }
         foreach (var definition in SettingDefinitions.All)
         {
@@ -62,21 +65,23 @@ public sealed record ServerConfiguration(
         foreach (var (key, value) in commandLine.Settings)
             effective[key] = new EffectiveSetting(key, value, SettingSource.CommandLine);
 
-        var options = new OptionsBuilder();
+        var options = new BoundOptions();
         foreach (var definition in SettingDefinitions.All)
             definition.Apply(options, effective[definition.Key].Value);
-        ThrowIfInvalid(options.Spool.FindInvalidSetting());
-        ThrowIfInvalid(options.Server.FindInvalidSetting(options.Spool.MaxPageStorageSize));
-        ThrowIfInvalid(options.Encryption.FindInvalidSetting());
-        if (options.Spool.BaseDirectories.Any(S3Location.IsS3))
-            ThrowIfInvalid(options.S3.FindInvalidSetting());
+        var spool = options.Get<SpoolOptions>();
+        ThrowIfInvalid(spool.FindInvalidSetting());
+        ThrowIfInvalid(options.Get<ServerOptions>().FindInvalidSetting(spool.MaxPageStorageSize));
+        ThrowIfInvalid(options.Get<EncryptionOptions>().FindInvalidSetting());
+        var storage = StorageBackends.For(spool.BaseDirectories);
+        ThrowIfOtherBackendsKeyIsSet(effective.Values, storage);
+        ThrowIfInvalid(storage.FindInvalidSetting(options));
 
         var settings = SettingDefinitions.All.Select(definition =>
                 definition.IsSecret && effective[definition.Key].Value.Length > 0
                     ? effective[definition.Key] with { Value = RedactedValue }
                     : effective[definition.Key])
             .ToList();
-        return new RunServer(new ServerConfiguration(options.Spool, options.Server, configFile, settings) { Encryption = options.Encryption, S3 = options.S3 });
+        return new RunServer(new ServerConfiguration(configFile, settings, storage, options));
     }
 
     /// <summary>The file's entries for known keys; the plugin's keys are skipped, any other key is an error.</summary>
@@ -91,6 +96,20 @@ public sealed record ServerConfiguration(
             if (SettingDefinitions.Find(entry.Key) is null)
                 throw new ConfigurationException($"{path}:{entry.Line}", SettingDefinitions.UnknownKeyProblem(entry.Key));
             yield return entry;
+        }
+    }
+
+    /// <summary>
+    /// A backend's key set while the base directories use another backend is refused: it has no
+    /// effect, and most likely the base directories or the key are not what the operator meant.
+    /// </summary>
+    private static void ThrowIfOtherBackendsKeyIsSet(IEnumerable<EffectiveSetting> settings, IStorageBackend storage)
+    {
+        foreach (var setting in settings)
+        {
+            if (setting.Source != SettingSource.Default && StorageBackends.OwnerOf(setting.Key) is { } owner && owner != storage)
+                throw new ConfigurationException(setting.Key,
+                    $"is a setting of the {owner.Kind} backend, which no base directory uses (exchange.base-directories names {storage.Kind} ones)");
         }
     }
 

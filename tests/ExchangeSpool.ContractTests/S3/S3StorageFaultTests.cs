@@ -28,7 +28,7 @@ public sealed class S3StorageFaultTests : StorageFaultTests
     public override async Task DisposeAsync()
     {
         foreach (var storage in _storages)
-            storage.Dispose();
+            await storage.DisposeAsync();
         await _proxy.DisposeAsync();
         await _s3.DeleteBucketsAsync([_bucket]);
     }

@@ -1,34 +1,36 @@
 using System.Security.Cryptography;
 using Amazon.S3.Model;
-using ExchangeSpool.Core;
-using ExchangeSpool.Core.Buffers;
+using ExchangeSpool.ContractTests.Storage;
 using ExchangeSpool.Core.Storage;
 using ExchangeSpool.Storage.S3;
 
 namespace ExchangeSpool.ContractTests.S3;
 
-/// <summary>The S3 backend on its own against the real S3 server: what it sends, and what it leaves behind.</summary>
+/// <summary>
+/// The storage contract on S3 (one bucket, a base directory under each of two prefixes, the second
+/// written as Hadoop's <c>s3a://</c>), plus what only S3 has: the requests it sends, and the
+/// multipart uploads it must not leave behind.
+/// </summary>
 [Collection(S3Collection.Name)]
-public sealed class S3StorageTests : IAsyncLifetime
+public sealed class S3StorageTests : StorageContractTests
 {
-    private const int MiB = 1024 * 1024;
-
     private S3TestEndpoint _s3 = null!;
     private string _bucket = null!;
-    private S3Storage _storage = null!;
 
-    public async Task InitializeAsync()
+    protected override IStorageBackend Backend { get; } = new S3StorageBackend();
+
+    protected override IEnumerable<string> Settings => [.. _s3.ServerSettings(), "exchange.s3.upload.part-size=5MB"];
+
+    private S3Storage S3Storage => (S3Storage)Storage;
+
+    protected override async Task<IReadOnlyList<string>> CreateBaseDirectoriesAsync()
     {
         _s3 = await S3TestEndpoint.SharedAsync();
         _bucket = (await _s3.CreateBucketsAsync(1))[0];
-        _storage = new S3Storage([$"s3://{_bucket}/base"], _s3.Options() with { PartSize = 5 * MiB }, new MemoryBudget(256 * MiB));
+        return [$"s3://{_bucket}/base", $"s3a://{_bucket}/other"];
     }
 
-    public async Task DisposeAsync()
-    {
-        _storage.Dispose();
-        await _s3.DeleteBucketsAsync([_bucket]);
-    }
+    protected override Task DeleteBaseDirectoriesAsync() => _s3.DeleteBucketsAsync([_bucket]);
 
     [Fact]
     public async Task FileAboveOnePart_IsAMultipartUpload_AndRoundTrips()
@@ -53,7 +55,7 @@ public sealed class S3StorageTests : IAsyncLifetime
     [Fact]
     public async Task AbortedMultipartUpload_LeavesNoUploadAndNoObject()
     {
-        var writer = await _storage.CreateFileAsync(new StoragePath(0, "aborted/0_0.data"), default);
+        var writer = await Storage.CreateFileAsync(new StoragePath(0, "aborted/0_0.data"), default);
         var block = RandomNumberGenerator.GetBytes(MiB);
         for (var i = 0; i < 11; i++)
             await writer.WriteAsync(block, default);
@@ -66,62 +68,15 @@ public sealed class S3StorageTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Manifest_IsWrittenOnce_AndAMissingOneReadsAsNull()
-    {
-        var path = new StoragePath(0, "m/commit");
-        Assert.Null(await _storage.ReadSmallFileAsync(path, 1024, default));
-        Assert.True(await _storage.WriteAtomicAsync(path, "first"u8.ToArray(), default));
-
-        Assert.False(await _storage.WriteAtomicAsync(path, "second"u8.ToArray(), default));
-        Assert.Equal("first"u8.ToArray(), await _storage.ReadSmallFileAsync(path, 1024, default));
-    }
-
-    [Fact]
-    public async Task List_GivesTheObjectsAndSubdirectoriesDirectlyUnderAPrefix()
-    {
-        var before = DateTimeOffset.UtcNow.AddMinutes(-5);
-        await _storage.WriteAtomicAsync(new StoragePath(0, "listed/file"), new byte[] { 1 }, default);
-        await _storage.WriteAtomicAsync(new StoragePath(0, "listed/3/commit"), new byte[] { 1 }, default);
-        await _storage.WriteAtomicAsync(new StoragePath(0, "listed/3/0_0.data"), new byte[] { 1 }, default);
-        await _storage.WriteAtomicAsync(new StoragePath(0, "listed-not/file"), new byte[] { 1 }, default);
-
-        var entries = await _storage.ListAsync(new StoragePath(0, "listed"), default).ToListAsync();
-
-        Assert.Equal([("3", true), ("file", false)], entries.Select(e => (e.Name, e.IsDirectory)).Order());
-        Assert.True(entries.Single(e => !e.IsDirectory).LastModified > before);
-        Assert.Empty(await _storage.ListAsync(new StoragePath(0, "missing"), default).ToListAsync());
-    }
-
-    [Fact]
-    public async Task DeleteFile_RemovesOneObject_AndAMissingOneIsFine()
-    {
-        var path = new StoragePath(0, "deleted/file");
-        await _storage.WriteAtomicAsync(path, new byte[] { 1 }, default);
-
-        await _storage.DeleteFileAsync(path, default);
-        await _storage.DeleteFileAsync(path, default);
-
-        Assert.Null(await _storage.ReadSmallFileAsync(path, 1024, default));
-    }
-
-    [Fact]
-    public async Task OpeningAMissingFile_IsDataLossNamingTheFile()
-    {
-        var error = await Assert.ThrowsAsync<SpoolException>(async () => await _storage.OpenFileAsync(new StoragePath(0, "gone/0_0.data"), default));
-        Assert.Equal(SpoolErrorCode.DataLoss, error.Code);
-        Assert.Contains("gone/0_0.data", error.Message);
-    }
-
-    [Fact]
     public async Task DeleteDirectory_RemovesMoreThanOneListingPage_InBatchesOfAThousand()
     {
         await Parallel.ForEachAsync(Enumerable.Range(0, 1005), new ParallelOptions { MaxDegreeOfParallelism = 16 },
-            async (i, token) => await _storage.WriteAtomicAsync(new StoragePath(0, $"many/{i}"), new byte[] { 1 }, token));
-        var deletes = _storage.Counters.Total(S3RequestType.Delete);
+            async (i, token) => await Storage.WriteAtomicAsync(new StoragePath(0, $"many/{i}"), new byte[] { 1 }, token));
+        var deletes = S3Storage.Counters.Total(S3RequestType.Delete);
 
-        await _storage.DeleteDirectoryAsync(new StoragePath(0, "many"), default);
+        await Storage.DeleteDirectoryAsync(new StoragePath(0, "many"), default);
 
-        Assert.Equal(2, _storage.Counters.Total(S3RequestType.Delete) - deletes);
+        Assert.Equal(2, S3Storage.Counters.Total(S3RequestType.Delete) - deletes);
         using var client = _s3.CreateClient();
         Assert.Empty(await S3TestEndpoint.ListKeysAsync(client, _bucket, "base/many/"));
     }
@@ -129,18 +84,13 @@ public sealed class S3StorageTests : IAsyncLifetime
     /// <summary>Writes in 1MB blocks, reads back as the spool file reader does (small header reads, then payloads); returns the PUTs and GETs it took.</summary>
     private async Task<(long Puts, long Gets)> RoundTripAsync(StoragePath path, byte[] data)
     {
-        var puts = _storage.Counters.Total(S3RequestType.Put);
-        await using (var writer = await _storage.CreateFileAsync(path, default))
-        {
-            for (var offset = 0; offset < data.Length; offset += MiB)
-                await writer.WriteAsync(data.AsMemory(offset, Math.Min(MiB, data.Length - offset)), default);
-            await writer.CompleteAsync(default);
-        }
-        puts = _storage.Counters.Total(S3RequestType.Put) - puts;
+        var puts = S3Storage.Counters.Total(S3RequestType.Put);
+        await WriteAsync(path, data, blockSize: MiB);
+        puts = S3Storage.Counters.Total(S3RequestType.Put) - puts;
 
-        var gets = _storage.Counters.Total(S3RequestType.Get);
+        var gets = S3Storage.Counters.Total(S3RequestType.Get);
         var read = new byte[data.Length];
-        await using (var reader = await _storage.OpenFileAsync(path, default))
+        await using (var reader = await Storage.OpenFileAsync(path, default))
         {
             Assert.Equal(data.Length, reader.Length);
             long position = 0;
@@ -156,6 +106,6 @@ public sealed class S3StorageTests : IAsyncLifetime
             Assert.Equal(0, await reader.ReadAsync(data.Length, new byte[10], default));
         }
         Assert.Equal(data, read);
-        return (puts, _storage.Counters.Total(S3RequestType.Get) - gets);
+        return (puts, S3Storage.Counters.Total(S3RequestType.Get) - gets);
     }
 }

@@ -4,7 +4,7 @@ using ExchangeSpool.Core.Planning;
 using ExchangeSpool.Core.Sinks;
 using ExchangeSpool.Core.Sources;
 using ExchangeSpool.Core.Storage;
-using ExchangeSpool.Core.Storage.Local;
+using ExchangeSpool.Storage.Local;
 
 namespace ExchangeSpool.Core.Tests.Support;
 

@@ -1,6 +1,6 @@
 using ExchangeSpool.Core.Configuration;
 using ExchangeSpool.Core.Encryption;
-using ExchangeSpool.Core.Storage.Local;
+using ExchangeSpool.Storage.Local;
 
 namespace ExchangeSpool.Core.Tests.Support;
 

@@ -18,15 +18,15 @@ public sealed class ConfigurationErrorTests : IDisposable
     }
 
     [Theory]
-    [InlineData("exchange.hdfs.block-size")]
-    [InlineData("exchange.azure.endpoint")]
-    [InlineData("exchange.gcs.json-key-file-path")]
-    [InlineData("hdfs.config.resources")]
-    public void Key_of_another_backend_says_that_backend_is_not_built(string key)
+    [InlineData("exchange.hdfs.block-size", "hdfs")]
+    [InlineData("exchange.azure.endpoint", "azure")]
+    [InlineData("exchange.gcs.json-key-file-path", "gcs")]
+    [InlineData("hdfs.config.resources", "hdfs")]
+    public void Key_of_another_backend_says_that_backend_is_not_built(string key, string backend)
     {
         var path = _fixture.WriteFile($"{key}=x");
 
-        Assert.Equal($"{path}:1: unknown configuration key '{key}': the HDFS/Azure/GCS backend is not part of this build", _fixture.LoadError("--config", path));
+        Assert.Equal($"{path}:1: unknown configuration key '{key}': the {backend} backend is not part of this build (it has local, s3)", _fixture.LoadError("--config", path));
     }
 
     [Fact]
@@ -147,8 +147,19 @@ public sealed class ConfigurationErrorTests : IDisposable
     [Fact]
     public void Wrong_exchange_manager_name_says_which_manager_the_file_selects()
     {
-        Assert.Equal("exchange-manager.name: this file selects exchange manager 'filesystem'; exchange-spool serves 'spool'",
-            _fixture.LoadFileError("exchange-manager.name=filesystem"));
+        Assert.Equal("exchange-manager.name: this file selects exchange manager 'azure-blob'; exchange-spool serves 'spool' (and reads files written for 'filesystem' or 'hdfs')",
+            _fixture.LoadFileError("exchange-manager.name=azure-blob"));
+    }
+
+    [Theory]
+    [InlineData("spool")]
+    [InlineData("filesystem")]
+    [InlineData("hdfs")]
+    public void Exchange_manager_names_the_Stackable_operator_writes_are_accepted(string name)
+    {
+        var configuration = _fixture.LoadFile($"exchange-manager.name={name}");
+
+        Assert.Equal(name, configuration.Settings.Single(setting => setting.Key == "exchange-manager.name").Value);
     }
 
     [Theory]
@@ -156,7 +167,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     [InlineData("/local, gs://bucket/exchange", "gs")]
     public void Remote_base_directory_names_its_scheme(string directories, string scheme)
     {
-        Assert.Equal($"exchange.base-directories: scheme '{scheme}' is not supported by this build (local directories and s3:// only)",
+        Assert.Equal($"exchange.base-directories: scheme '{scheme}' is not supported by this build (supported: plain paths, file://, s3://, s3a://, s3n://)",
             _fixture.LoadFileError($"exchange.base-directories={directories}"));
     }
 

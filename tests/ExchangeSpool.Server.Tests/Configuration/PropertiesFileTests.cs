@@ -68,9 +68,42 @@ public class PropertiesFileTests
     }
 
     [Fact]
-    public void Line_continuation_is_refused_rather_than_misread()
+    public void Line_continuation_joins_the_next_line_without_its_indentation()
     {
-        Assert.Equal("test.properties:1: line continuations ('\\' at the end of a line) are not supported",
-            ParseError("exchange.base-directories=/a,\\", "  /b"));
+        var entries = Parse("exchange.base-directories=/a,\\", "    /b", "next=1");
+
+        Assert.Equal([new PropertiesEntry("exchange.base-directories", "/a,/b", 1), new PropertiesEntry("next", "1", 3)], entries);
+    }
+
+    [Fact]
+    public void Escaped_separators_are_part_of_the_value_as_the_Stackable_operator_writes_them()
+    {
+        var entries = Parse("exchange.base-directories=s3\\://bucket/spool", "exchange.s3.aws-secret-key=${ENV\\:EXCHANGE_S3_AWS_SECRET_KEY}");
+
+        Assert.Equal(["s3://bucket/spool", "${ENV:EXCHANGE_S3_AWS_SECRET_KEY}"], entries.Select(entry => entry.Value));
+    }
+
+    [Fact]
+    public void Escaped_separator_in_a_key_does_not_end_the_key()
+    {
+        Assert.Equal(new PropertiesEntry("a:b", "c", 1), Assert.Single(Parse("a\\:b=c")));
+    }
+
+    [Fact]
+    public void Java_escapes_are_decoded()
+    {
+        Assert.Equal("tab\there \u00e9 back\\slash", Assert.Single(Parse("key=tab\\there \\u00e9 back\\\\slash")).Value);
+    }
+
+    [Fact]
+    public void An_escaped_trailing_space_is_kept()
+    {
+        Assert.Equal("x ", Assert.Single(Parse("key=x\\ ")).Value);
+    }
+
+    [Fact]
+    public void A_malformed_unicode_escape_names_file_and_line()
+    {
+        Assert.Equal("test.properties:1: malformed \\uXXXX escape in 'bad\\u12'", ParseError("key=bad\\u12"));
     }
 }

@@ -21,7 +21,8 @@ public sealed class S3ConfigurationTests : IDisposable
             "exchange.s3.sse.kms-key-id=key-1", "exchange.spool.s3.request-timeout=30s", "exchange.spool.s3.max-retry-time=1m");
 
         Assert.Equal(["s3://spool-a/exchange", "s3://spool-b"], configuration.Spool.BaseDirectories);
-        var s3 = configuration.S3;
+        Assert.Equal("s3", configuration.Storage.Kind);
+        var s3 = configuration.Options.Get<S3Options>();
         Assert.Equal(new Uri("http://127.0.0.1:9000"), s3.Endpoint);
         Assert.Equal("eu-west-1", s3.Region);
         Assert.True(s3.PathStyleAccess);
@@ -34,6 +35,14 @@ public sealed class S3ConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void Documented_s3_defaults_match_the_option_records_own_defaults()
+    {
+        var configuration = _fixture.LoadFile(Buckets, "exchange.s3.region=us-east-1");
+
+        Assert.Equal(new S3Options(), configuration.Options.Get<S3Options>() with { Region = null });
+    }
+
+    [Fact]
     public void Secret_key_is_redacted_in_the_effective_settings()
     {
         var configuration = _fixture.LoadFile(Buckets, "exchange.s3.region=us-east-1", "exchange.s3.aws-access-key=AK", "exchange.s3.aws-secret-key=SK");
@@ -41,10 +50,51 @@ public sealed class S3ConfigurationTests : IDisposable
         Assert.DoesNotContain(configuration.Settings, setting => setting.Value == "SK");
     }
 
-    [Fact]
-    public void S3_settings_are_not_checked_for_local_directories()
+    [Theory]
+    [InlineData("s3a://spool-a/exchange")]
+    [InlineData("s3n://spool-a/exchange")]
+    [InlineData("S3://spool-a/exchange")]
+    public void Hadoops_s3_schemes_name_the_same_location_as_s3(string directory)
     {
-        Assert.Equal(S3Options.MinPartSize, _fixture.LoadFile("exchange.base-directories=/tmp/spool").S3.PartSize);
+        var configuration = _fixture.LoadFile($"exchange.base-directories={directory}", "exchange.s3.region=us-east-1");
+
+        Assert.Equal("s3", configuration.Storage.Kind);
+        Assert.Equal(["s3://spool-a/exchange"], configuration.Spool.BaseDirectories);
+    }
+
+    [Theory]
+    [InlineData("exchange.s3.region=us-east-1")]
+    [InlineData("exchange.spool.s3.request-timeout=1m")]
+    public void S3_key_with_local_directories_is_refused_naming_the_key(string line)
+    {
+        var key = line[..line.IndexOf('=')];
+
+        Assert.Equal($"{key}: is a setting of the s3 backend, which no base directory uses (exchange.base-directories names local ones)",
+            _fixture.LoadFileError("exchange.base-directories=/tmp/spool", line));
+    }
+
+    [Fact]
+    public void S3_key_from_the_environment_with_local_directories_is_refused_naming_the_key()
+    {
+        _fixture.Environment["EXCHANGE_S3_ENDPOINT"] = "http://127.0.0.1:9000";
+
+        Assert.Equal("exchange.s3.endpoint: is a setting of the s3 backend, which no base directory uses (exchange.base-directories names local ones)",
+            _fixture.LoadError());
+    }
+
+    [Fact]
+    public void Local_key_with_s3_directories_is_refused_naming_the_key()
+    {
+        Assert.Equal("exchange.spool.local-fsync: is a setting of the local backend, which no base directory uses (exchange.base-directories names s3 ones)",
+            _fixture.LoadFileError(Buckets, "exchange.s3.region=us-east-1", "exchange.spool.local-fsync=true"));
+    }
+
+    [Fact]
+    public void Keys_of_the_java_plugin_are_still_ignored_with_s3_directories()
+    {
+        var configuration = _fixture.LoadFile(Buckets, "exchange.s3.region=us-east-1", "exchange.spool.client.control-timeout=30s");
+
+        Assert.Equal("s3", configuration.Storage.Kind);
     }
 
     [Theory]
@@ -68,7 +118,8 @@ public sealed class S3ConfigurationTests : IDisposable
     }
 
     [Theory]
-    [InlineData("s3://spool-a,/tmp/spool", "exchange.base-directories: mixes s3:// locations and local directories; all base directories must be of one backend")]
+    [InlineData("s3://spool-a,/tmp/spool", "exchange.base-directories: mixes base directories of the s3 and local backends; all base directories must be of one backend")]
+    [InlineData("/tmp/spool,s3a://spool-a", "exchange.base-directories: mixes base directories of the local and s3 backends; all base directories must be of one backend")]
     [InlineData("s3://Bad_Bucket/x", "exchange.base-directories: 's3://Bad_Bucket/x' does not name a valid bucket (3-63 lowercase letters, digits, '-' or '.')")]
     [InlineData("s3://spool-a/x/../y", "exchange.base-directories: 's3://spool-a/x/../y' has an empty, '.' or '..' segment in its prefix")]
     public void Bad_s3_base_directory_is_an_error(string directories, string expected)

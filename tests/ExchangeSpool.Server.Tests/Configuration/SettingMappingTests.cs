@@ -1,5 +1,6 @@
 using ExchangeSpool.Core.Configuration;
 using ExchangeSpool.Server.Configuration;
+using ExchangeSpool.Storage.Local;
 
 namespace ExchangeSpool.Server.Tests.Configuration;
 
@@ -18,9 +19,11 @@ public sealed class SettingMappingTests : IDisposable
 
         var spool = configuration.Spool;
         Assert.Equal(["./spool-data"], spool.BaseDirectories);
-        Assert.False(spool.LocalFsync);
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, spool.LocalFileMode);
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, spool.LocalDirectoryMode);
+        Assert.Equal("local", configuration.Storage.Kind);
+        var local = configuration.Options.Get<LocalOptions>();
+        Assert.False(local.Fsync);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, local.FileMode);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, local.DirectoryMode);
         Assert.Equal(TimeSpan.FromHours(24), spool.ClosedExchangeRetention);
         Assert.Equal(16 * MiB, spool.MaxPageStorageSize);
         Assert.Equal(10, spool.SinkBufferPoolMinSize);
@@ -47,6 +50,7 @@ public sealed class SettingMappingTests : IDisposable
         Assert.Equal(recordDefaults.BaseDirectories, configuration.Spool.BaseDirectories);
         Assert.Equal(recordDefaults, configuration.Spool with { BaseDirectories = recordDefaults.BaseDirectories });
         Assert.Equal(new ServerOptions(), configuration.Server);
+        Assert.Equal(new LocalOptions(), configuration.Options.Get<LocalOptions>());
     }
 
     [Fact]
@@ -92,21 +96,18 @@ public sealed class SettingMappingTests : IDisposable
             "exchange.spool.data-directory=/var/lib/exchange-spool",
             "exchange.spool.compression=lz4",
             "exchange.source-max-files-per-reader=30",
-            "exchange.file-listing-parallelism=20",
-            // The S3 keys bind here too; S3ConfigurationTests checks their values.
-            "exchange.s3.endpoint=http://127.0.0.1:9000", "exchange.s3.region=us-east-1", "exchange.s3.path-style-access=true",
-            "exchange.s3.aws-access-key=AK", "exchange.s3.aws-secret-key=SK", "exchange.s3.max-error-retries=3",
-            "exchange.s3.upload.part-size=8MB", "exchange.s3.storage-class=STANDARD", "exchange.s3.sse.type=NONE",
-            "exchange.s3.sse.kms-key-id=", "exchange.spool.s3.ca-certificate-file=", "exchange.spool.s3.request-timeout=1m",
-            "exchange.spool.s3.max-retry-time=2m", "exchange.spool.s3.delete-requests-per-second=5");
+            "exchange.file-listing-parallelism=20");
 
-        Assert.All(configuration.Settings, setting => Assert.Equal(SettingSource.File, setting.Source));
+        // Every key but those of backends the base directories do not use (S3ConfigurationTests binds the S3 keys).
+        Assert.Equal(SettingDefinitions.All.Where(definition => StorageBackends.OwnerOf(definition.Key) is null or LocalStorageBackend).Select(definition => definition.Key),
+            configuration.Settings.Where(setting => setting.Source == SettingSource.File).Select(setting => setting.Key));
         var spool = configuration.Spool;
         Assert.Equal(["/var/spool/a", "/var/spool/b"], spool.BaseDirectories);
-        Assert.True(spool.LocalFsync);
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, spool.LocalFileMode);
+        var local = configuration.Options.Get<LocalOptions>();
+        Assert.True(local.Fsync);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, local.FileMode);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute,
-            spool.LocalDirectoryMode);
+            local.DirectoryMode);
         Assert.Equal(TimeSpan.FromHours(2), spool.ClosedExchangeRetention);
         Assert.Equal(8 * MiB, spool.MaxPageStorageSize);
         Assert.Equal(12, spool.SinkBufferPoolMinSize);

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using ExchangeSpool.Core;
 using ExchangeSpool.Core.Configuration;
-using ExchangeSpool.Core.Storage.Local;
+using ExchangeSpool.Storage.Local;
 using ExchangeSpool.Protocol;
 using ExchangeSpool.Server.Service;
 using Grpc.Core;

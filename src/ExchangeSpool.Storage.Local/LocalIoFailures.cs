@@ -1,4 +1,6 @@
-namespace ExchangeSpool.Core.Storage.Local;
+using ExchangeSpool.Core;
+
+namespace ExchangeSpool.Storage.Local;
 
 /// <summary>The file system failures a client can act on, told apart from a storage that is merely unavailable.</summary>
 internal static class LocalIoFailures

@@ -1,6 +1,9 @@
+using System.Diagnostics.Metrics;
+using ExchangeSpool.Core;
+using ExchangeSpool.Core.Storage;
 using Microsoft.Win32.SafeHandles;
 
-namespace ExchangeSpool.Core.Storage.Local;
+namespace ExchangeSpool.Storage.Local;
 
 /// <summary>
 /// Spools to local (or shared, mounted) directories. Manifests are written to a temporary name and
@@ -35,6 +38,8 @@ public sealed class LocalExchangeStorage : IExchangeStorage
     /// <summary>Absolute paths, so that what the server reports means the same from any working directory.</summary>
     public IReadOnlyList<string> BaseDirectories { get; }
 
+    public IReadOnlyList<Meter> Meters => [];
+
     /// <summary>The absolute directory of a configured base directory (a plain path or a file:// URI).</summary>
     public static string ToRoot(string baseDirectory)
     {
@@ -49,7 +54,7 @@ public sealed class LocalExchangeStorage : IExchangeStorage
         var fullPath = Resolve(path);
         try
         {
-            return ValueTask.FromResult<IStorageFileWriter>(new LocalFileWriter(CreateNewFile(fullPath, FileShare.Read), _fsync));
+            return ValueTask.FromResult<IStorageFileWriter>(new LocalFileWriter(CreateNewFile(fullPath, FileShare.Read), fullPath, _fsync));
         }
         catch (IOException) when (File.Exists(fullPath))
         {
@@ -165,6 +170,9 @@ public sealed class LocalExchangeStorage : IExchangeStorage
             yield return new StorageEntry(entry.Name, entry is DirectoryInfo, entry.LastWriteTimeUtc);
     }
 
+    /// <summary>Holds nothing open between calls: every writer and reader owns its handle.</summary>
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
     /// <summary>The absolute path of <paramref name="path"/>, refused unless it stays inside its base directory.</summary>
     public string Resolve(StoragePath path)
     {
@@ -191,11 +199,16 @@ public sealed class LocalExchangeStorage : IExchangeStorage
         }
     }
 
-    /// <summary>Writes through the file's handle at explicit offsets; the stream only owns the handle.</summary>
-    private sealed class LocalFileWriter(FileStream file, bool fsync) : IStorageFileWriter
+    /// <summary>
+    /// Writes through the file's handle at explicit offsets; the stream only owns the handle. A writer
+    /// disposed before it completed deletes its file, so that an abandoned file is not left behind as
+    /// if it were whole.
+    /// </summary>
+    private sealed class LocalFileWriter(FileStream file, string fullPath, bool fsync) : IStorageFileWriter
     {
         private readonly SafeFileHandle _handle = file.SafeFileHandle;
         private long _position;
+        private bool _completed;
 
         public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
         {
@@ -222,9 +235,15 @@ public sealed class LocalExchangeStorage : IExchangeStorage
                 throw LocalIoFailures.StorageFull(e);
             }
             await file.DisposeAsync().ConfigureAwait(false);
+            _completed = true;
         }
 
-        public ValueTask DisposeAsync() => file.DisposeAsync();
+        public async ValueTask DisposeAsync()
+        {
+            await file.DisposeAsync().ConfigureAwait(false);
+            if (!_completed)
+                File.Delete(fullPath);
+        }
     }
 
     private sealed class LocalFileReader(SafeFileHandle handle) : IStorageFileReader

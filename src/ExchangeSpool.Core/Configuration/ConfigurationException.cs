@@ -1,4 +1,4 @@
-namespace ExchangeSpool.Server.Configuration;
+namespace ExchangeSpool.Core.Configuration;
 
 /// <summary>
 /// Bad configuration. The message is one line, <c>subject: problem</c>, where the subject is the

@@ -1,4 +1,4 @@
-namespace ExchangeSpool.Server.Configuration;
+namespace ExchangeSpool.Core.Configuration;
 
 /// <summary>
 /// Data sizes as Trino's configuration writes them: <c>16MB</c>, <c>1.5GB</c>, <c>64kB</c>,

@@ -1,4 +1,4 @@
-namespace ExchangeSpool.Core.Storage.Local;
+namespace ExchangeSpool.Storage.Local;
 
 /// <summary>
 /// Creates files and directories with an exact mode, whatever the process umask: created with the

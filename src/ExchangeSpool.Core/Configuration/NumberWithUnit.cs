@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace ExchangeSpool.Server.Configuration;
+namespace ExchangeSpool.Core.Configuration;
 
 /// <summary>The <c>&lt;number&gt;[.&lt;fraction&gt;]&lt;unit&gt;</c> shape shared by data sizes and durations, as airlift writes them.</summary>
 internal static partial class NumberWithUnit

@@ -1,4 +1,4 @@
-namespace ExchangeSpool.Server.Configuration;
+namespace ExchangeSpool.Core.Configuration;
 
 /// <summary>
 /// Durations as Trino's configuration writes them: <c>10s</c>, <c>1.5m</c>, <c>250ms</c>, with units

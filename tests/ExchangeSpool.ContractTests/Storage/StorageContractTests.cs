@@ -1,0 +1,345 @@
+using System.Security.Cryptography;
+using ExchangeSpool.Core;
+using ExchangeSpool.Core.Buffers;
+using ExchangeSpool.Core.Configuration;
+using ExchangeSpool.Core.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ExchangeSpool.ContractTests.Storage;
+
+/// <summary>
+/// What every storage backend must do, written once against <see cref="IExchangeStorage"/> and run
+/// against each backend's real server. The storage is made the way the server makes it: through
+/// the backend's <see cref="IStorageBackend"/>, from settings text, over two fresh base directories.
+/// A new backend adds one class deriving from this one (see docs/storage-backends.md).
+/// </summary>
+public abstract class StorageContractTests : IAsyncLifetime
+{
+    protected const int MiB = 1024 * 1024;
+
+    private IExchangeStorage? _storage;
+
+    /// <summary>The backend under test.</summary>
+    protected abstract IStorageBackend Backend { get; }
+
+    /// <summary>Two new, empty base directories as <c>exchange.base-directories</c> would name them (the server being ready for them).</summary>
+    protected abstract Task<IReadOnlyList<string>> CreateBaseDirectoriesAsync();
+
+    /// <summary>Removes what <see cref="CreateBaseDirectoriesAsync"/> made, once the storage is disposed.</summary>
+    protected abstract Task DeleteBaseDirectoriesAsync();
+
+    /// <summary>The backend's settings, <c>key=value</c>, on top of their defaults (an endpoint and credentials); read after <see cref="CreateBaseDirectoriesAsync"/>.</summary>
+    protected virtual IEnumerable<string> Settings => [];
+
+    /// <summary>Large enough for every buffer a storage may charge to it in these tests.</summary>
+    protected MemoryBudget Budget { get; } = new(256 * MiB);
+
+    protected IExchangeStorage Storage => _storage ?? throw new InvalidOperationException("the storage has not been created");
+
+    public async Task InitializeAsync()
+    {
+        var baseDirectories = await CreateBaseDirectoriesAsync();
+        var options = new BoundOptions();
+        foreach (var definition in Backend.Settings)
+            definition.Apply(options, definition.DefaultText);
+        foreach (var setting in Settings)
+        {
+            var separator = setting.IndexOf('=');
+            Backend.Settings.Single(definition => definition.Key == setting[..separator]).Apply(options, setting[(separator + 1)..]);
+        }
+        Assert.Null(Backend.FindInvalidSetting(options));
+        _storage = Backend.Create(Backend.ParseBaseDirectories("exchange.base-directories", baseDirectories), options, new StorageContext(Budget, TimeProvider.System, NullLoggerFactory.Instance));
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_storage is not null)
+            await _storage.DisposeAsync();
+        await DeleteBaseDirectoriesAsync();
+    }
+
+    [Fact]
+    public void Storage_IsOfItsBackendsKind_OverTheConfiguredBaseDirectories()
+    {
+        Assert.Equal(Backend.Kind, Storage.Kind);
+        Assert.Equal(2, Storage.BaseDirectories.Count);
+    }
+
+    [Fact]
+    public async Task File_WrittenInBlocksAndCompleted_ReadsBackWhole()
+    {
+        var data = RandomNumberGenerator.GetBytes(3 * MiB + 17);
+        var path = new StoragePath(0, "e/0/0/0_0.data");
+
+        await WriteAsync(path, data, blockSize: MiB);
+
+        await using var reader = await Storage.OpenFileAsync(path, default);
+        Assert.Equal(data.Length, reader.Length);
+        var read = new byte[data.Length];
+        Assert.Equal(data.Length, await reader.ReadAsync(0, read, default));
+        Assert.Equal(data, read);
+    }
+
+    [Fact]
+    public async Task File_LargerThanAnyWriteUnit_ReadsBackWhole()
+    {
+        // Above an S3 part (5MB) or an Azure block: the backend's multi-unit path.
+        var data = RandomNumberGenerator.GetBytes(11 * MiB + 5);
+        var path = new StoragePath(1, "e/0/0/0_1.data");
+
+        await WriteAsync(path, data, blockSize: MiB);
+
+        Assert.Equal(data, await ReadAllAsync(path));
+    }
+
+    [Fact]
+    public async Task RangedRead_InsideTheFile_ReturnsExactlyThatRange()
+    {
+        var data = RandomNumberGenerator.GetBytes(2 * MiB);
+        var path = new StoragePath(0, "ranged/0_0.data");
+        await WriteAsync(path, data, blockSize: 256 * 1024);
+
+        await using var reader = await Storage.OpenFileAsync(path, default);
+        var range = new byte[100_000];
+        Assert.Equal(range.Length, await reader.ReadAsync(MiB - 7, range, default));
+        Assert.Equal(data.AsSpan(MiB - 7, range.Length).ToArray(), range);
+    }
+
+    [Fact]
+    public async Task RangedRead_PastTheEnd_ReturnsOnlyWhatIsLeft()
+    {
+        var data = RandomNumberGenerator.GetBytes(1000);
+        var path = new StoragePath(0, "ranged/0_1.data");
+        await WriteAsync(path, data, blockSize: 1000);
+
+        await using var reader = await Storage.OpenFileAsync(path, default);
+        var buffer = new byte[100];
+        Assert.Equal(10, await reader.ReadAsync(990, buffer, default));
+        Assert.Equal(data[990..], buffer[..10]);
+        Assert.Equal(0, await reader.ReadAsync(1000, buffer, default));
+    }
+
+    [Fact]
+    public async Task WriterDisposedWithoutCompleting_LeavesNothingVisible()
+    {
+        var path = new StoragePath(0, "aborted/0/0_0.data");
+        var writer = await Storage.CreateFileAsync(path, default);
+        var block = RandomNumberGenerator.GetBytes(MiB);
+        for (var i = 0; i < 6; i++)
+            await writer.WriteAsync(block, default);
+
+        await writer.DisposeAsync();
+
+        Assert.Empty(await ListAsync(new StoragePath(0, "aborted/0")));
+        var error = await Assert.ThrowsAsync<SpoolException>(async () => await Storage.OpenFileAsync(path, default));
+        Assert.Equal(SpoolErrorCode.DataLoss, error.Code);
+    }
+
+    [Fact]
+    public async Task OpeningAMissingFile_IsDataLossNamingTheFile()
+    {
+        var error = await Assert.ThrowsAsync<SpoolException>(async () => await Storage.OpenFileAsync(new StoragePath(1, "gone/0_0.data"), default));
+
+        Assert.Equal(SpoolErrorCode.DataLoss, error.Code);
+        Assert.Contains("gone/0_0.data", error.Message);
+    }
+
+    [Fact]
+    public async Task AtomicWrite_OfANewName_IsReadBackWhole()
+    {
+        var path = new StoragePath(0, "m/0/commit");
+
+        Assert.True(await Storage.WriteAtomicAsync(path, "manifest"u8.ToArray(), default));
+
+        Assert.Equal("manifest"u8.ToArray(), await Storage.ReadSmallFileAsync(path, 1024, default));
+    }
+
+    [Fact]
+    public async Task AtomicWrite_OfAnExistingName_IsRefused_AndTheFirstContentStays()
+    {
+        var path = new StoragePath(0, "m/1/commit");
+        Assert.True(await Storage.WriteAtomicAsync(path, "first"u8.ToArray(), default));
+
+        Assert.False(await Storage.WriteAtomicAsync(path, "second, longer"u8.ToArray(), default));
+
+        Assert.Equal("first"u8.ToArray(), await Storage.ReadSmallFileAsync(path, 1024, default));
+    }
+
+    [Fact]
+    public async Task AtomicWrites_OfOneNameAtOnce_ExactlyOneWins_AndItsContentIsWhatIsRead()
+    {
+        var path = new StoragePath(1, "m/2/commit");
+        var contents = Enumerable.Range(0, 8).Select(i => RandomNumberGenerator.GetBytes(1000 + i)).ToArray();
+
+        var results = await Task.WhenAll(contents.Select(async content => await Storage.WriteAtomicAsync(path, content, default)));
+
+        var winner = Assert.Single(Enumerable.Range(0, results.Length), index => results[index]);
+        Assert.Equal(contents[winner], await Storage.ReadSmallFileAsync(path, 4096, default));
+    }
+
+    [Fact]
+    public async Task ReadSmallFile_Missing_IsNull()
+    {
+        Assert.Null(await Storage.ReadSmallFileAsync(new StoragePath(0, "m/3/commit"), 1024, default));
+    }
+
+    [Fact]
+    public async Task ReadSmallFile_LongerThanAllowed_IsDataLoss()
+    {
+        var path = new StoragePath(0, "m/4/commit");
+        await Storage.WriteAtomicAsync(path, new byte[2000], default);
+
+        var error = await Assert.ThrowsAsync<SpoolException>(async () => await Storage.ReadSmallFileAsync(path, 1999, default));
+
+        Assert.Equal(SpoolErrorCode.DataLoss, error.Code);
+    }
+
+    [Fact]
+    public async Task DeleteDirectory_RemovesEverythingUnderIt()
+    {
+        await WriteSmallAsync(new StoragePath(0, "d/x/file"), new StoragePath(0, "d/x/1/commit"), new StoragePath(0, "d/x/1/2/0_0.data"));
+        await WriteAsync(new StoragePath(0, "d/x/3/0_0.data"), new byte[10], blockSize: 10);
+
+        await Storage.DeleteDirectoryAsync(new StoragePath(0, "d/x"), default);
+
+        Assert.Empty(await ListAsync(new StoragePath(0, "d/x")));
+        Assert.Empty(await ListAsync(new StoragePath(0, "d")));
+    }
+
+    [Fact]
+    public async Task DeleteDirectory_LeavesSiblingsWhoseNamesItPrefixes()
+    {
+        await WriteSmallAsync(new StoragePath(0, "p/a/b/file"), new StoragePath(0, "p/a/bc/file"), new StoragePath(0, "p/a/b.c"), new StoragePath(0, "p/a/b-2/file"));
+
+        await Storage.DeleteDirectoryAsync(new StoragePath(0, "p/a/b"), default);
+
+        Assert.Equal([("b-2", true), ("b.c", false), ("bc", true)], await ListAsync(new StoragePath(0, "p/a")));
+        Assert.NotNull(await Storage.ReadSmallFileAsync(new StoragePath(0, "p/a/bc/file"), 16, default));
+    }
+
+    [Fact]
+    public async Task DeleteDirectory_LeavesTheSameNameInTheOtherBaseDirectory()
+    {
+        await WriteSmallAsync(new StoragePath(0, "s/x/file"), new StoragePath(1, "s/x/file"));
+
+        await Storage.DeleteDirectoryAsync(new StoragePath(0, "s/x"), default);
+
+        Assert.Null(await Storage.ReadSmallFileAsync(new StoragePath(0, "s/x/file"), 16, default));
+        Assert.NotNull(await Storage.ReadSmallFileAsync(new StoragePath(1, "s/x/file"), 16, default));
+    }
+
+    [Fact]
+    public async Task DeleteDirectory_Missing_IsFine()
+    {
+        await Storage.DeleteDirectoryAsync(new StoragePath(1, "never/written"), default);
+
+        Assert.Empty(await ListAsync(new StoragePath(1, "never")));
+    }
+
+    [Fact]
+    public async Task DeleteFile_RemovesThatFileOnly()
+    {
+        await WriteSmallAsync(new StoragePath(0, "f/file"), new StoragePath(0, "f/file2"));
+
+        await Storage.DeleteFileAsync(new StoragePath(0, "f/file"), default);
+
+        Assert.Equal([("file2", false)], await ListAsync(new StoragePath(0, "f")));
+    }
+
+    [Fact]
+    public async Task DeleteFile_Missing_IsFine()
+    {
+        await Storage.DeleteFileAsync(new StoragePath(0, "f/missing"), default);
+        await Storage.DeleteFileAsync(new StoragePath(0, "missing-directory/missing"), default);
+
+        Assert.Null(await Storage.ReadSmallFileAsync(new StoragePath(0, "f/missing"), 16, default));
+    }
+
+    [Fact]
+    public async Task List_GivesTheFilesAndSubdirectoriesDirectlyUnderADirectory()
+    {
+        await WriteSmallAsync(new StoragePath(0, "l/file"), new StoragePath(0, "l/3/commit"), new StoragePath(0, "l/3/4/0_0.data"), new StoragePath(0, "l-not/file"));
+
+        Assert.Equal([("3", true), ("file", false)], await ListAsync(new StoragePath(0, "l")));
+    }
+
+    [Fact]
+    public async Task List_GivesWhenEachFileWasWritten()
+    {
+        var before = DateTimeOffset.UtcNow.AddMinutes(-5);
+        await WriteSmallAsync(new StoragePath(1, "t/file"));
+
+        var entry = Assert.Single(await Storage.ListAsync(new StoragePath(1, "t"), default).ToListAsync());
+
+        Assert.InRange(entry.LastModified, before, DateTimeOffset.UtcNow.AddMinutes(5));
+    }
+
+    [Fact]
+    public async Task List_OfAMissingDirectory_IsEmpty()
+    {
+        Assert.Empty(await ListAsync(new StoragePath(1, "nothing/here")));
+    }
+
+    [Theory]
+    [InlineData("../outside")]
+    [InlineData("a/../../outside")]
+    [InlineData("")]
+    public async Task Path_LeavingItsBaseDirectory_IsRefusedAsInvalid(string relativePath)
+    {
+        var error = await Assert.ThrowsAsync<SpoolException>(async () => await Storage.WriteAtomicAsync(new StoragePath(0, relativePath), new byte[1], default));
+
+        Assert.Equal(SpoolErrorCode.InvalidArgument, error.Code);
+    }
+
+    [Fact]
+    public async Task BaseIndex_NotConfigured_IsRefusedAsInvalid()
+    {
+        var error = await Assert.ThrowsAsync<SpoolException>(async () => await Storage.ReadSmallFileAsync(new StoragePath(2, "x/commit"), 16, default));
+
+        Assert.Equal(SpoolErrorCode.InvalidArgument, error.Code);
+    }
+
+    [Fact]
+    public async Task EveryBufferChargedToTheBudget_IsReturned_OnceWritersAndReadersAreDisposed()
+    {
+        var data = RandomNumberGenerator.GetBytes(7 * MiB);
+        var path = new StoragePath(0, "budget/0_0.data");
+        await WriteAsync(path, data, blockSize: MiB);
+        await ReadAllAsync(path);
+        var aborted = await Storage.CreateFileAsync(new StoragePath(0, "budget/0_1.data"), default);
+        await aborted.WriteAsync(data, default);
+        await aborted.DisposeAsync();
+
+        Assert.Equal(0, Budget.Used);
+    }
+
+    /// <summary>Writes <paramref name="data"/> in blocks of <paramref name="blockSize"/> and completes the file.</summary>
+    protected async Task WriteAsync(StoragePath path, byte[] data, int blockSize)
+    {
+        await using var writer = await Storage.CreateFileAsync(path, default);
+        for (var offset = 0; offset < data.Length; offset += blockSize)
+            await writer.WriteAsync(data.AsMemory(offset, Math.Min(blockSize, data.Length - offset)), default);
+        await writer.CompleteAsync(default);
+    }
+
+    protected async Task<byte[]> ReadAllAsync(StoragePath path)
+    {
+        await using var reader = await Storage.OpenFileAsync(path, default);
+        var content = new byte[reader.Length];
+        Assert.Equal(content.Length, await reader.ReadAsync(0, content, default));
+        return content;
+    }
+
+    private async Task WriteSmallAsync(params StoragePath[] paths)
+    {
+        foreach (var path in paths)
+            Assert.True(await Storage.WriteAtomicAsync(path, "x"u8.ToArray(), default));
+    }
+
+    /// <summary>The entries directly under <paramref name="directory"/> as (name, is a directory), in name order.</summary>
+    protected async Task<IReadOnlyList<(string Name, bool IsDirectory)>> ListAsync(StoragePath directory) =>
+        (await Storage.ListAsync(directory, default).ToListAsync())
+            .Select(entry => (entry.Name, entry.IsDirectory))
+            .OrderBy(entry => entry.Name, StringComparer.Ordinal)
+            .ToList();
+}
