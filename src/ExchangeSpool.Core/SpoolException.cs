@@ -56,5 +56,8 @@ public sealed class SpoolException(SpoolErrorReason reason, string message, Exce
     };
 
     public static SpoolException InvalidArgument(string message) => new(SpoolErrorReason.InvalidRequest, message);
+
+    /// <summary>The same failure, its message led by what was being done when it happened.</summary>
+    public SpoolException While(string doing) => new(Reason, $"{doing}: {Message}", this);
     public static SpoolException DataLoss(string message) => new(SpoolErrorReason.DataLoss, message);
 }

@@ -70,7 +70,7 @@ internal sealed class AzureBlobReader : WindowedFileReader
         {
             var (count, _, _) = await _container.Requests.RunAsync("GetBlob", _container, _blob,
                 token => GetAsync(_container, _blob, start, destination, new BlobRequestConditions { IfMatch = _etag }, token), cancellationToken,
-                expected: e => e.Status is 404 or 412).ConfigureAwait(false);
+                expected: e => e.Status is 404 or 412 or 416).ConfigureAwait(false);
             return count;
         }
         catch (RequestFailedException e)

@@ -3,6 +3,7 @@ using System.Net;
 using Amazon.S3;
 using Amazon.S3.Model;
 using ExchangeSpool.Core;
+using ExchangeSpool.Core.Buffers;
 using ExchangeSpool.Core.Storage;
 
 namespace ExchangeSpool.Storage.S3;
@@ -12,6 +13,16 @@ namespace ExchangeSpool.Storage.S3;
 /// the next window fetched in the background while the current one is consumed: block headers and
 /// payloads are served from memory, a window a request, and a reader holds at most two windows.
 /// A read larger than a window goes straight into the caller's buffer.
+/// <para>
+/// Windows are read-ahead charged to the memory budget. A reader never waits for one: its caller
+/// already holds a block buffer of the same budget, and readers waiting for windows while holding
+/// blocks could wait on each other for ever. Without room for a window it reads what is asked
+/// straight into the caller's buffer, a request a read, until memory is back.
+/// </para>
+/// <para>
+/// An object shorter than the reader found it (replaced meanwhile) fails with DATA_LOSS naming it;
+/// an empty one opens with length 0, for the caller to compare with what it expects.
+/// </para>
 /// </summary>
 internal sealed class S3FileReader : IStorageFileReader
 {
@@ -23,14 +34,15 @@ internal sealed class S3FileReader : IStorageFileReader
     private Task<Window>? _next;
     private long _nextStart;
 
-    private S3FileReader(S3Bucket bucket, string key, int windowSize, Window first, long length)
+    private S3FileReader(S3Bucket bucket, string key, int windowSize, Window? first, long length)
     {
         _bucket = bucket;
         _key = key;
         _windowSize = windowSize;
         _current = first;
         Length = length;
-        StartPrefetch();
+        if (first is not null)
+            StartPrefetch(first.End);
     }
 
     public long Length { get; }
@@ -39,21 +51,30 @@ internal sealed class S3FileReader : IStorageFileReader
     public static async Task<S3FileReader> OpenAsync(S3Bucket bucket, string key, string name, CancellationToken cancellationToken)
     {
         var windowSize = (int)bucket.Options.PartSize;
-        var buffer = ArrayPool<byte>.Shared.Rent(windowSize);
+        // Without memory for a window, one byte tells the length.
+        var first = Window.TryCreate(bucket.Budget, 0, windowSize);
+        var destination = first?.Memory ?? new byte[1];
         try
         {
             var (count, length) = await bucket.Retry.ExecuteAsync(S3RequestType.Get, "GetObject", bucket.Name, key,
-                token => GetAsync(bucket, key, 0, buffer.AsMemory(0, windowSize), token), cancellationToken).ConfigureAwait(false);
-            return new S3FileReader(bucket, key, windowSize, new Window(0, buffer, count), length);
+                token => GetAsync(bucket, key, 0, destination, token), cancellationToken, S3Answers.NotFound | S3Answers.RangeNotSatisfiable).ConfigureAwait(false);
+            first?.Filled(count);
+            return new S3FileReader(bucket, key, windowSize, first, length);
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            first?.Dispose();
             throw new SpoolException(SpoolErrorReason.DataLoss, $"spool file {name} is missing from {bucket.Location}", e);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
+        {
+            // A range from byte 0 is unsatisfiable only for an empty object.
+            first?.Dispose();
+            return new S3FileReader(bucket, key, windowSize, first: null, length: 0);
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            first?.Dispose();
             throw;
         }
     }
@@ -67,12 +88,14 @@ internal sealed class S3FileReader : IStorageFileReader
             var wanted = (int)Math.Min(buffer.Length - total, Length - position);
             if (_current is null || !_current.Contains(position))
             {
-                if (wanted >= _windowSize && !(_next is not null && _nextStart == position))
+                var prefetched = _next is not null && _nextStart == position;
+                if (!prefetched && (wanted >= _windowSize || !await TryMoveToAsync(position, cancellationToken).ConfigureAwait(false)))
                 {
                     total += await FetchAsync(position, buffer.Slice(total, wanted), cancellationToken).ConfigureAwait(false);
                     continue;
                 }
-                await MoveToAsync(position, cancellationToken).ConfigureAwait(false);
+                if (prefetched)
+                    await TakePrefetchAsync(cancellationToken).ConfigureAwait(false);
             }
             total += _current!.CopyTo(position, buffer.Span.Slice(total, wanted));
         }
@@ -88,31 +111,35 @@ internal sealed class S3FileReader : IStorageFileReader
         _cancel.Dispose();
     }
 
-    private async Task MoveToAsync(long position, CancellationToken cancellationToken)
+    private async Task TakePrefetchAsync(CancellationToken cancellationToken)
+    {
+        _current?.Dispose();
+        var next = _next!;
+        _next = null;
+        _current = null;
+        _current = await next.WaitAsync(cancellationToken).ConfigureAwait(false);
+        StartPrefetch(_current.End);
+    }
+
+    /// <summary>Fetches the window at <paramref name="position"/>; false, holding no window, when the budget has no room for one.</summary>
+    private async Task<bool> TryMoveToAsync(long position, CancellationToken cancellationToken)
     {
         _current?.Dispose();
         _current = null;
-        if (_next is not null && _nextStart == position)
-        {
-            var next = _next;
-            _next = null;
-            _current = await next.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            await DropPrefetchAsync().ConfigureAwait(false);
-            _current = await FetchWindowAsync(position, cancellationToken).ConfigureAwait(false);
-        }
-        StartPrefetch();
+        await DropPrefetchAsync().ConfigureAwait(false);
+        if (Window.TryCreate(_bucket.Budget, position, (int)Math.Min(_windowSize, Length - position)) is not { } window)
+            return false;
+        _current = await FillAsync(window, cancellationToken).ConfigureAwait(false);
+        StartPrefetch(_current.End);
+        return true;
     }
 
-    private void StartPrefetch()
+    private void StartPrefetch(long start)
     {
-        var start = _current!.End;
-        if (start >= Length)
+        if (start >= Length || Window.TryCreate(_bucket.Budget, start, (int)Math.Min(_windowSize, Length - start)) is not { } window)
             return;
         _nextStart = start;
-        _next = FetchWindowAsync(start, _cancel.Token);
+        _next = FillAsync(window, _cancel.Token);
     }
 
     private async Task DropPrefetchAsync()
@@ -130,27 +157,38 @@ internal sealed class S3FileReader : IStorageFileReader
         }
     }
 
-    private async Task<Window> FetchWindowAsync(long start, CancellationToken cancellationToken)
+    private async Task<Window> FillAsync(Window window, CancellationToken cancellationToken)
     {
-        var size = (int)Math.Min(_windowSize, Length - start);
-        var buffer = ArrayPool<byte>.Shared.Rent(size);
         try
         {
-            return new Window(start, buffer, await FetchAsync(start, buffer.AsMemory(0, size), cancellationToken).ConfigureAwait(false));
+            window.Filled(await FetchAsync(window.Start, window.Memory, cancellationToken).ConfigureAwait(false));
+            return window;
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            window.Dispose();
             throw;
         }
     }
 
     private async Task<int> FetchAsync(long start, Memory<byte> destination, CancellationToken cancellationToken)
     {
-        var (count, _) = await _bucket.Retry.ExecuteAsync(S3RequestType.Get, "GetObject", _bucket.Name, _key,
-            token => GetAsync(_bucket, _key, start, destination, token), cancellationToken).ConfigureAwait(false);
-        return count;
+        try
+        {
+            var (count, length) = await _bucket.Retry.ExecuteAsync(S3RequestType.Get, "GetObject", _bucket.Name, _key,
+                token => GetAsync(_bucket, _key, start, destination, token), cancellationToken, S3Answers.RangeNotSatisfiable).ConfigureAwait(false);
+            if (length != Length)
+                throw Shrunk($"is now {length} bytes");
+            return count;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
+        {
+            throw Shrunk($"ends before byte {start}", e);
+        }
     }
+
+    private SpoolException Shrunk(string now, Exception? cause = null) =>
+        new(SpoolErrorReason.DataLoss, $"s3://{_bucket.Name}/{_key} {now}, but was {Length} bytes when opened: it was replaced while being read", cause);
 
     /// <summary>
     /// One ranged GET into <paramref name="destination"/>; returns the bytes read and the object's
@@ -183,26 +221,50 @@ internal sealed class S3FileReader : IStorageFileReader
             : response.ContentLength;
     }
 
-    private sealed class Window(long start, byte[] buffer, int count) : IDisposable
+    /// <summary>A pooled array holding the object's bytes from <see cref="Start"/>, its size charged to the budget as read-ahead while held.</summary>
+    private sealed class Window : IDisposable
     {
-        private byte[]? _buffer = buffer;
+        private readonly MemoryBudget _budget;
+        private readonly int _size;
+        private byte[]? _array;
+        private int _count;
 
-        public long End => start + count;
+        private Window(MemoryBudget budget, long start, int size)
+        {
+            _budget = budget;
+            _size = size;
+            Start = start;
+            _array = ArrayPool<byte>.Shared.Rent(size);
+        }
 
-        public bool Contains(long position) => position >= start && position < End;
+        /// <summary>A window of <paramref name="size"/> bytes, or null when the budget's read-ahead share has no room for it (now, or ever).</summary>
+        public static Window? TryCreate(MemoryBudget budget, long start, int size) =>
+            size <= budget.ReadAheadLimit && budget.TryReserve(size, MemoryUse.ReadAhead) ? new Window(budget, start, size) : null;
+
+        public long Start { get; }
+
+        public long End => Start + _count;
+
+        public Memory<byte> Memory => _array.AsMemory(0, _size);
+
+        public void Filled(int count) => _count = count;
+
+        public bool Contains(long position) => position >= Start && position < End;
 
         public int CopyTo(long position, Span<byte> destination)
         {
-            var from = (int)(position - start);
-            var n = Math.Min(count - from, destination.Length);
-            _buffer.AsSpan(from, n).CopyTo(destination);
+            var from = (int)(position - Start);
+            var n = Math.Min(_count - from, destination.Length);
+            _array.AsSpan(from, n).CopyTo(destination);
             return n;
         }
 
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _buffer, null) is { } array)
-                ArrayPool<byte>.Shared.Return(array);
+            if (Interlocked.Exchange(ref _array, null) is not { } array)
+                return;
+            ArrayPool<byte>.Shared.Return(array);
+            _budget.Release(_size, MemoryUse.ReadAhead);
         }
     }
 }

@@ -5,10 +5,13 @@ namespace ExchangeSpool.Storage.S3;
 
 /// <summary>
 /// Writes one object. Until a part is full nothing is sent, so a file smaller than one part is a
-/// single PutObject at completion. Past that it is a multipart upload: each full part is uploaded
-/// while the next one fills, with at most <see cref="MaxPartsInFlight"/> uploading, so one writer
-/// holds at most (<see cref="MaxPartsInFlight"/> + 1) × part size. Disposing a writer that did not
-/// complete aborts its multipart upload, which deletes every part it sent.
+/// single PutObject at completion. Past that it is a multipart upload: each part (the blocks taken
+/// until they reach the part size) is uploaded while the next one fills, with at most
+/// <see cref="MaxPartsInFlight"/> uploading, so one writer holds at most
+/// (<see cref="MaxPartsInFlight"/> + 1) parts, each at most one block over the part size. The parts
+/// are the sink's blocks themselves (<see cref="PartBuffer"/>), charged to the memory budget until
+/// uploaded. Disposing a writer that did not complete aborts its multipart upload, which deletes
+/// every part it sent, and gives back every block it holds.
 /// </summary>
 internal sealed class S3FileWriter(S3Bucket bucket, string key) : IStorageFileWriter
 {
@@ -24,17 +27,19 @@ internal sealed class S3FileWriter(S3Bucket bucket, string key) : IStorageFileWr
     private bool _completed;
     private bool _disposed;
 
-    public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    /// <summary>Copies <paramref name="data"/>: for callers outside the sink path, whose bytes no budget counts.</summary>
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
+        WriteAsync(new StorageBlock(data.ToArray()), cancellationToken);
+
+    public async ValueTask WriteAsync(StorageBlock block, CancellationToken cancellationToken)
     {
-        while (data.Length > 0)
-        {
-            var take = (int)Math.Min(data.Length, _partSize - _filling.Length);
-            _filling.Append(data.Span[..take]);
-            data = data[take..];
-            if (_filling.Length == _partSize)
-                await SendFullPartAsync(cancellationToken).ConfigureAwait(false);
-        }
+        _filling.Append(block);
+        if (_filling.Length >= _partSize)
+            await SendFullPartAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The part still filling: below the part size, it can only go out as the object's last part.</summary>
+    public long HeldBytes => _filling.Length;
 
     public async ValueTask CompleteAsync(CancellationToken cancellationToken)
     {

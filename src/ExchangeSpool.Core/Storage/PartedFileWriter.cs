@@ -2,10 +2,13 @@ namespace ExchangeSpool.Core.Storage;
 
 /// <summary>
 /// Writes one object of an object store in parts. Until a part is full nothing is sent, so a file
-/// smaller than one part is a single upload at completion. Past that each full part is uploaded
-/// while the next one fills, with at most <see cref="MaxPartsInFlight"/> uploading, so one writer
-/// holds at most (<see cref="MaxPartsInFlight"/> + 1) × part size; completion commits the parts in
-/// order. Disposing a writer that did not complete aborts it. A backend supplies the requests.
+/// smaller than one part is a single upload at completion. Past that each part (the blocks taken
+/// until they reach the part size) is uploaded while the next one fills, with at most
+/// <see cref="MaxPartsInFlight"/> uploading, so one writer holds at most
+/// (<see cref="MaxPartsInFlight"/> + 1) parts, each at most one block over the part size. The parts
+/// are the sink's blocks themselves (<see cref="PartBuffer"/>), charged to the memory budget until
+/// uploaded; completion commits the parts in order. Disposing a writer that did not complete aborts
+/// it and gives back every block it holds. A backend supplies the requests.
 /// </summary>
 /// <typeparam name="TPart">What the store answers for an uploaded part and needs again to commit it (an ETag, a block id).</typeparam>
 public abstract class PartedFileWriter<TPart>(long partSize) : IStorageFileWriter
@@ -36,17 +39,20 @@ public abstract class PartedFileWriter<TPart>(long partSize) : IStorageFileWrite
     /// <summary>Removes what an incomplete writer left; best effort, as deleting the attempt's prefix follows every abort.</summary>
     protected abstract Task AbortAsync();
 
-    public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    /// <summary>Copies <paramref name="data"/>: for callers outside the sink path, whose bytes no budget counts.</summary>
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
+        WriteAsync(new StorageBlock(data.ToArray()), cancellationToken);
+
+    /// <summary>Takes the sink's block itself, no copy: it stays charged to the memory budget until its part is uploaded.</summary>
+    public async ValueTask WriteAsync(StorageBlock block, CancellationToken cancellationToken)
     {
-        while (data.Length > 0)
-        {
-            var take = (int)Math.Min(data.Length, partSize - _filling.Length);
-            _filling.Append(data.Span[..take]);
-            data = data[take..];
-            if (_filling.Length == partSize)
-                await SendFullPartAsync(cancellationToken).ConfigureAwait(false);
-        }
+        _filling.Append(block);
+        if (_filling.Length >= partSize)
+            await SendFullPartAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The part still filling: what completing the file now would send and give back.</summary>
+    public long HeldBytes => _filling.Length;
 
     public async ValueTask CompleteAsync(CancellationToken cancellationToken)
     {

@@ -22,6 +22,14 @@ public enum FaultKind
     DropMidRequest,
     /// <summary>Forwards, sends part of the response body, then resets the connection (mid-read).</summary>
     DropMidResponse,
+    /// <summary>403 AccessDenied, as for a key without the permission.</summary>
+    AccessDenied,
+    /// <summary>404: NoSuchUpload for a multipart request, NoSuchKey otherwise.</summary>
+    NotFound,
+    /// <summary>416 InvalidRange, as a ranged GET past the end of an object is answered.</summary>
+    InvalidRange,
+    /// <summary>Answers nothing until the client gives up (a gateway that hangs).</summary>
+    Hang,
 }
 
 /// <summary>A fault for the requests <paramref name="Matches"/> selects, applied <paramref name="Times"/> times (or until cleared).</summary>
@@ -57,6 +65,7 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
     private Fault? _fault;
     private int _remaining;
     private int _injected;
+    private int _forwarded;
 
     private FaultInjectingProxy(WebApplication app, Uri target)
     {
@@ -72,6 +81,9 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
 
     /// <summary>Requests the current and earlier faults were applied to.</summary>
     public int Injected => Volatile.Read(ref _injected);
+
+    /// <summary>Requests forwarded and answered in full.</summary>
+    public int Forwarded => Volatile.Read(ref _forwarded);
 
     public static async Task<FaultInjectingProxy> StartAsync(Uri target)
     {
@@ -131,6 +143,21 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
             case FaultKind.ServerBusy:
                 await AnswerErrorAsync(context, 503, "ServerBusy", "The server is busy.");
                 return;
+            case FaultKind.AccessDenied:
+                await AnswerErrorAsync(context, 403, "AccessDenied", "Access Denied");
+                return;
+            case FaultKind.NotFound when context.Request.Query.ContainsKey("uploadId"):
+                await AnswerErrorAsync(context, 404, "NoSuchUpload", "The specified upload does not exist.");
+                return;
+            case FaultKind.NotFound:
+                await AnswerErrorAsync(context, 404, "NoSuchKey", "The specified key does not exist.");
+                return;
+            case FaultKind.InvalidRange:
+                await AnswerErrorAsync(context, 416, "InvalidRange", "The requested range is not satisfiable");
+                return;
+            case FaultKind.Hang:
+                await HangAsync(context.RequestAborted);
+                return;
             case FaultKind.DropMidRequest:
                 await context.Request.Body.ReadAtLeastAsync(new byte[PartialBytes], PartialBytes, throwOnEndOfStream: false);
                 context.Abort();
@@ -155,6 +182,7 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
             return;
         }
         await body.CopyToAsync(context.Response.Body, context.RequestAborted);
+        Interlocked.Increment(ref _forwarded);
     }
 
     private HttpRequestMessage Forward(HttpRequest request)
@@ -177,6 +205,18 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
     private static bool IsHopByHop(string name) =>
         name.Equals("Connection", StringComparison.OrdinalIgnoreCase) || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase) ||
         name.Equals("Keep-Alive", StringComparison.OrdinalIgnoreCase);
+
+    private static async Task HangAsync(CancellationToken aborted)
+    {
+        try
+        {
+            await Task.Delay(Timeout.Infinite, aborted);
+        }
+        catch (OperationCanceledException)
+        {
+            // The client gave up, which is what a hang is for.
+        }
+    }
 
     private static async Task AnswerErrorAsync(HttpContext context, int status, string code, string message)
     {
