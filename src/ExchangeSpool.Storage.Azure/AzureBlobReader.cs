@@ -27,20 +27,8 @@ internal sealed class AzureBlobReader : WindowedFileReader
     }
 
     /// <summary>Opens by fetching the first window, whose Content-Range gives the length: no Get Blob Properties request.</summary>
-    public static async Task<AzureBlobReader> OpenAsync(AzureContainer container, string blob, string name, CancellationToken cancellationToken)
-    {
-        var reader = new AzureBlobReader(container, blob, name);
-        try
-        {
-            await reader.OpenAsync(cancellationToken).ConfigureAwait(false);
-            return reader;
-        }
-        catch
-        {
-            await reader.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+    public static Task<AzureBlobReader> OpenAsync(AzureContainer container, string blob, string name, CancellationToken cancellationToken) =>
+        OpenAsync(new AzureBlobReader(container, blob, name), cancellationToken);
 
     protected override async Task<(int Count, long Length)> FetchFirstAsync(Memory<byte> destination, CancellationToken cancellationToken)
     {

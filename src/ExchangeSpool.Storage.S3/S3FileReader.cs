@@ -27,20 +27,8 @@ internal sealed class S3FileReader : WindowedFileReader
     }
 
     /// <summary>Opens by fetching the first window, whose Content-Range gives the length: no HEAD request.</summary>
-    public static async Task<S3FileReader> OpenAsync(S3Bucket bucket, string key, string name, CancellationToken cancellationToken)
-    {
-        var reader = new S3FileReader(bucket, key, name);
-        try
-        {
-            await reader.OpenAsync(cancellationToken).ConfigureAwait(false);
-            return reader;
-        }
-        catch
-        {
-            await reader.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+    public static Task<S3FileReader> OpenAsync(S3Bucket bucket, string key, string name, CancellationToken cancellationToken) =>
+        OpenAsync(new S3FileReader(bucket, key, name), cancellationToken);
 
     protected override async Task<(int Count, long Length)> FetchFirstAsync(Memory<byte> destination, CancellationToken cancellationToken)
     {

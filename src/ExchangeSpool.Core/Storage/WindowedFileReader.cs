@@ -8,7 +8,7 @@ namespace ExchangeSpool.Core.Storage;
 /// with the next window fetched in the background while the current one is consumed: block headers
 /// and payloads are served from memory, a window a request, and a reader holds at most two windows.
 /// A read larger than a window goes straight into the caller's buffer. A backend supplies the two
-/// requests; the first window is fetched when the file is opened (<see cref="OpenAsync"/>), since its
+/// requests; the first window is fetched when the file is opened (<see cref="OpenAsync{T}"/>), since its
 /// answer also gives the object's length (no separate HEAD request).
 /// <para>
 /// Windows are read-ahead charged to the memory budget. A reader never waits for one: its caller
@@ -40,8 +40,23 @@ public abstract class WindowedFileReader(MemoryBudget budget, int windowSize) : 
     /// </summary>
     protected abstract Task<int> FetchAsync(long start, Memory<byte> destination, CancellationToken cancellationToken);
 
-    /// <summary>Fetches the first window (without memory for one, a single byte, which tells the length); a backend's open calls it once.</summary>
-    protected async Task OpenAsync(CancellationToken cancellationToken)
+    /// <summary>Opens <paramref name="reader"/> by fetching its first window; a reader whose open fails is disposed.</summary>
+    protected static async Task<T> OpenAsync<T>(T reader, CancellationToken cancellationToken) where T : WindowedFileReader
+    {
+        try
+        {
+            await reader.FetchFirstWindowAsync(cancellationToken).ConfigureAwait(false);
+            return reader;
+        }
+        catch
+        {
+            await reader.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Fetches the first window (without memory for one, a single byte, which tells the length).</summary>
+    private async Task FetchFirstWindowAsync(CancellationToken cancellationToken)
     {
         var first = Window.TryCreate(budget, 0, windowSize);
         var destination = first?.Memory ?? new byte[1];

@@ -58,7 +58,7 @@ public sealed class AzureStorageFaultTests : StorageFaultTests
             _ => RangedGetBlob,
         };
         if (fault != StorageFault.ConnectionRefused)
-            _proxy.Inject(new Fault(KindOf(fault), requests));
+            _proxy.Inject(new Fault(Fault.KindOf(fault), requests));
     }
 
     protected override string ExpectedError(StorageFault fault, StorageOperation operation)
@@ -81,14 +81,4 @@ public sealed class AzureStorageFaultTests : StorageFaultTests
 
     private static bool RangedGetBlob(HttpRequest request) =>
         request.Method == "GET" && !request.Query.ContainsKey("comp") && request.Headers.ContainsKey("x-ms-range");
-
-    private static FaultKind KindOf(StorageFault fault) => fault switch
-    {
-        StorageFault.ServerError => FaultKind.InternalError,
-        StorageFault.Forbidden => FaultKind.AccessDenied,
-        StorageFault.NotFound => FaultKind.NotFound,
-        StorageFault.RangeNotSatisfiable => FaultKind.InvalidRange,
-        StorageFault.Timeout => FaultKind.Hang,
-        _ => throw new ArgumentOutOfRangeException(nameof(fault), fault, "not injected by the proxy"),
-    };
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using ExchangeSpool.ContractTests.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -43,6 +44,17 @@ public sealed record Fault(FaultKind Kind, Func<HttpRequest, bool> Matches, int 
 
     /// <summary>A ranged GET: the reads of spool files, not of manifests.</summary>
     public static bool RangedGet(HttpRequest request) => request.Method == "GET" && request.Headers.Range.Count > 0;
+
+    /// <summary>What the proxy answers for a fault of the storage fault table (all but connection refused, which needs no proxy).</summary>
+    public static FaultKind KindOf(StorageFault fault) => fault switch
+    {
+        StorageFault.ServerError => FaultKind.InternalError,
+        StorageFault.Forbidden => FaultKind.AccessDenied,
+        StorageFault.NotFound => FaultKind.NotFound,
+        StorageFault.RangeNotSatisfiable => FaultKind.InvalidRange,
+        StorageFault.Timeout => FaultKind.Hang,
+        _ => throw new ArgumentOutOfRangeException(nameof(fault), fault, "not injected by the proxy"),
+    };
 
     /// <summary>Keys of one query only, so that a late request of an earlier test cannot use up the fault.</summary>
     public static Func<HttpRequest, bool> OfQuery(string queryId, Func<HttpRequest, bool> matches) =>

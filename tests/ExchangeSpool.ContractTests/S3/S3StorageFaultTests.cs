@@ -58,7 +58,7 @@ public sealed class S3StorageFaultTests : StorageFaultTests
             _ => Fault.RangedGet,
         };
         if (fault != StorageFault.ConnectionRefused)
-            _proxy.Inject(new Fault(KindOf(fault), requests));
+            _proxy.Inject(new Fault(Fault.KindOf(fault), requests));
     }
 
     protected override string ExpectedError(StorageFault fault, StorageOperation operation)
@@ -81,15 +81,6 @@ public sealed class S3StorageFaultTests : StorageFaultTests
         };
     }
 
-    private static FaultKind KindOf(StorageFault fault) => fault switch
-    {
-        StorageFault.ServerError => FaultKind.InternalError,
-        StorageFault.Forbidden => FaultKind.AccessDenied,
-        StorageFault.NotFound => FaultKind.NotFound,
-        StorageFault.RangeNotSatisfiable => FaultKind.InvalidRange,
-        StorageFault.Timeout => FaultKind.Hang,
-        _ => throw new ArgumentOutOfRangeException(nameof(fault), fault, "not injected by the proxy"),
-    };
 
     /// <summary>A loopback port that was free a moment ago and has no listener now.</summary>
     private static Uri RefusingEndpoint()
