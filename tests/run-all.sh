@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds everything and runs every test project; ends with "N passed, N failed" over all of them.
-# Installs what the tests need itself: the npm packages of the gRPC interop test, and the Debian
+# Installs what the tests need itself: the npm packages of the gRPC interop test and of Azurite, and the Debian
 # packages of Ceph (the S3 tests' server) and of the Trino plugin's offline Maven build (only those
 # missing; needs root, as in CI).
 set -uo pipefail
@@ -14,6 +14,9 @@ loopback="127.0.0.1,localhost,::1"
 export no_proxy="${no_proxy:+$no_proxy,}$loopback" NO_PROXY="${NO_PROXY:+$NO_PROXY,}$loopback"
 
 npm ci --prefix tests/ExchangeSpool.Server.Tests/interop --no-audit --no-fund --loglevel=error || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
+# The Azure tests start Microsoft's Azurite (npm package azurite) on loopback themselves and stop it by
+# pid, unless EXCHANGE_SPOOL_AZURE_CONNECTION_STRING names another account.
+npm ci --prefix tests/azurite --no-audit --no-fund --loglevel=error || { echo "npm ci of azurite failed"; echo "0 passed, 1 failed"; exit 1; }
 # LZ4 compression loads Debian's liblz4.so.1 (package liblz4-1); the tests exercise it.
 dpkg -s liblz4-1 >/dev/null 2>&1 || { apt-get update -q && apt-get install -y --no-install-recommends liblz4-1; } \
   || { echo "apt-get install liblz4-1 failed"; echo "0 passed, 1 failed"; exit 1; }

@@ -20,7 +20,7 @@ public sealed record BenchOptions
     /// The last shape keeps its small budget whatever --rss-memory-limit says, and gives every stream a
     /// connection of its own: many sinks on little memory, from separate clients, is the case it measures.
     /// </summary>
-    public RssShape[] RssShapes { get; init; } = [new(64, 50), new(8, 1000), new(48, 50, 256L << 20, ConnectionPerStream: true)];
+    public RssShape[] RssShapes { get; init; } = [new(64, 50), new(8, 1000), new(48, 50, 256L << 20, ConnectionPerStream: true), new(64, 50, OnS3: true)];
     /// <summary>The stalled-readers section: source streams whose consumers stopped, the write timed beside them, and the budget.</summary>
     public int StalledReaders { get; init; } = 48;
     public long StalledWriteBytes { get; init; } = 30L << 20;
@@ -94,7 +94,7 @@ public sealed record BenchOptions
         LatencyRepetitions = 30,
         RssBytesPerSink = 256 * 1024,
         RssMemoryLimit = 256L << 20,
-        RssShapes = [new(8, 5), new(2, 100), new(6, 5, 64L << 20, ConnectionPerStream: true)],
+        RssShapes = [new(8, 5), new(2, 100), new(6, 5, 64L << 20, ConnectionPerStream: true), new(8, 5, OnS3: true)],
         StalledReaders = 6,
         StalledWriteBytes = 4L << 20,
         StalledMemoryLimit = 64L << 20,
@@ -137,6 +137,7 @@ public sealed record BenchOptions
 
 /// <summary>
 /// A peak-RSS measurement: sinks × partitions on <paramref name="MemoryLimit"/> (or on
-/// <see cref="BenchOptions.RssMemoryLimit"/> when null), every stream over one connection or each over its own.
+/// <see cref="BenchOptions.RssMemoryLimit"/> when null), every stream over one connection or each over its own,
+/// on local storage or on S3 (the tests' gateway, whose own memory is not the server's).
 /// </summary>
-public sealed record RssShape(int Sinks, int Partitions, long? MemoryLimit = null, bool ConnectionPerStream = false);
+public sealed record RssShape(int Sinks, int Partitions, long? MemoryLimit = null, bool ConnectionPerStream = false, bool OnS3 = false);

@@ -40,4 +40,4 @@ public sealed record BenchSettings(int Sinks, int Partitions, long Bytes, int Pa
 public sealed record HdfsSection(HdfsResult? Result, string? NotMeasured);
 
 /// <summary>The S3 figures, or why there are none in this run.</summary>
-public sealed record S3Section(S3Result? Result, string? NotMeasured);
+public sealed record S3Section(IReadOnlyList<S3Result> Results, string? NotMeasured);

@@ -29,7 +29,7 @@ public static class BenchRunner
                 .StartAsync(progress => MeasureAsync(options, progress));
             if (ResultsTable.Throughputs(report) is { } throughputs)
                 console.Write(throughputs);
-            if (ResultsTable.S3(report) is { } s3)
+            foreach (var s3 in ResultsTable.S3(report))
                 console.Write(s3);
             if (ResultsTable.Hdfs(report) is { } hdfs)
                 console.Write(hdfs);
@@ -60,7 +60,7 @@ public static class BenchRunner
         var latency = Bar("latency", $"small exchange latency ×{o.LatencyRepetitions}");
         var rss = o.RssShapes.Select(shape => Bar("rss",
             $"peak RSS {shape.Sinks} sinks × {shape.Partitions} partitions, budget {ResultsTable.Size(shape.MemoryLimit ?? o.RssMemoryLimit)}" +
-            (shape.ConnectionPerStream ? ", a connection per stream" : ""))).ToArray();
+            (shape.ConnectionPerStream ? ", a connection per stream" : "") + (shape.OnS3 ? ", on S3" : ""))).ToArray();
         var stalled = Bar("stalled", $"write beside {o.StalledReaders} stalled readers, budget {ResultsTable.Size(o.StalledMemoryLimit)}");
         var s3 = progress.AddTask($"S3: spool vs AWSSDK.S3, {o.Sinks}×{o.S3Partitions}×{ResultsTable.Size(o.S3Bytes)}, {rounds}", autoStart: false);
         var hdfs = progress.AddTask($"HDFS: spool vs plain WebHDFS, {o.Sinks}×{o.HdfsPartitions}×{ResultsTable.Size(o.HdfsBytes)}, {rounds}", autoStart: false);
@@ -98,9 +98,9 @@ public static class BenchRunner
     private static async Task<S3Section> MeasureS3Async(BenchOptions o, IProgress<double> progress)
     {
         if (!o.Runs("s3"))
-            return new S3Section(null, "not selected (--quick, --no-s3 and --only leave it out; add --s3 to run it)");
+            return new S3Section([], "not selected (--quick, --no-s3 and --only leave it out; add --s3 to run it)");
         if (S3TestEndpoint.Unavailable is { } reason)
-            return new S3Section(null, reason);
+            return new S3Section([], reason);
         try
         {
             return new S3Section(await S3Comparison.MeasureAsync(Path.Combine(o.WorkDirectory, "s3"), o.Sinks, o.S3Partitions, o.S3Bytes, o.PageSize,
@@ -109,7 +109,7 @@ public static class BenchRunner
         catch (Exception e)
         {
             // The S3 server is outside this harness (a gateway that did not boot, an unreachable endpoint): report it, keep the other figures.
-            return new S3Section(null, $"failed: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+            return new S3Section([], $"failed: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
         }
     }
 

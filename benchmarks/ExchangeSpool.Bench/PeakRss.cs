@@ -1,4 +1,5 @@
 using ExchangeSpool.Client;
+using ExchangeSpool.ContractTests.S3;
 
 namespace ExchangeSpool.Bench;
 
@@ -16,12 +17,35 @@ public static class PeakRss
 
     public static async Task<RssResult> MeasureAsync(string directory, RssShape shape, BenchOptions options)
     {
-        var (sinks, partitions, _, connectionPerStream) = shape;
+        if (!shape.OnS3)
+            return await MeasureAsync(directory, shape, options, []);
+        if (S3TestEndpoint.Unavailable is { } reason)
+            return Failed(shape, options, $"S3 unavailable: {reason}");
+        await using var endpoint = await S3TestEndpoint.StartAsync();
+        var bucket = (await endpoint.CreateBucketsAsync(1))[0];
+        try
+        {
+            return await MeasureAsync(directory, shape, options, [$"exchange.base-directories=s3://{bucket}/rss", .. endpoint.ServerSettings()]);
+        }
+        finally
+        {
+            await endpoint.DeleteBucketsAsync([bucket]);
+        }
+    }
+
+    private static RssResult Failed(RssShape shape, BenchOptions options, string failure) =>
+        new(shape.Sinks, shape.Partitions, shape.ConnectionPerStream, shape.OnS3, options.RssBytesPerSink * shape.Sinks,
+            shape.MemoryLimit ?? options.RssMemoryLimit, 0, 0, failure);
+
+    private static async Task<RssResult> MeasureAsync(string directory, RssShape shape, BenchOptions options, IEnumerable<string> storageSettings)
+    {
+        var (sinks, partitions, _, connectionPerStream, onS3) = shape;
         var memoryLimit = shape.MemoryLimit ?? options.RssMemoryLimit;
         using var server = await ServerProcess.StartAsync(directory,
         [
             $"exchange.spool.memory-limit={memoryLimit / 1024}kB",
             $"exchange.max-output-partition-count={Math.Max(partitions, 50)}",
+            .. storageSettings,
         ]);
         var (idle, _) = server.Memory();
         using var client = new SpoolClient(server.Address);
@@ -49,7 +73,7 @@ public static class PeakRss
         await sampling.CancelAsync();
         var sampled = await sampler;
         var peak = server.Memory().Peak;
-        return new RssResult(sinks, partitions, connectionPerStream, bytes, memoryLimit, idle, Math.Max(peak, sampled), failure);
+        return new RssResult(sinks, partitions, connectionPerStream, onS3, bytes, memoryLimit, idle, Math.Max(peak, sampled), failure);
     }
 
     private static async Task<long> SampleAsync(ServerProcess server, CancellationToken stop)
@@ -64,7 +88,7 @@ public static class PeakRss
     }
 }
 
-public sealed record RssResult(int Sinks, int Partitions, bool ConnectionPerStream, long Bytes, long MemoryLimit, long IdleRssBytes, long PeakRssBytes, string? Failure)
+public sealed record RssResult(int Sinks, int Partitions, bool ConnectionPerStream, bool OnS3, long Bytes, long MemoryLimit, long IdleRssBytes, long PeakRssBytes, string? Failure)
 {
     public long Allowed => MemoryLimit + Bench.PeakRss.Allowance;
 

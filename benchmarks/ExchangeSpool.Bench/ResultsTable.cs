@@ -55,13 +55,11 @@ public static class ResultsTable
         limit is null ? "–" : Spread(Ratio.Of(figure, direction.Of(limit)));
 
     /// <summary>ExchangeSpool on S3 as a ratio to AWSSDK.S3 moving the same bytes at the same part size and concurrency.</summary>
-    public static Table? S3(BenchReport report)
-    {
-        if (report.S3.Result is not { } s3)
-            return null;
-        return Comparisons($"S3 ({Markup.Escape(s3.Server)}): {s3.Sinks} sinks × {s3.Partitions} partitions, {Size(s3.PartSize)} parts",
-            "spool", "direct", s3.Spool, s3.Direct, direction => Targets.S3(s3, direction));
-    }
+    public static IEnumerable<Table> S3(BenchReport report) => report.S3.Results.Select(s3 =>
+        Comparisons($"S3 ({Markup.Escape(s3.Server)}, {s3.Placement}): {s3.Sinks} sinks × {s3.Partitions} partitions, {Size(s3.PartSize)} parts; " +
+            $"CPU s/GB: spool server {s3.SpoolServerCpuSecondsPerGigabyte:F2}, direct client {s3.DirectCpuSecondsPerGigabyte:F2}, ratio {s3.CpuRatio:F2} " +
+            (s3.CpuRatio <= Targets.S3CpuRatio ? $"[green]≤ {Targets.S3CpuRatio}: met[/]" : $"[red]≤ {Targets.S3CpuRatio}: missed[/]"),
+            "spool", "direct", s3.Spool, s3.Direct, direction => Targets.S3(s3, direction)));
 
     /// <summary>ExchangeSpool on HDFS as a ratio to plain WebHDFS requests moving the same bytes at the same append unit and concurrency.</summary>
     public static Table? Hdfs(BenchReport report)
@@ -114,7 +112,7 @@ public static class ResultsTable
         foreach (var rss in report.Rss)
         {
             table.AddRow($"peak server RSS, {rss.Sinks} sinks × {rss.Partitions} partitions, {Size(rss.Bytes)}, budget {Size(rss.MemoryLimit)}" +
-                (rss.ConnectionPerStream ? ", a connection per stream" : ""),
+                (rss.ConnectionPerStream ? ", a connection per stream" : "") + (rss.OnS3 ? ", on S3" : ""),
                 $"{rss.Ratio:F2}", $"{Size(rss.PeakRssBytes)} of {Size(rss.Allowed)} (idle {Size(rss.IdleRssBytes)})",
                 rss.Failure is not null ? $"[red]failed: {Markup.Escape(rss.Failure)}[/]"
                 : rss.Ratio <= 1 ? "[green]≤ budget + 150 MiB: met[/]"

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Amazon.S3.Model;
 using ExchangeSpool.ContractTests.S3;
 
@@ -5,24 +6,60 @@ namespace ExchangeSpool.Bench;
 
 /// <summary>
 /// ExchangeSpool on S3 against the same bytes moved with AWSSDK.S3 directly (<see cref="DirectS3"/>),
-/// both against one S3 endpoint and measured in interleaved rounds (direct, spool, direct, ...).
+/// both against one S3 endpoint and measured in interleaved rounds (direct, spool, direct, ...), twice:
+/// unpinned, then with the gateway's daemons on CPU 1 and the harness and the spool server on CPU 0
+/// (when the gateway is the tests' own and taskset is there). The spool server is a child process, so
+/// its CPU seconds per GB are its own, beside the harness's while it runs the direct client.
 /// </summary>
 public static class S3Comparison
 {
-    public static async Task<S3Result> MeasureAsync(string directory, int sinks, int partitions, long bytes, int pageSize, int repetitions,
+    public static async Task<IReadOnlyList<S3Result>> MeasureAsync(string directory, int sinks, int partitions, long bytes, int pageSize, int repetitions,
         IProgress<double> progress)
     {
         await using var endpoint = await S3TestEndpoint.StartAsync();
         using var s3 = endpoint.CreateClient();
         var bucket = $"spool-bench-{Guid.NewGuid():N}"[..30];
         await s3.PutBucketAsync(new PutBucketRequest { BucketName = bucket });
+        using var harness = Process.GetCurrentProcess();
         var direct = await DirectS3.StartAsync(s3, bucket, sinks, partitions, bytes);
-        await using var spool = await SpoolEndToEnd.StartAsync(directory, sinks, partitions, bytes, pageSize,
+        using var spool = await SpoolServerProcessEndToEnd.StartAsync(directory, sinks, partitions, bytes, pageSize,
             [$"exchange.base-directories=s3://{bucket}/spool", .. endpoint.ServerSettings()]);
-        var measured = await Interleaving.MeasureAsync([direct, spool], repetitions, progress);
+        var pinnable = endpoint.Gateway is { } gateway && CpuPinning.IsAvailable && Environment.ProcessorCount >= 2 ? gateway : null;
+        var results = new List<S3Result>();
+        foreach (var pinned in pinnable is null ? [false] : new[] { false, true })
+        {
+            if (pinned)
+            {
+                await CpuPinning.PinAsync(pinnable!.DaemonPids, "1");
+                await CpuPinning.PinAsync([harness.Id, spool.Server.Pid], "0");
+            }
+            try
+            {
+                var directCpu = new CpuAccounted(direct, () => { harness.Refresh(); return harness.TotalProcessorTime; }, bytes);
+                var spoolCpu = new CpuAccounted(spool, () => spool.Server.CpuTime, bytes);
+                var measured = await Interleaving.MeasureAsync([directCpu, spoolCpu], repetitions,
+                    new Progress<double>(share => progress.Report((results.Count + share) / (pinnable is null ? 1 : 2))));
+                results.Add(new S3Result(endpoint.Kind, pinned, sinks, partitions, DirectS3.PartSize, measured[0], measured[1],
+                    directCpu.CpuSecondsPerGigabyte, spoolCpu.CpuSecondsPerGigabyte));
+            }
+            finally
+            {
+                if (pinned)
+                    await CpuPinning.PinAsync([.. pinnable!.DaemonPids, harness.Id, spool.Server.Pid], $"0-{Environment.ProcessorCount - 1}");
+            }
+        }
         await endpoint.DeleteBucketsAsync([bucket]);
-        return new S3Result(endpoint.Kind, sinks, partitions, DirectS3.PartSize, measured[0], measured[1]);
+        return results;
     }
 }
 
-public sealed record S3Result(string Server, int Sinks, int Partitions, int PartSize, RepeatedDirections Direct, RepeatedDirections Spool);
+/// <param name="GatewayPinned">The gateway on one core, the harness and the spool server on the other.</param>
+/// <param name="DirectCpuSecondsPerGigabyte">CPU seconds of the harness process (the direct AWSSDK.S3 client) per GB written plus read.</param>
+/// <param name="SpoolServerCpuSecondsPerGigabyte">CPU seconds of the spool server process alone per GB written plus read.</param>
+public sealed record S3Result(string Server, bool GatewayPinned, int Sinks, int Partitions, int PartSize, RepeatedDirections Direct, RepeatedDirections Spool,
+    double DirectCpuSecondsPerGigabyte, double SpoolServerCpuSecondsPerGigabyte)
+{
+    public double CpuRatio => SpoolServerCpuSecondsPerGigabyte / DirectCpuSecondsPerGigabyte;
+
+    public string Placement => GatewayPinned ? "gateway pinned to CPU 1, spool and client to CPU 0" : "unpinned";
+}

@@ -21,6 +21,16 @@ public sealed partial class ServerProcess : IDisposable
 
     public int Pid => _process.Id;
 
+    /// <summary>CPU time (user and system) the server has used so far.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     public static async Task<ServerProcess> StartAsync(string directory, IEnumerable<string> settings)
     {
         var start = new ProcessStartInfo(DotnetHost())

@@ -9,6 +9,9 @@ public static class Targets
     /// <summary>Local spool write and read with encryption, of the lower of the transport and disk limits of the same direction.</summary>
     public const double LocalThroughput = 0.9;
     public const double S3Throughput = 0.9;
+
+    /// <summary>The spool server's CPU seconds per GB as a ratio to the direct AWSSDK.S3 client's (issue 15).</summary>
+    public const double S3CpuRatio = 1.5;
     public const double PluginThroughput = 0.8;
     public const double LatencyP50Milliseconds = 2;
 
@@ -18,7 +21,7 @@ public static class Targets
     public static IReadOnlyList<Comparison> Of(BenchReport report) =>
     [
         .. report.Spool.SelectMany(spool => Direction.Both.Select(direction => Spool(spool, direction, report.Transport, report.Disk))).OfType<Comparison>(),
-        .. report.S3.Result is { } s3 ? Direction.Both.Select(direction => S3(s3, direction)) : [],
+        .. report.S3.Results.SelectMany(s3 => Direction.Both.Select(direction => S3(s3, direction))),
         .. report.Hdfs.Result is { } hdfs ? Direction.Both.Select(direction => Hdfs(hdfs, direction)) : [],
         .. report.Plugin.Result is { } plugin ? Direction.Both.Select(direction => Plugin(plugin, direction)) : [],
     ];
@@ -41,7 +44,7 @@ public static class Targets
     }
 
     public static Comparison S3(S3Result s3, Direction direction) =>
-        new($"S3 {direction.Name}, spool", "AWSSDK.S3 direct", Ratio.Of(direction.Of(s3.Spool), direction.Of(s3.Direct)), S3Throughput);
+        new($"S3 {direction.Name}, spool, {s3.Placement}", "AWSSDK.S3 direct", Ratio.Of(direction.Of(s3.Spool), direction.Of(s3.Direct)), S3Throughput);
 
     /// <summary>No target: issue 11 asks for the row, not for a figure.</summary>
     public static Comparison Hdfs(HdfsResult hdfs, Direction direction) =>

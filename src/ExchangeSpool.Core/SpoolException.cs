@@ -9,6 +9,7 @@ public enum SpoolErrorCode
     DataLoss,
     Unavailable,
     Aborted,
+    PermissionDenied,
 }
 
 /// <summary>
@@ -32,6 +33,7 @@ public enum SpoolErrorReason
     DataLoss,
     StorageUnavailable,
     StorageFull,
+    StorageAccessDenied,
     MemoryExhausted,
 }
 
@@ -49,9 +51,13 @@ public sealed class SpoolException(SpoolErrorReason reason, string message, Exce
         SpoolErrorReason.StorageUnavailable => SpoolErrorCode.Unavailable,
         SpoolErrorReason.StorageFull or SpoolErrorReason.MemoryExhausted => SpoolErrorCode.ResourceExhausted,
         SpoolErrorReason.AttemptAborted => SpoolErrorCode.Aborted,
+        SpoolErrorReason.StorageAccessDenied => SpoolErrorCode.PermissionDenied,
         _ => SpoolErrorCode.FailedPrecondition,
     };
 
     public static SpoolException InvalidArgument(string message) => new(SpoolErrorReason.InvalidRequest, message);
+
+    /// <summary>The same failure, its message led by what was being done when it happened.</summary>
+    public SpoolException While(string doing) => new(Reason, $"{doing}: {Message}", this);
     public static SpoolException DataLoss(string message) => new(SpoolErrorReason.DataLoss, message);
 }

@@ -23,6 +23,7 @@ public static class ErrorReasons
     public const string DataLoss = "DATA_LOSS";
     public const string StorageUnavailable = "STORAGE_UNAVAILABLE";
     public const string StorageFull = "STORAGE_FULL";
+    public const string StorageAccessDenied = "STORAGE_ACCESS_DENIED";
     public const string MemoryExhausted = "MEMORY_EXHAUSTED";
     public const string ShuttingDown = "SHUTTING_DOWN";
     public const string Cancelled = "CANCELLED";

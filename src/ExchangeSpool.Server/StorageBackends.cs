@@ -1,4 +1,5 @@
 using ExchangeSpool.Core.Storage;
+using ExchangeSpool.Storage.Azure;
 using ExchangeSpool.Storage.Hdfs;
 using ExchangeSpool.Storage.Local;
 using ExchangeSpool.Storage.S3;
@@ -15,6 +16,7 @@ public static class StorageBackends
     [
         new LocalStorageBackend(),
         new S3StorageBackend(),
+        new AzureStorageBackend(),
         new HdfsStorageBackend(),
     ];
 

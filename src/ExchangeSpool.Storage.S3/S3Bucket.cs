@@ -1,5 +1,7 @@
 using Amazon.S3;
 using Amazon.S3.Model;
+using ExchangeSpool.Core.Buffers;
+using ExchangeSpool.Core.Storage;
 
 namespace ExchangeSpool.Storage.S3;
 
@@ -7,7 +9,7 @@ namespace ExchangeSpool.Storage.S3;
 /// One base directory's bucket with its own client: a client per bucket, so a throttled bucket
 /// cannot hold up requests to the others through a shared connection pool or retry budget.
 /// </summary>
-internal sealed class S3Bucket(S3Location location, IAmazonS3 client, S3Options options, S3RetryPolicy retry) : IDisposable
+internal sealed class S3Bucket(S3Location location, IAmazonS3 client, S3Options options, S3RetryPolicy retry, MemoryBudget budget) : IDisposable
 {
     public S3Location Location { get; } = location;
 
@@ -18,6 +20,9 @@ internal sealed class S3Bucket(S3Location location, IAmazonS3 client, S3Options 
     public S3Options Options { get; } = options;
 
     public S3RetryPolicy Retry { get; } = retry;
+
+    /// <summary>The server's memory budget, which read windows are charged to.</summary>
+    public MemoryBudget Budget { get; } = budget;
 
     /// <summary>Paces multi-object deletes, so that cleanup after many queries does not provoke SlowDown for the writers.</summary>
     public RequestPacer DeletePacer { get; } = new(options.DeleteRequestsPerSecond);

@@ -4,140 +4,61 @@ using ExchangeSpool.Core.Storage;
 namespace ExchangeSpool.Storage.S3;
 
 /// <summary>
-/// Writes one object. Until a part is full nothing is sent, so a file smaller than one part is a
-/// single PutObject at completion. Past that it is a multipart upload: each full part is uploaded
-/// while the next one fills, with at most <see cref="MaxPartsInFlight"/> uploading, so one writer
-/// holds at most (<see cref="MaxPartsInFlight"/> + 1) × part size. Disposing a writer that did not
-/// complete aborts its multipart upload, which deletes every part it sent.
+/// Writes one object: a file smaller than one part is a single PutObject at completion; past that a
+/// multipart upload, created before the first part and completed with the parts' ETags. Parts, and
+/// how many are in flight, are <see cref="PartedFileWriter{TPart}"/>'s. Disposing a writer that did
+/// not complete aborts its multipart upload, which deletes every part it sent.
 /// </summary>
-internal sealed class S3FileWriter(S3Bucket bucket, string key) : IStorageFileWriter
+internal sealed class S3FileWriter(S3Bucket bucket, string key) : PartedFileWriter<PartETag>(bucket.Options.PartSize)
 {
-    /// <summary>Two parts on the wire keep a writer busy while a third fills; more would only add memory.</summary>
-    public const int MaxPartsInFlight = 2;
-
-    private readonly long _partSize = bucket.Options.PartSize;
-    private readonly Queue<Task<PartETag>> _inFlight = new();
-    private readonly List<PartETag> _uploaded = [];
-    private readonly CancellationTokenSource _cancel = new();
-    private PartBuffer _filling = new();
     private string? _uploadId;
-    private bool _completed;
-    private bool _disposed;
 
-    public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
-    {
-        while (data.Length > 0)
-        {
-            var take = (int)Math.Min(data.Length, _partSize - _filling.Length);
-            _filling.Append(data.Span[..take]);
-            data = data[take..];
-            if (_filling.Length == _partSize)
-                await SendFullPartAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    public async ValueTask CompleteAsync(CancellationToken cancellationToken)
-    {
-        if (_uploadId is null)
-        {
-            await PutWholeObjectAsync(cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            if (_filling.Length > 0)
-                StartPart();
-            while (_inFlight.Count > 0)
-                _uploaded.Add(await _inFlight.Dequeue().WaitAsync(cancellationToken).ConfigureAwait(false));
-            var request = new CompleteMultipartUploadRequest
-            {
-                BucketName = bucket.Name,
-                Key = key,
-                UploadId = _uploadId,
-                PartETags = _uploaded.OrderBy(part => part.PartNumber).ToList(),
-            };
-            await bucket.Retry.ExecuteAsync(S3RequestType.Put, "CompleteMultipartUpload", bucket.Name, key,
-                token => bucket.Client.CompleteMultipartUploadAsync(request, token), cancellationToken).ConfigureAwait(false);
-        }
-        _completed = true;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_disposed)
-            return;
-        _disposed = true;
-        await _cancel.CancelAsync().ConfigureAwait(false);
-        while (_inFlight.TryDequeue(out var part))
-        {
-            try
-            {
-                await part.ConfigureAwait(false);
-            }
-            catch
-            {
-                // Failed or cancelled: the abort below removes whatever the part left behind.
-            }
-        }
-        if (!_completed && _uploadId is not null)
-            await AbortUploadAsync().ConfigureAwait(false);
-        _filling.Dispose();
-        _cancel.Dispose();
-    }
-
-    private async Task PutWholeObjectAsync(CancellationToken cancellationToken)
+    protected override async Task UploadWholeAsync(PartBuffer content, CancellationToken cancellationToken)
     {
         await bucket.Retry.ExecuteAsync(S3RequestType.Put, "PutObject", bucket.Name, key, async token =>
         {
             var request = bucket.NewPut(key);
-            request.InputStream = _filling.OpenRead();
+            request.InputStream = content.OpenRead();
             request.AutoCloseStream = true;
             await bucket.Client.PutObjectAsync(request, token).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask SendFullPartAsync(CancellationToken cancellationToken)
+    protected override async Task BeginPartsAsync(CancellationToken cancellationToken)
     {
-        if (_uploadId is null)
-        {
-            var response = await bucket.Retry.ExecuteAsync(S3RequestType.Put, "CreateMultipartUpload", bucket.Name, key,
-                token => bucket.Client.InitiateMultipartUploadAsync(bucket.NewMultipartUpload(key), token), cancellationToken).ConfigureAwait(false);
-            _uploadId = response.UploadId;
-        }
-        // The oldest upload finishes first as a rule; waiting for it bounds the memory and surfaces its failure.
-        while (_inFlight.Count >= MaxPartsInFlight)
-            _uploaded.Add(await _inFlight.Dequeue().WaitAsync(cancellationToken).ConfigureAwait(false));
-        StartPart();
+        var response = await bucket.Retry.ExecuteAsync(S3RequestType.Put, "CreateMultipartUpload", bucket.Name, key,
+            token => bucket.Client.InitiateMultipartUploadAsync(bucket.NewMultipartUpload(key), token), cancellationToken).ConfigureAwait(false);
+        _uploadId = response.UploadId;
     }
 
-    private void StartPart()
+    protected override async Task<PartETag> UploadPartAsync(PartBuffer part, int partNumber, CancellationToken cancellationToken)
     {
-        var part = _filling;
-        _filling = new PartBuffer();
-        var partNumber = _uploaded.Count + _inFlight.Count + 1;
-        _inFlight.Enqueue(UploadPartAsync(part, partNumber));
+        var response = await bucket.Retry.ExecuteAsync(S3RequestType.Put, $"UploadPart {partNumber}", bucket.Name, key, token =>
+            bucket.Client.UploadPartAsync(bucket.NewUploadPart(key, _uploadId!, partNumber, part.Length, part.OpenRead()), token), cancellationToken).ConfigureAwait(false);
+        return new PartETag(partNumber, response.ETag);
     }
 
-    /// <summary>Runs on the writer's own token: a part keeps uploading while the caller moves on, until the writer is disposed.</summary>
-    private async Task<PartETag> UploadPartAsync(PartBuffer part, int partNumber)
+    protected override async Task CommitPartsAsync(IReadOnlyList<PartETag> parts, CancellationToken cancellationToken)
     {
-        try
+        var request = new CompleteMultipartUploadRequest
         {
-            var response = await bucket.Retry.ExecuteAsync(S3RequestType.Put, $"UploadPart {partNumber}", bucket.Name, key, token =>
-                bucket.Client.UploadPartAsync(bucket.NewUploadPart(key, _uploadId!, partNumber, part.Length, part.OpenRead()), token), _cancel.Token).ConfigureAwait(false);
-            return new PartETag(partNumber, response.ETag);
-        }
-        finally
-        {
-            part.Dispose();
-        }
+            BucketName = bucket.Name,
+            Key = key,
+            UploadId = _uploadId,
+            PartETags = parts.ToList(),
+        };
+        await bucket.Retry.ExecuteAsync(S3RequestType.Put, "CompleteMultipartUpload", bucket.Name, key,
+            token => bucket.Client.CompleteMultipartUploadAsync(request, token), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Best effort: an abort that fails leaves an incomplete upload, which deleting the attempt's or
     /// the exchange's prefix aborts again (see <see cref="S3PrefixDeleter"/>).
     /// </summary>
-    private async Task AbortUploadAsync()
+    protected override async Task AbortAsync()
     {
+        if (_uploadId is null)
+            return;
         try
         {
             await bucket.Retry.ExecuteAsync(S3RequestType.Delete, "AbortMultipartUpload", bucket.Name, key,

@@ -77,7 +77,7 @@ internal static class S3PrefixDeleter
                     BucketName = bucket.Name,
                     Key = upload.Key,
                     UploadId = upload.UploadId,
-                }, token), cancellationToken).ConfigureAwait(false);
+                }, token), cancellationToken, S3Answers.NotFound).ConfigureAwait(false);
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {

@@ -6,6 +6,19 @@ using ExchangeSpool.Core;
 
 namespace ExchangeSpool.Storage.S3;
 
+/// <summary>Error answers a caller handles itself (a missing object, a refused condition): <see cref="S3RetryPolicy"/> passes them through.</summary>
+[Flags]
+public enum S3Answers
+{
+    None = 0,
+    /// <summary>404: the object (NoSuchKey) or upload (NoSuchUpload) does not exist.</summary>
+    NotFound = 1,
+    /// <summary>412: a conditional write found the object existing.</summary>
+    PreconditionFailed = 2,
+    /// <summary>416 InvalidRange: a ranged read starts at or past the object's end.</summary>
+    RangeNotSatisfiable = 4,
+}
+
 /// <summary>
 /// Sends one S3 request, retrying throttling (503 SlowDown, 429), server errors (5xx), timeouts and
 /// lost connections with capped exponential backoff and full jitter, at most
@@ -20,11 +33,13 @@ public sealed class S3RetryPolicy(S3Options options, S3RequestCounters counters)
 
     /// <summary>
     /// Runs <paramref name="call"/> until it succeeds or may not be retried. A failure that remains
-    /// is a <see cref="SpoolException"/> naming the operation, bucket, key and S3 error code; only
-    /// 404 and 412 pass through as <see cref="AmazonS3Exception"/>, since callers expect those answers.
+    /// is a <see cref="SpoolException"/> naming the operation, bucket, key and S3 error code (a
+    /// <see cref="SpoolException"/> the call throws itself passes unchanged); only the answers in
+    /// <paramref name="expected"/> pass through as <see cref="AmazonS3Exception"/>, for the caller to
+    /// handle. Nothing else of the SDK leaves here, so no storage exception reaches a client unmapped.
     /// </summary>
     public async Task<T> ExecuteAsync<T>(S3RequestType type, string operation, string bucket, string key,
-        Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+        Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken, S3Answers expected = S3Answers.None)
     {
         var deadline = DateTime.UtcNow + options.MaxRetryTime;
         for (var attempt = 0; ; attempt++)
@@ -37,7 +52,11 @@ public sealed class S3RetryPolicy(S3Options options, S3RequestCounters counters)
             {
                 return await call(timeout.Token).ConfigureAwait(false);
             }
-            catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.PreconditionFailed)
+            catch (AmazonS3Exception e) when (IsExpected(e, expected))
+            {
+                throw;
+            }
+            catch (SpoolException)
             {
                 throw;
             }
@@ -58,12 +77,20 @@ public sealed class S3RetryPolicy(S3Options options, S3RequestCounters counters)
     }
 
     public async Task ExecuteAsync(S3RequestType type, string operation, string bucket, string key,
-        Func<CancellationToken, Task> call, CancellationToken cancellationToken) =>
+        Func<CancellationToken, Task> call, CancellationToken cancellationToken, S3Answers expected = S3Answers.None) =>
         await ExecuteAsync<bool>(type, operation, bucket, key, async token =>
         {
             await call(token).ConfigureAwait(false);
             return true;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, expected).ConfigureAwait(false);
+
+    private static bool IsExpected(AmazonS3Exception e, S3Answers expected) => e.StatusCode switch
+    {
+        HttpStatusCode.NotFound => expected.HasFlag(S3Answers.NotFound),
+        HttpStatusCode.PreconditionFailed => expected.HasFlag(S3Answers.PreconditionFailed),
+        HttpStatusCode.RequestedRangeNotSatisfiable => expected.HasFlag(S3Answers.RangeNotSatisfiable),
+        _ => false,
+    };
 
     /// <summary>Throttling, server errors, timeouts and broken connections; not client errors such as 403 or 400.</summary>
     public static bool IsRetryable(Exception failure)
@@ -101,8 +128,10 @@ public sealed class S3RetryPolicy(S3Options options, S3RequestCounters counters)
             _ => $"{failure.GetType().Name}: {Innermost(failure).Message}",
         };
         var tries = attempts == 1 ? "" : $" after {attempts} attempts";
-        return new SpoolException(IsStorageFull(failure) ? SpoolErrorReason.StorageFull : SpoolErrorReason.StorageUnavailable,
-            $"S3 {operation} s3://{bucket}/{key} failed{tries}: {reason}", failure);
+        var spoolReason = IsStorageFull(failure) ? SpoolErrorReason.StorageFull
+            : failure is AmazonServiceException { StatusCode: HttpStatusCode.Forbidden } ? SpoolErrorReason.StorageAccessDenied
+            : SpoolErrorReason.StorageUnavailable;
+        return new SpoolException(spoolReason, $"S3 {operation} s3://{bucket}/{key} failed{tries}: {reason}", failure);
     }
 
     private static Exception Innermost(Exception e)

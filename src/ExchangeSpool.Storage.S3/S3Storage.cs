@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using Amazon.S3;
 using Amazon.S3.Model;
 using ExchangeSpool.Core;
+using ExchangeSpool.Core.Buffers;
 using ExchangeSpool.Core.Storage;
 
 namespace ExchangeSpool.Storage.S3;
@@ -18,13 +19,14 @@ public sealed class S3Storage : IExchangeStorage
     private readonly S3Bucket[] _buckets;
 
     /// <param name="baseDirectories"><c>s3://bucket/prefix</c> URIs.</param>
+    /// <param name="budget">The server's memory budget: read windows are charged to it (written parts are the sinks' own blocks, charged already).</param>
     /// <exception cref="ArgumentException">An entry is not an S3 URI.</exception>
-    public S3Storage(IReadOnlyList<string> baseDirectories, S3Options options)
+    public S3Storage(IReadOnlyList<string> baseDirectories, S3Options options, MemoryBudget budget)
     {
         Counters = new S3RequestCounters();
         var retry = new S3RetryPolicy(options, Counters);
         _buckets = baseDirectories
-            .Select(directory => new S3Bucket(S3Location.Parse(directory), S3ClientFactory.Create(options), options, retry))
+            .Select(directory => new S3Bucket(S3Location.Parse(directory), S3ClientFactory.Create(options), options, retry, budget))
             .ToArray();
         BaseDirectories = _buckets.Select(bucket => bucket.Location.ToString()).ToArray();
     }
@@ -64,7 +66,7 @@ public sealed class S3Storage : IExchangeStorage
                 request.IfNoneMatch = "*";
                 request.InputStream = new MemoryStream(content.ToArray(), writable: false);
                 await bucket.Client.PutObjectAsync(request, token).ConfigureAwait(false);
-            }, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken, S3Answers.PreconditionFailed).ConfigureAwait(false);
             return true;
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.PreconditionFailed)
@@ -88,7 +90,7 @@ public sealed class S3Storage : IExchangeStorage
                 var content = new byte[length];
                 await response.ResponseStream.ReadExactlyAsync(content, token).ConfigureAwait(false);
                 return (length, content);
-            }, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken, S3Answers.NotFound).ConfigureAwait(false);
             return content ?? throw SpoolException.DataLoss($"{path} in {bucket.Location} is {length} bytes, more than the {maxLength} it may have");
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)

@@ -30,5 +30,5 @@ public sealed class S3StorageBackend : IStorageBackend
     public (string Key, string Problem)? FindInvalidSetting(BoundOptions options) => options.Get<S3Options>().FindInvalidSetting();
 
     public IExchangeStorage Create(IReadOnlyList<string> baseDirectories, BoundOptions options, StorageContext context) =>
-        new S3Storage(baseDirectories, options.Get<S3Options>());
+        new S3Storage(baseDirectories, options.Get<S3Options>(), context.Budget);
 }

@@ -17,9 +17,13 @@ internal sealed class PartitionSink(int partitionId)
 
     /// <summary>Bytes of the current file as Trino counts them (4 + payload a page), for rollover.</summary>
     public long FileDataSize { get; set; }
-
-    public uint NextBlockIndex { get; set; }
 }
 
-/// <summary>A sealed buffer on its way to storage.</summary>
-internal readonly record struct PendingBlock(PartitionSink Partition, int FileIndex, uint BlockIndex, SpoolBuffer Buffer);
+/// <summary>
+/// A sealed buffer on its way to storage, in the partition's <paramref name="FileIndex"/>th file as
+/// the attempt counts them (rolled over at the max file size); or, with no buffer, a request to flush.
+/// </summary>
+internal readonly record struct PendingBlock(PartitionSink? Partition, int FileIndex, SpoolBuffer? Buffer)
+{
+    public static PendingBlock Flush => default;
+}

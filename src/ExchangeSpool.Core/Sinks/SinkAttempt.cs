@@ -103,15 +103,19 @@ public sealed class SinkAttempt : IAsyncDisposable, IReclaimable
             _state = SinkAttemptState.Finishing;
         }
         LeaveReclaimer();
+        var doing = "completing its files";
         try
         {
             SealAllPartitions();
             ReturnReserved();
             var files = await _writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            doing = "checking that its exchange is not closed before committing";
             await _context.Tombstones.ThrowIfClosedAsync(Id.Exchange, NotCommitted, cancellationToken).ConfigureAwait(false);
+            doing = "writing its commit manifest";
             var manifest = new CommitManifest(Id.SinkId, Id.AttemptId, files);
             if (!await _context.Storage.WriteAtomicAsync(ManifestPath, manifest.Serialize(), cancellationToken).ConfigureAwait(false))
                 throw new SpoolException(SpoolErrorReason.AttemptBusy, $"{Id} was committed by another stream first");
+            doing = "checking that its exchange was not closed while it committed";
             await _context.Tombstones.ThrowIfClosedAsync(Id.Exchange, NotCommitted, cancellationToken).ConfigureAwait(false);
             SetState(SinkAttemptState.Committed);
             _completion.TrySetResult(true);
@@ -124,6 +128,9 @@ public sealed class SinkAttempt : IAsyncDisposable, IReclaimable
             await CleanUpAsync(closed).ConfigureAwait(false);
             if (closed && e is not SpoolException { Reason: SpoolErrorReason.ExchangeClosed })
                 throw ExchangeTombstones.Closed(Id.Exchange, NotCommitted, e);
+            // A storage failure says which request failed; this says what the attempt needed it for.
+            if (e is SpoolException { Reason: SpoolErrorReason.StorageUnavailable or SpoolErrorReason.StorageFull } storage && e != _writer.Failure)
+                throw storage.While($"{Id} was {doing}");
             throw;
         }
     }
@@ -270,7 +277,6 @@ public sealed class SinkAttempt : IAsyncDisposable, IReclaimable
             Seal(partition);
         partition.FileIndex++;
         partition.FileDataSize = 0;
-        partition.NextBlockIndex = 0;
     }
 
     /// <summary>Makes the partition's buffer able to take a frame without waiting; false when that needs a wait.</summary>
@@ -335,15 +341,30 @@ public sealed class SinkAttempt : IAsyncDisposable, IReclaimable
         await _quota.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            _reserved = await _context.Pool.RentAsync(MemoryUse.SinkBuffers, _neededFrame, _neededCapacity, cancellationToken).ConfigureAwait(false);
+            if (!_context.Pool.TryRent(MemoryUse.SinkBuffers, _neededFrame, _neededCapacity, out _reserved))
+            {
+                // Memory is short: blocks this attempt's storage writers hold back (S3 parts still
+                // filling) go out now, so that what it waits for never depends on its own data.
+                _writer.RequestFlush();
+                _reserved = await _context.Pool.RentAsync(MemoryUse.SinkBuffers, _neededFrame, _neededCapacity, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch
         {
             _quota.Release();
             throw;
         }
+        ThrowIfWriterFailed();
+    }
+
+    /// <summary>
+    /// The writer's failure, unless the attempt was asked to abort: a close deletes the uploads the
+    /// writer is sending, and the stream should learn of the close, not of what it broke.
+    /// </summary>
+    private void ThrowIfWriterFailed()
+    {
         if (_writer.Failure is { } failure)
-            throw failure;
+            throw _abortRequested.IsCancellationRequested ? AbortFailure : failure;
     }
 
     private void Seal(PartitionSink partition)
@@ -351,7 +372,7 @@ public sealed class SinkAttempt : IAsyncDisposable, IReclaimable
         var buffer = partition.Buffer!;
         partition.Buffer = null;
         partition.NextCapacity = Math.Min(buffer.PayloadCapacity, _context.BlockCapacity);
-        _writer.Enqueue(new PendingBlock(partition, partition.FileIndex, partition.NextBlockIndex++, buffer));
+        _writer.Enqueue(new PendingBlock(partition, partition.FileIndex, buffer));
     }
 
     private void SealAllPartitions()
@@ -382,6 +403,7 @@ public sealed class SinkAttempt : IAsyncDisposable, IReclaimable
             }
             SealAllPartitions();
             ReturnReserved();
+            _writer.RequestFlush();
             return bytes;
         }
     }
@@ -422,8 +444,7 @@ public sealed class SinkAttempt : IAsyncDisposable, IReclaimable
         var state = State;
         if (state != SinkAttemptState.Open)
             throw new SpoolException(NotOpenReason(state), $"{Id} takes no more pages: it is {state.ToString().ToLowerInvariant()}");
-        if (_writer.Failure is { } failure)
-            throw failure;
+        ThrowIfWriterFailed();
     }
 
     private void SetState(SinkAttemptState state)
@@ -451,15 +472,32 @@ public sealed class SinkAttempt : IAsyncDisposable, IReclaimable
             }
             ReturnReserved();
             await _writer.AbortAsync().ConfigureAwait(false);
-            if (exchangeClosed || await _context.TryLoadManifestAsync(Id, CancellationToken.None).ConfigureAwait(false) is null)
-                await _context.Storage.DeleteDirectoryAsync(_context.Layout.AttemptDirectory(Id.Exchange, Id.SinkId, Id.AttemptId), CancellationToken.None).ConfigureAwait(false);
-            if (exchangeClosed)
-                await DeleteRestOfClosedExchangeAsync().ConfigureAwait(false);
+            await DeleteWhatItWroteAsync(exchangeClosed).ConfigureAwait(false);
         }
         finally
         {
             _completion.TrySetResult(false);
         }
+    }
+
+    /// <summary>
+    /// Best effort: a deletion the storage refuses now (the failure that ended the attempt often
+    /// breaks it too) must not replace that failure in what the stream reports. What is left is
+    /// garbage without a manifest, removed with the exchange.
+    /// </summary>
+    private async Task DeleteWhatItWroteAsync(bool exchangeClosed)
+    {
+        try
+        {
+            if (exchangeClosed || await _context.TryLoadManifestAsync(Id, CancellationToken.None).ConfigureAwait(false) is null)
+                await _context.Storage.DeleteDirectoryAsync(_context.Layout.AttemptDirectory(Id.Exchange, Id.SinkId, Id.AttemptId), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SpoolException)
+        {
+            return;
+        }
+        if (exchangeClosed)
+            await DeleteRestOfClosedExchangeAsync().ConfigureAwait(false);
     }
 
     /// <summary>

@@ -7,10 +7,18 @@ using ExchangeSpool.Core.Storage;
 namespace ExchangeSpool.Core.Sinks;
 
 /// <summary>
-/// The storage side of a sink attempt: one loop that seals queued buffers into blocks and writes
-/// them in order while the owner fills the next buffers. Every buffer it takes goes back to the pool
-/// and gives back its quota slot, whether the write succeeded, failed or was cancelled. With
-/// encryption on it owns the attempt's cipher (one per attempt: the loop is its only user).
+/// The storage side of a sink attempt: one loop that seals queued buffers into blocks and hands
+/// them to the storage writers in order while the owner fills the next buffers. A block gives back
+/// its quota slot once handed over, and its buffer once the storage writer is done with it (at once
+/// for a file system; after the upload of its part on S3), whether the write succeeded, failed or
+/// was cancelled. With encryption on it owns the attempt's cipher (one per attempt: the loop is its
+/// only user).
+/// <para>
+/// The loop numbers files itself: a partition's next file starts when the attempt rolls over (the
+/// max file size) or when a flush (<see cref="RequestFlush"/>) completes the files whose storage
+/// writers hold blocks they cannot send yet (an S3 part below the part size). Flushing needs no
+/// memory, only I/O, which is what lets an attempt waiting for memory always get some back.
+/// </para>
 /// </summary>
 internal sealed class SinkFileWriter
 {
@@ -25,6 +33,9 @@ internal sealed class SinkFileWriter
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly CancellationTokenSource _cancel = new();
     private readonly Dictionary<int, OpenFile> _openFiles = [];
+    /// <summary>The index the next file of each partition gets.</summary>
+    private readonly Dictionary<int, int> _nextFileIndex = [];
+    private readonly bool _mayFlush;
     private readonly List<ManifestFile> _files = [];
     private readonly Task _loop;
     private volatile Exception? _failure;
@@ -38,6 +49,8 @@ internal sealed class SinkFileWriter
         _quota = quota;
         _cipher = context.Keys?.CreateCipher(context.Keys.CurrentKeyId, exchange);
         _sealer = new BlockSealer(_pool, context.Options.Compression, _cipher);
+        // Order within a partition is kept by keeping it in one file.
+        _mayFlush = !exchange.PreserveOrder;
         _loop = Task.Run(RunAsync);
     }
 
@@ -47,7 +60,18 @@ internal sealed class SinkFileWriter
     public void Enqueue(PendingBlock block)
     {
         if (!_queue.Writer.TryWrite(block))
-            Recycle(block.Buffer);
+            Recycle(block.Buffer!);
+    }
+
+    /// <summary>
+    /// Asks the loop to complete, once it has written what is queued, every file whose storage writer
+    /// holds blocks it cannot send yet, so that their memory goes back (files of an order-preserving
+    /// exchange excepted: they cannot be split).
+    /// </summary>
+    public void RequestFlush()
+    {
+        if (_mayFlush)
+            _queue.Writer.TryWrite(PendingBlock.Flush);
     }
 
     /// <summary>Writes everything queued, completes every file and returns what the manifest must list.</summary>
@@ -81,51 +105,93 @@ internal sealed class SinkFileWriter
             try
             {
                 if (_failure is null && !_cancel.IsCancellationRequested)
-                    await WriteAsync(block, _cancel.Token).ConfigureAwait(false);
+                {
+                    if (block.Buffer is null)
+                        await FlushAsync(_cancel.Token).ConfigureAwait(false);
+                    else
+                        await WriteAsync(block, _cancel.Token).ConfigureAwait(false);
+                }
+                else if (block.Buffer is not null)
+                    _pool.Return(block.Buffer);
             }
             catch (Exception e)
             {
-                _failure ??= e is SpoolException or OperationCanceledException
-                    ? e
-                    : new SpoolException(SpoolErrorReason.StorageUnavailable, $"writing {_attempt} to storage failed: {e.Message}", e);
+                _failure ??= e switch
+                {
+                    OperationCanceledException => e,
+                    SpoolException spool => spool.While($"{_attempt} was writing partition {block.Partition?.PartitionId}"),
+                    _ => new SpoolException(SpoolErrorReason.StorageUnavailable, $"{_attempt} was writing partition {block.Partition?.PartitionId}: {e.Message}", e),
+                };
             }
             finally
             {
-                Recycle(block.Buffer);
+                if (block.Buffer is not null)
+                    _quota.Release();
             }
         }
         _cipher?.Dispose();
     }
 
+    /// <summary>Completes the files whose writers hold blocks; their partitions' next blocks start new files.</summary>
+    private async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        foreach (var (partitionId, file) in _openFiles.Where(entry => entry.Value.Writer.HeldBytes > 0).ToArray())
+        {
+            _openFiles.Remove(partitionId);
+            await CompleteFileAsync(file, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Seals the block and hands it to its file's writer, which from then on owns its buffer.</summary>
     private async ValueTask WriteAsync(PendingBlock block, CancellationToken cancellationToken)
     {
-        var partitionId = block.Partition.PartitionId;
-        if (!_openFiles.TryGetValue(partitionId, out var file) || file.FileIndex != block.FileIndex)
-        {
-            if (file is not null)
-                await CompleteFileAsync(file, cancellationToken).ConfigureAwait(false);
-            var path = _layout.DataFile(_attempt.Exchange, _attempt.SinkId, _attempt.AttemptId, partitionId, block.FileIndex);
-            var binding = new SpoolFileBinding(SpoolFileHeader.Create(_cipher?.KeyId),
-                new SpoolFilePlace(_attempt.SinkId, _attempt.AttemptId, partitionId, block.FileIndex));
-            file = new OpenFile(binding, await _storage.CreateFileAsync(path, cancellationToken).ConfigureAwait(false));
-            _openFiles[partitionId] = file;
-        }
-        var dataLength = block.Buffer.Length;
-        var pageCount = block.Buffer.PageCount;
-        var sealedBlock = _sealer.Seal(block.Buffer, block.BlockIndex, file.Binding, file.BlockCount == 0);
+        var buffer = block.Buffer!;
+        OpenFile file;
         try
         {
-            await file.Writer.WriteAsync(sealedBlock.Bytes, cancellationToken).ConfigureAwait(false);
+            file = await FileForAsync(block, cancellationToken).ConfigureAwait(false);
         }
-        finally
+        catch
         {
-            if (sealedBlock.Scratch is { } scratch)
-                _pool.Return(scratch);
+            _pool.Return(buffer);
+            throw;
         }
+        var dataLength = buffer.Length;
+        var pageCount = buffer.PageCount;
+        var sealedBlock = _sealer.Seal(buffer, (uint)file.BlockCount, file.Binding, file.BlockCount == 0);
+        // Compressed bytes live in the scratch buffer alone: the sealed one is free at once.
+        var holder = buffer;
+        if (sealedBlock.Scratch is { } scratch)
+        {
+            _pool.Return(buffer);
+            holder = scratch;
+        }
+        await file.Writer.WriteAsync(new StorageBlock(_pool, holder, sealedBlock.Bytes), cancellationToken).ConfigureAwait(false);
         file.StoredSize += sealedBlock.Bytes.Length;
         file.DataSize += dataLength;
         file.PageCount += pageCount;
         file.BlockCount++;
+    }
+
+    /// <summary>The partition's open file for the block, after completing the one it rolls over from.</summary>
+    private async ValueTask<OpenFile> FileForAsync(PendingBlock block, CancellationToken cancellationToken)
+    {
+        var partitionId = block.Partition!.PartitionId;
+        if (_openFiles.TryGetValue(partitionId, out var file))
+        {
+            if (file.RollOverIndex == block.FileIndex)
+                return file;
+            _openFiles.Remove(partitionId);
+            await CompleteFileAsync(file, cancellationToken).ConfigureAwait(false);
+        }
+        var fileIndex = _nextFileIndex.GetValueOrDefault(partitionId);
+        _nextFileIndex[partitionId] = fileIndex + 1;
+        var path = _layout.DataFile(_attempt.Exchange, _attempt.SinkId, _attempt.AttemptId, partitionId, fileIndex);
+        var binding = new SpoolFileBinding(SpoolFileHeader.Create(_cipher?.KeyId),
+            new SpoolFilePlace(_attempt.SinkId, _attempt.AttemptId, partitionId, fileIndex));
+        file = new OpenFile(binding, block.FileIndex, await _storage.CreateFileAsync(path, cancellationToken).ConfigureAwait(false));
+        _openFiles[partitionId] = file;
+        return file;
     }
 
     private async ValueTask CompleteFileAsync(OpenFile file, CancellationToken cancellationToken)
@@ -143,10 +209,11 @@ internal sealed class SinkFileWriter
         _quota.Release();
     }
 
-    private sealed class OpenFile(SpoolFileBinding binding, IStorageFileWriter writer)
+    /// <param name="rollOverIndex">The attempt's file number for the partition (<see cref="PendingBlock.FileIndex"/>): a block with another one starts a new file.</param>
+    private sealed class OpenFile(SpoolFileBinding binding, int rollOverIndex, IStorageFileWriter writer)
     {
         public SpoolFileBinding Binding { get; } = binding;
-        public int FileIndex => Binding.Place.FileIndex;
+        public int RollOverIndex { get; } = rollOverIndex;
         public IStorageFileWriter Writer { get; } = writer;
         public long StoredSize { get; set; }
         public long DataSize { get; set; }

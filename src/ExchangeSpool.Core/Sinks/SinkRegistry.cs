@@ -41,10 +41,12 @@ public sealed class SinkRegistry(SpoolContext context)
             if (committed.Result)
                 throw new SpoolException(SpoolErrorReason.AttemptCommitted, $"{id} is already committed; a committed attempt cannot be written again");
         }
-        catch
+        catch (Exception e)
         {
             _active.TryRemove(new KeyValuePair<SinkAttemptId, SinkAttempt>(id, attempt));
             await attempt.DiscardUnusedAsync().ConfigureAwait(false);
+            if (e is SpoolException { Reason: SpoolErrorReason.StorageUnavailable or SpoolErrorReason.StorageFull } storage)
+                throw storage.While($"{id} was opening (checking that its exchange is not closed and that it is not committed yet)");
             throw;
         }
         return attempt;

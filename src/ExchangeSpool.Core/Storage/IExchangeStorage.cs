@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using ExchangeSpool.Core.Buffers;
 
 namespace ExchangeSpool.Core.Storage;
 
@@ -61,7 +62,57 @@ public interface IStorageFileWriter : IAsyncDisposable
 {
     ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Appends <paramref name="block"/> and takes it: the writer disposes it once its bytes are no
+    /// longer needed. A backend that sends as it writes needs them only during the write (this
+    /// default). One that gathers bytes before sending them (S3's multipart parts) keeps the block
+    /// instead of copying it, so what it holds stays charged to the memory budget as the sink
+    /// buffer it is, and holding it never needs memory of its own.
+    /// </summary>
+    async ValueTask WriteAsync(StorageBlock block, CancellationToken cancellationToken)
+    {
+        using (block)
+            await WriteAsync(block.Bytes, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Bytes of taken blocks that only more data or <see cref="CompleteAsync"/> will send (not those
+    /// already on their way): what completing the file now would give back. Read by the writing
+    /// thread only.
+    /// </summary>
+    long HeldBytes => 0;
+
     ValueTask CompleteAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// A sealed block's bytes and the pooled buffer they live in, which goes back to its pool (and the
+/// memory budget) when the block is disposed.
+/// </summary>
+public sealed class StorageBlock : IDisposable
+{
+    private readonly BufferPool? _pool;
+    private SpoolBuffer? _buffer;
+
+    public StorageBlock(BufferPool pool, SpoolBuffer buffer, ReadOnlyMemory<byte> bytes)
+    {
+        _pool = pool;
+        _buffer = buffer;
+        Bytes = bytes;
+    }
+
+    /// <summary>A block in memory no pool owns (and no budget counts): for writers fed plain bytes.</summary>
+    public StorageBlock(ReadOnlyMemory<byte> bytes) => Bytes = bytes;
+
+    public ReadOnlyMemory<byte> Bytes { get; }
+
+    public int Length => Bytes.Length;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _buffer, null) is { } buffer)
+            _pool!.Return(buffer);
+    }
 }
 
 /// <summary>Reads ranges of a completed file.</summary>

@@ -85,6 +85,7 @@ internal sealed class SpoolErrorInterceptor(SpoolMetrics metrics, IHostApplicati
         SpoolErrorCode.DataLoss => StatusCode.DataLoss,
         SpoolErrorCode.Unavailable => StatusCode.Unavailable,
         SpoolErrorCode.Aborted => StatusCode.Aborted,
+        SpoolErrorCode.PermissionDenied => StatusCode.PermissionDenied,
         _ => StatusCode.Internal,
     };
 
@@ -105,6 +106,7 @@ internal sealed class SpoolErrorInterceptor(SpoolMetrics metrics, IHostApplicati
         SpoolErrorReason.DataLoss => ErrorReasons.DataLoss,
         SpoolErrorReason.StorageUnavailable => ErrorReasons.StorageUnavailable,
         SpoolErrorReason.StorageFull => ErrorReasons.StorageFull,
+        SpoolErrorReason.StorageAccessDenied => ErrorReasons.StorageAccessDenied,
         SpoolErrorReason.MemoryExhausted => ErrorReasons.MemoryExhausted,
         _ => ErrorReasons.Internal,
     };

@@ -1,4 +1,5 @@
 using System.Net;
+using ExchangeSpool.ContractTests.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -16,10 +17,20 @@ public enum FaultKind
     SlowDown,
     /// <summary>500 InternalError.</summary>
     InternalError,
+    /// <summary>503 with Azure's ServerBusy error, as a throttled storage account answers.</summary>
+    ServerBusy,
     /// <summary>Reads part of the request body, then resets the connection (a gateway dying mid-write).</summary>
     DropMidRequest,
     /// <summary>Forwards, sends part of the response body, then resets the connection (mid-read).</summary>
     DropMidResponse,
+    /// <summary>403 AccessDenied, as for a key without the permission.</summary>
+    AccessDenied,
+    /// <summary>404: NoSuchUpload for a multipart request, NoSuchKey otherwise.</summary>
+    NotFound,
+    /// <summary>416 InvalidRange, as a ranged GET past the end of an object is answered.</summary>
+    InvalidRange,
+    /// <summary>Answers nothing until the client gives up (a gateway that hangs).</summary>
+    Hang,
 }
 
 /// <summary>A fault for the requests <paramref name="Matches"/> selects, applied <paramref name="Times"/> times (or until cleared).</summary>
@@ -34,13 +45,24 @@ public sealed record Fault(FaultKind Kind, Func<HttpRequest, bool> Matches, int 
     /// <summary>A ranged GET: the reads of spool files, not of manifests.</summary>
     public static bool RangedGet(HttpRequest request) => request.Method == "GET" && request.Headers.Range.Count > 0;
 
+    /// <summary>What the proxy answers for a fault of the storage fault table (all but connection refused, which needs no proxy).</summary>
+    public static FaultKind KindOf(StorageFault fault) => fault switch
+    {
+        StorageFault.ServerError => FaultKind.InternalError,
+        StorageFault.Forbidden => FaultKind.AccessDenied,
+        StorageFault.NotFound => FaultKind.NotFound,
+        StorageFault.RangeNotSatisfiable => FaultKind.InvalidRange,
+        StorageFault.Timeout => FaultKind.Hang,
+        _ => throw new ArgumentOutOfRangeException(nameof(fault), fault, "not injected by the proxy"),
+    };
+
     /// <summary>Keys of one query only, so that a late request of an earlier test cannot use up the fault.</summary>
     public static Func<HttpRequest, bool> OfQuery(string queryId, Func<HttpRequest, bool> matches) =>
         request => matches(request) && request.Path.Value!.Contains($".{queryId}.", StringComparison.Ordinal);
 }
 
 /// <summary>
-/// An HTTP reverse proxy on loopback in front of the S3 server, which answers errors or breaks
+/// An HTTP reverse proxy on loopback in front of the S3 server (or Azure Blob Storage), which answers errors or breaks
 /// connections on the requests a test selects, and forwards everything else unchanged (the Host
 /// header included, so SigV4 signatures still match).
 /// </summary>
@@ -55,6 +77,7 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
     private Fault? _fault;
     private int _remaining;
     private int _injected;
+    private int _forwarded;
 
     private FaultInjectingProxy(WebApplication app, Uri target)
     {
@@ -70,6 +93,9 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
 
     /// <summary>Requests the current and earlier faults were applied to.</summary>
     public int Injected => Volatile.Read(ref _injected);
+
+    /// <summary>Requests forwarded and answered in full.</summary>
+    public int Forwarded => Volatile.Read(ref _forwarded);
 
     public static async Task<FaultInjectingProxy> StartAsync(Uri target)
     {
@@ -126,6 +152,24 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
             case FaultKind.InternalError:
                 await AnswerErrorAsync(context, 500, "InternalError", "We encountered an internal error. Please try again.");
                 return;
+            case FaultKind.ServerBusy:
+                await AnswerErrorAsync(context, 503, "ServerBusy", "The server is busy.");
+                return;
+            case FaultKind.AccessDenied:
+                await AnswerErrorAsync(context, 403, "AccessDenied", "Access Denied");
+                return;
+            case FaultKind.NotFound when context.Request.Query.ContainsKey("uploadId"):
+                await AnswerErrorAsync(context, 404, "NoSuchUpload", "The specified upload does not exist.");
+                return;
+            case FaultKind.NotFound:
+                await AnswerErrorAsync(context, 404, "NoSuchKey", "The specified key does not exist.");
+                return;
+            case FaultKind.InvalidRange:
+                await AnswerErrorAsync(context, 416, "InvalidRange", "The requested range is not satisfiable");
+                return;
+            case FaultKind.Hang:
+                await HangAsync(context.RequestAborted);
+                return;
             case FaultKind.DropMidRequest:
                 await context.Request.Body.ReadAtLeastAsync(new byte[PartialBytes], PartialBytes, throwOnEndOfStream: false);
                 context.Abort();
@@ -150,6 +194,7 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
             return;
         }
         await body.CopyToAsync(context.Response.Body, context.RequestAborted);
+        Interlocked.Increment(ref _forwarded);
     }
 
     private HttpRequestMessage Forward(HttpRequest request)
@@ -173,10 +218,24 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
         name.Equals("Connection", StringComparison.OrdinalIgnoreCase) || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase) ||
         name.Equals("Keep-Alive", StringComparison.OrdinalIgnoreCase);
 
+    private static async Task HangAsync(CancellationToken aborted)
+    {
+        try
+        {
+            await Task.Delay(Timeout.Infinite, aborted);
+        }
+        catch (OperationCanceledException)
+        {
+            // The client gave up, which is what a hang is for.
+        }
+    }
+
     private static async Task AnswerErrorAsync(HttpContext context, int status, string code, string message)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/xml";
+        // S3 clients read the code from the body, Azure's from this header.
+        context.Response.Headers["x-ms-error-code"] = code;
         await context.Response.WriteAsync($"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>{message}</Message></Error>");
     }
 

@@ -212,6 +212,18 @@ public sealed class RadosGateway : IAsyncDisposable
             throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} exited with {process.ExitCode}: {await error}{await output}");
     }
 
+    /// <summary>The running daemons (monitor, OSD, gateway) of this gateway, for a benchmark to pin them to a core.</summary>
+    public IReadOnlyList<int> DaemonPids
+    {
+        get
+        {
+            var runDirectory = Path.Combine(_directory, "run");
+            return Directory.Exists(runDirectory)
+                ? Directory.GetFiles(runDirectory, "*.pid").Select(ReadPid).OfType<int>().Where(IsOurs).ToArray()
+                : [];
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         var clock = Stopwatch.StartNew();
@@ -268,7 +280,7 @@ public sealed class RadosGateway : IAsyncDisposable
     }
 
     /// <summary>A free loopback port below Linux's ephemeral range (32768+), where a daemon's outgoing connection cannot take it meanwhile.</summary>
-    private static int FreePort()
+    internal static int FreePort()
     {
         while (true)
         {

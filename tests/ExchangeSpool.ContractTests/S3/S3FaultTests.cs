@@ -103,6 +103,73 @@ public sealed class S3FaultTests(FaultyS3SpoolServer server) : IClassFixture<Fau
         AssertPages(await ReadAsync(Client, FinalSelector(exchange, 1, (0, 0)), handles));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1000)]
+    public async Task CommittedObjectReplacedByAShorterOne_ReadFailsWithDataLoss_NamingIt(int length)
+    {
+        var queryId = NewQueryId();
+        await using var exchange = await Client.CreateExchangeAsync(queryId, "shrunk", 1, false);
+        var handles = await CommitAsync(exchange);
+        var file = new Uri((await server.FilesOfQueryAsync(queryId)).Single(key => key.EndsWith("0_0.data", StringComparison.Ordinal)));
+        using (var s3 = server.S3.CreateClient())
+            await s3.PutObjectAsync(new PutObjectRequest { BucketName = file.Host, Key = file.AbsolutePath[1..], InputStream = new MemoryStream(new byte[length]) });
+
+        var failure = await Record.ExceptionAsync(() => ReadAsync(Client, FinalSelector(exchange, 1, (0, 0)), handles));
+
+        var error = Assert.IsType<RpcException>(failure?.InnerException);
+        Assert.Equal(StatusCode.DataLoss, error.StatusCode);
+        Assert.Contains("0_0.data", error.Status.Detail);
+        Assert.Contains($"is {length} bytes long, its commit manifest says", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task GatewayFailingEverythingWhileASinkFinishes_NamesTheWriteThatFailed_NotTheCleanUpAfterIt()
+    {
+        var queryId = NewQueryId();
+        await using var exchange = await Client.CreateExchangeAsync(queryId, "down", 1, false);
+        var forwarded = server.Proxy.Forwarded;
+        var writer = Client.CreateSink(exchange.InstantiateSink(exchange.AddSink(0), 0));
+        // 2MB: enough for the client to send, less than a part, so nothing reaches the storage before the finish.
+        foreach (var page in Pages.Take(8))
+            writer.Add(0, page);
+        // Opening reads the tombstone and the manifest; once both are answered, every request fails.
+        await WaitUntilAsync(() => Task.FromResult(server.Proxy.Forwarded - forwarded >= 2));
+        server.Proxy.Inject(new Fault(FaultKind.InternalError, Fault.OfQuery(queryId, _ => true)));
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => writer.FinishAsync());
+        server.Proxy.Clear();
+
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Contains("was completing its files: S3 PutObject s3://", error.Status.Detail);
+        Assert.Contains("0_0.data failed after 4 attempts: InternalError (HTTP 500)", error.Status.Detail);
+        Assert.DoesNotContain("/commit", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task ExchangeClosedWhileAMultipartSinkFinishes_FailsAsClosed_AndLeavesNothing()
+    {
+        var queryId = NewQueryId();
+        var exchange = await Client.CreateExchangeAsync(queryId, "closedupload", 1, false);
+        var injected = server.Proxy.Injected;
+        // Part uploads hang until the request timeout, so the close lands while the finish waits for them.
+        server.Proxy.Inject(new Fault(FaultKind.Hang, Fault.OfQuery(queryId, Fault.PartUpload)));
+        var writer = Client.CreateSink(exchange.InstantiateSink(exchange.AddSink(0), 0));
+        foreach (var page in Pages)
+            writer.Add(0, page);
+        var finish = writer.FinishAsync();
+        await WaitUntilAsync(() => Task.FromResult(server.Proxy.Injected > injected));
+
+        await exchange.CloseAsync();
+        server.Proxy.Clear();
+        var error = await Assert.ThrowsAsync<RpcException>(() => finish);
+
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+        Assert.Contains("was closed", error.Status.Detail);
+        await AssertNoUploadLeftAsync(queryId);
+        await WaitUntilAsync(async () => (await server.FilesOfQueryAsync(queryId)).Count == 0);
+    }
+
     private async Task<IReadOnlyList<SpoolSourceHandle>> CommitAsync(SpoolExchange exchange)
     {
         var sink = exchange.AddSink(0);
@@ -122,15 +189,20 @@ public sealed class S3FaultTests(FaultyS3SpoolServer server) : IClassFixture<Fau
     private async Task AssertNothingLeftAsync(SpoolExchange exchange, string queryId)
     {
         Assert.Empty(await server.ExchangeDirectoriesOfQueryAsync(queryId));
+        await AssertNoUploadLeftAsync(queryId);
+        exchange.SinkFinished(exchange.AddSink(0), 0);
+        exchange.AllRequiredSinksFinished();
+        var error = await Assert.ThrowsAsync<RpcException>(() => AllHandlesAsync(exchange));
+        Assert.Contains("no commit manifest", error.Status.Detail);
+    }
+
+    private async Task AssertNoUploadLeftAsync(string queryId)
+    {
         using var client = server.S3.CreateClient();
         foreach (var bucket in server.Buckets)
         {
             var uploads = await client.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = bucket });
             Assert.DoesNotContain(uploads.MultipartUploads ?? [], upload => upload.Key.Contains($".{queryId}.", StringComparison.Ordinal));
         }
-        exchange.SinkFinished(exchange.AddSink(0), 0);
-        exchange.AllRequiredSinksFinished();
-        var error = await Assert.ThrowsAsync<RpcException>(() => AllHandlesAsync(exchange));
-        Assert.Contains("no commit manifest", error.Status.Detail);
     }
 }

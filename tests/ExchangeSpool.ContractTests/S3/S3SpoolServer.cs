@@ -1,4 +1,3 @@
-using ExchangeSpool.Core.Storage;
 using ExchangeSpool.Storage.S3;
 
 namespace ExchangeSpool.ContractTests.S3;
@@ -7,7 +6,7 @@ namespace ExchangeSpool.ContractTests.S3;
 /// The contract fixture on S3: two new buckets (one base directory with a prefix, one without),
 /// 5MB parts and 16MB files, so files above one part are multipart uploads and smaller ones one PUT.
 /// </summary>
-public class S3SpoolServer : SpoolServerFixture
+public class S3SpoolServer : ObjectStoreSpoolServer
 {
     private string[] _buckets = [];
 
@@ -40,25 +39,13 @@ public class S3SpoolServer : SpoolServerFixture
 
     protected override Task CleanUpStorageAsync() => S3.DeleteBucketsAsync(_buckets);
 
-    public override async Task<IReadOnlyList<string>> ExchangeDirectoriesOfQueryAsync(string queryId) =>
-        (await FilesOfQueryAsync(queryId))
-            .Select(file => file[..file.IndexOf('/', file.IndexOf($".{queryId}.", StringComparison.Ordinal))])
-            .Distinct()
-            .ToList();
-
-    public override async Task<IReadOnlyList<string>> FilesOfQueryAsync(string queryId)
+    protected override async Task<IEnumerable<string>> ListObjectsAsync()
     {
         using var client = S3.CreateClient();
-        var files = new List<string>();
+        var objects = new List<string>();
         foreach (var bucket in _buckets)
-        {
-            // Tombstones of closed exchanges are meant to stay (until swept); they hold no exchange data.
-            files.AddRange((await S3TestEndpoint.ListKeysAsync(client, bucket, ""))
-                .Where(key => key.Contains($".{queryId}.", StringComparison.Ordinal)
-                    && !key.Contains($"{ExchangeLayout.TombstoneDirectoryName}/", StringComparison.Ordinal))
-                .Select(key => $"s3://{bucket}/{key}"));
-        }
-        return files;
+            objects.AddRange((await S3TestEndpoint.ListKeysAsync(client, bucket, "")).Select(key => $"s3://{bucket}/{key}"));
+        return objects;
     }
 }
 

@@ -18,8 +18,14 @@ public sealed class S3TestEndpoint : IAsyncDisposable
     public const string SecretKeyVariable = "EXCHANGE_SPOOL_S3_SECRET_KEY";
     public const string Region = "us-east-1";
 
-    private static readonly SemaphoreSlim Lock = new(1, 1);
-    private static S3TestEndpoint? _shared;
+    private static readonly SharedPerRun<S3TestEndpoint> Shared = new(StartAsync, async shared =>
+    {
+        if (shared.Gateway is { } gateway)
+        {
+            await shared.DisposeAsync();
+            Console.WriteLine($"RADOS Gateway: started in {gateway.StartTime.TotalSeconds:F1}s, stopped in {gateway.StopTime.TotalSeconds:F1}s");
+        }
+    });
 
     private S3TestEndpoint(Uri endpoint, string accessKey, string secretKey, RadosGateway? gateway)
     {
@@ -38,36 +44,9 @@ public sealed class S3TestEndpoint : IAsyncDisposable
     /// <summary>The gateway this run started, or null for an external endpoint.</summary>
     public RadosGateway? Gateway { get; }
 
-    public static async Task<S3TestEndpoint> SharedAsync()
-    {
-        await Lock.WaitAsync();
-        try
-        {
-            return _shared ??= await StartAsync();
-        }
-        finally
-        {
-            Lock.Release();
-        }
-    }
+    public static Task<S3TestEndpoint> SharedAsync() => Shared.GetAsync();
 
-    public static async Task StopSharedAsync()
-    {
-        await Lock.WaitAsync();
-        try
-        {
-            if (_shared is { Gateway: { } gateway } shared)
-            {
-                await shared.DisposeAsync();
-                Console.WriteLine($"RADOS Gateway: started in {gateway.StartTime.TotalSeconds:F1}s, stopped in {gateway.StopTime.TotalSeconds:F1}s");
-            }
-            _shared = null;
-        }
-        finally
-        {
-            Lock.Release();
-        }
-    }
+    public static Task StopSharedAsync() => Shared.StopAsync();
 
     /// <summary>Why there is no S3 server to use here, or null when there is one.</summary>
     public static string? Unavailable =>

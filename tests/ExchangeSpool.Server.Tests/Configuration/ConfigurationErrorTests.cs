@@ -18,13 +18,12 @@ public sealed class ConfigurationErrorTests : IDisposable
     }
 
     [Theory]
-    [InlineData("exchange.azure.endpoint", "azure")]
     [InlineData("exchange.gcs.json-key-file-path", "gcs")]
     public void Key_of_another_backend_says_that_backend_is_not_built(string key, string backend)
     {
         var path = _fixture.WriteFile($"{key}=x");
 
-        Assert.Equal($"{path}:1: unknown configuration key '{key}': the {backend} backend is not part of this build (it has local, s3, hdfs)", _fixture.LoadError("--config", path));
+        Assert.Equal($"{path}:1: unknown configuration key '{key}': the {backend} backend is not part of this build (it has local, s3, azure, hdfs)", _fixture.LoadError("--config", path));
     }
 
     [Fact]
@@ -165,7 +164,7 @@ public sealed class ConfigurationErrorTests : IDisposable
     [InlineData("/local, gs://bucket/exchange", "gs")]
     public void Remote_base_directory_names_its_scheme(string directories, string scheme)
     {
-        Assert.Equal($"exchange.base-directories: scheme '{scheme}' is not supported by this build (supported: plain paths, file://, s3://, s3a://, s3n://, hdfs://, webhdfs://, swebhdfs://)",
+        Assert.Equal($"exchange.base-directories: scheme '{scheme}' is not supported by this build (supported: plain paths, file://, s3://, s3a://, s3n://, abfs://, abfss://, hdfs://, webhdfs://, swebhdfs://)",
             _fixture.LoadFileError($"exchange.base-directories={directories}"));
     }
 

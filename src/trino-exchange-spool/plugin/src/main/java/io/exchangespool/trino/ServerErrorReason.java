@@ -28,6 +28,8 @@ enum ServerErrorReason
     // The server, its storage or its memory: a retry may meet a server that copes.
     STORAGE_UNAVAILABLE(SPOOL_SERVER_UNAVAILABLE),
     STORAGE_FULL(SPOOL_SERVER_UNAVAILABLE),
+    // The storage refused the server's credentials: outside the engine, like the storage being down.
+    STORAGE_ACCESS_DENIED(SPOOL_SERVER_UNAVAILABLE),
     MEMORY_EXHAUSTED(SPOOL_SERVER_UNAVAILABLE),
     SHUTTING_DOWN(SPOOL_SERVER_UNAVAILABLE),
     CANCELLED(SPOOL_SERVER_UNAVAILABLE),

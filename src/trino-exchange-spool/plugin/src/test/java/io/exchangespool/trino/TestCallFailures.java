@@ -37,6 +37,7 @@ class TestCallFailures
                 Map.entry("TOO_MANY_PARTITIONS", SPOOL_MAX_OUTPUT_PARTITION_COUNT_EXCEEDED),
                 Map.entry("STORAGE_UNAVAILABLE", SPOOL_SERVER_UNAVAILABLE),
                 Map.entry("STORAGE_FULL", SPOOL_SERVER_UNAVAILABLE),
+                Map.entry("STORAGE_ACCESS_DENIED", SPOOL_SERVER_UNAVAILABLE),
                 Map.entry("MEMORY_EXHAUSTED", SPOOL_SERVER_UNAVAILABLE),
                 Map.entry("SHUTTING_DOWN", SPOOL_SERVER_UNAVAILABLE),
                 Map.entry("CANCELLED", SPOOL_SERVER_UNAVAILABLE),

@@ -1,38 +1,35 @@
-using System.Buffers;
-
-namespace ExchangeSpool.Storage.S3;
+namespace ExchangeSpool.Core.Storage;
 
 /// <summary>
-/// The bytes of one upload (a part, or a whole small file) as pooled chunks the size of the writes
-/// that filled it: a small file holds only what it wrote, never a whole part-sized array, and the
-/// caller's block buffers are free again as soon as they are copied.
+/// The bytes of one upload (a part, or a whole small file) as the blocks that filled it, kept rather
+/// than copied: their buffers stay charged to the memory budget as the sink buffers they are, and go
+/// back to the pool when the part is disposed (after its upload, or when the writer is).
 /// </summary>
-internal sealed class PartBuffer : IDisposable
+public sealed class PartBuffer : IDisposable
 {
-    private readonly List<(byte[] Array, int Length)> _chunks = [];
+    private readonly List<StorageBlock> _blocks = [];
 
     public long Length { get; private set; }
 
-    public void Append(ReadOnlySpan<byte> data)
+    /// <summary>Takes <paramref name="block"/>: from here on this part disposes it.</summary>
+    public void Append(StorageBlock block)
     {
-        var chunk = ArrayPool<byte>.Shared.Rent(data.Length);
-        data.CopyTo(chunk);
-        _chunks.Add((chunk, data.Length));
-        Length += data.Length;
+        _blocks.Add(block);
+        Length += block.Length;
     }
 
     /// <summary>A new seekable stream over the bytes; each attempt of a request gets its own.</summary>
-    public Stream OpenRead() => new ChunkStream(this);
+    public Stream OpenRead() => new BlockStream(this);
 
     public void Dispose()
     {
-        foreach (var (array, _) in _chunks)
-            ArrayPool<byte>.Shared.Return(array);
-        _chunks.Clear();
+        foreach (var block in _blocks)
+            block.Dispose();
+        _blocks.Clear();
         Length = 0;
     }
 
-    private sealed class ChunkStream(PartBuffer part) : Stream
+    private sealed class BlockStream(PartBuffer part) : Stream
     {
         private long _position;
 
@@ -52,21 +49,21 @@ internal sealed class PartBuffer : IDisposable
         public override int Read(Span<byte> buffer)
         {
             var copied = 0;
-            long chunkStart = 0;
-            foreach (var (array, length) in part._chunks)
+            long blockStart = 0;
+            foreach (var block in part._blocks)
             {
                 if (copied == buffer.Length)
                     break;
-                var chunkEnd = chunkStart + length;
-                if (_position < chunkEnd)
+                var blockEnd = blockStart + block.Length;
+                if (_position < blockEnd)
                 {
-                    var from = (int)(_position - chunkStart);
-                    var count = Math.Min(length - from, buffer.Length - copied);
-                    array.AsSpan(from, count).CopyTo(buffer[copied..]);
+                    var from = (int)(_position - blockStart);
+                    var count = Math.Min(block.Length - from, buffer.Length - copied);
+                    block.Bytes.Span.Slice(from, count).CopyTo(buffer[copied..]);
                     copied += count;
                     _position += count;
                 }
-                chunkStart = chunkEnd;
+                blockStart = blockEnd;
             }
             return copied;
         }

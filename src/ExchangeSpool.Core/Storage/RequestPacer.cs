@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace ExchangeSpool.Storage.S3;
+namespace ExchangeSpool.Core.Storage;
 
 /// <summary>Spaces requests evenly at no more than a given rate; callers wait for their slot.</summary>
-internal sealed class RequestPacer(int requestsPerSecond)
+public sealed class RequestPacer(int requestsPerSecond)
 {
     private readonly long _interval = Stopwatch.Frequency / requestsPerSecond;
     private readonly object _lock = new();

@@ -1,0 +1,131 @@
+namespace ExchangeSpool.Core.Storage;
+
+/// <summary>
+/// Writes one object of an object store in parts. Until a part is full nothing is sent, so a file
+/// smaller than one part is a single upload at completion. Past that each part (the blocks taken
+/// until they reach the part size) is uploaded while the next one fills, with at most
+/// <see cref="MaxPartsInFlight"/> uploading, so one writer holds at most
+/// (<see cref="MaxPartsInFlight"/> + 1) parts, each at most one block over the part size. The parts
+/// are the sink's blocks themselves (<see cref="PartBuffer"/>), charged to the memory budget until
+/// uploaded; completion commits the parts in order. Disposing a writer that did not complete aborts
+/// it and gives back every block it holds. A backend supplies the requests.
+/// </summary>
+/// <typeparam name="TPart">What the store answers for an uploaded part and needs again to commit it (an ETag, a block id).</typeparam>
+public abstract class PartedFileWriter<TPart>(long partSize) : IStorageFileWriter
+{
+    /// <summary>Two parts on the wire keep a writer busy while a third fills; more would only add memory.</summary>
+    public const int MaxPartsInFlight = 2;
+
+    private readonly Queue<Task<TPart>> _inFlight = new();
+    private readonly List<TPart> _uploaded = [];
+    private readonly CancellationTokenSource _cancel = new();
+    private PartBuffer _filling = new();
+    private bool _partsBegun;
+    private bool _completed;
+    private bool _disposed;
+
+    /// <summary>The whole file in one request: the file never filled a part.</summary>
+    protected abstract Task UploadWholeAsync(PartBuffer content, CancellationToken cancellationToken);
+
+    /// <summary>Called once, before the first part (S3 creates its multipart upload here).</summary>
+    protected virtual Task BeginPartsAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Uploads part <paramref name="partNumber"/> (from 1); runs while the caller goes on writing.</summary>
+    protected abstract Task<TPart> UploadPartAsync(PartBuffer part, int partNumber, CancellationToken cancellationToken);
+
+    /// <summary>Makes the file visible from its parts, given in part order.</summary>
+    protected abstract Task CommitPartsAsync(IReadOnlyList<TPart> parts, CancellationToken cancellationToken);
+
+    /// <summary>Removes what an incomplete writer left; best effort, as deleting the attempt's prefix follows every abort.</summary>
+    protected abstract Task AbortAsync();
+
+    /// <summary>Copies <paramref name="data"/>: for callers outside the sink path, whose bytes no budget counts.</summary>
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
+        WriteAsync(new StorageBlock(data.ToArray()), cancellationToken);
+
+    /// <summary>Takes the sink's block itself, no copy: it stays charged to the memory budget until its part is uploaded.</summary>
+    public async ValueTask WriteAsync(StorageBlock block, CancellationToken cancellationToken)
+    {
+        _filling.Append(block);
+        if (_filling.Length >= partSize)
+            await SendFullPartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The part still filling: what completing the file now would send and give back.</summary>
+    public long HeldBytes => _filling.Length;
+
+    public async ValueTask CompleteAsync(CancellationToken cancellationToken)
+    {
+        if (!_partsBegun)
+        {
+            await UploadWholeAsync(_filling, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            if (_filling.Length > 0)
+                StartPart();
+            while (_inFlight.Count > 0)
+                _uploaded.Add(await _inFlight.Dequeue().WaitAsync(cancellationToken).ConfigureAwait(false));
+            await CommitPartsAsync(_uploaded, cancellationToken).ConfigureAwait(false);
+        }
+        _completed = true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        await _cancel.CancelAsync().ConfigureAwait(false);
+        while (_inFlight.TryDequeue(out var part))
+        {
+            try
+            {
+                await part.ConfigureAwait(false);
+            }
+            catch
+            {
+                // Failed or cancelled: the abort below removes whatever the part left behind.
+            }
+        }
+        if (!_completed)
+            await AbortAsync().ConfigureAwait(false);
+        _filling.Dispose();
+        _cancel.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private async ValueTask SendFullPartAsync(CancellationToken cancellationToken)
+    {
+        if (!_partsBegun)
+        {
+            await BeginPartsAsync(cancellationToken).ConfigureAwait(false);
+            _partsBegun = true;
+        }
+        // The oldest upload finishes first as a rule; waiting for it bounds the memory and surfaces its failure.
+        while (_inFlight.Count >= MaxPartsInFlight)
+            _uploaded.Add(await _inFlight.Dequeue().WaitAsync(cancellationToken).ConfigureAwait(false));
+        StartPart();
+    }
+
+    private void StartPart()
+    {
+        var part = _filling;
+        _filling = new PartBuffer();
+        var partNumber = _uploaded.Count + _inFlight.Count + 1;
+        _inFlight.Enqueue(UploadAndReleaseAsync(part, partNumber));
+    }
+
+    /// <summary>Runs on the writer's own token: a part keeps uploading while the caller moves on, until the writer is disposed.</summary>
+    private async Task<TPart> UploadAndReleaseAsync(PartBuffer part, int partNumber)
+    {
+        try
+        {
+            return await UploadPartAsync(part, partNumber, _cancel.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            part.Dispose();
+        }
+    }
+}
