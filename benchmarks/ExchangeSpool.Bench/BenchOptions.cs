@@ -94,7 +94,7 @@ public sealed record BenchOptions
         LatencyRepetitions = 30,
         RssBytesPerSink = 256 * 1024,
         RssMemoryLimit = 256L << 20,
-        RssShapes = [new(8, 5), new(2, 100), new(6, 5, 64L << 20, ConnectionPerStream: true), new(8, 5, OnS3: true)],
+        RssShapes = [new(8, 5), new(2, 100), new(6, 5, 64L << 20, ConnectionPerStream: true)],
         StalledReaders = 6,
         StalledWriteBytes = 4L << 20,
         StalledMemoryLimit = 64L << 20,

@@ -22,8 +22,9 @@ public static class S3Comparison
         await s3.PutBucketAsync(new PutBucketRequest { BucketName = bucket });
         using var harness = Process.GetCurrentProcess();
         var direct = await DirectS3.StartAsync(s3, bucket, sinks, partitions, bytes);
-        using var spool = await SpoolServerProcessEndToEnd.StartAsync(directory, sinks, partitions, bytes, pageSize,
+        await using var spool = await SpoolEndToEnd.StartProcessAsync(directory, sinks, partitions, bytes, pageSize,
             [$"exchange.base-directories=s3://{bucket}/spool", .. endpoint.ServerSettings()]);
+        var server = spool.Process!;
         var pinnable = endpoint.Gateway is { } gateway && CpuPinning.IsAvailable && Environment.ProcessorCount >= 2 ? gateway : null;
         var results = new List<S3Result>();
         foreach (var pinned in pinnable is null ? [false] : new[] { false, true })
@@ -31,12 +32,12 @@ public static class S3Comparison
             if (pinned)
             {
                 await CpuPinning.PinAsync(pinnable!.DaemonPids, "1");
-                await CpuPinning.PinAsync([harness.Id, spool.Server.Pid], "0");
+                await CpuPinning.PinAsync([harness.Id, server.Pid], "0");
             }
             try
             {
                 var directCpu = new CpuAccounted(direct, () => { harness.Refresh(); return harness.TotalProcessorTime; }, bytes);
-                var spoolCpu = new CpuAccounted(spool, () => spool.Server.CpuTime, bytes);
+                var spoolCpu = new CpuAccounted(spool, () => server.CpuTime, bytes);
                 var measured = await Interleaving.MeasureAsync([directCpu, spoolCpu], repetitions,
                     new Progress<double>(share => progress.Report((results.Count + share) / (pinnable is null ? 1 : 2))));
                 results.Add(new S3Result(endpoint.Kind, pinned, sinks, partitions, DirectS3.PartSize, measured[0], measured[1],
@@ -45,7 +46,7 @@ public static class S3Comparison
             finally
             {
                 if (pinned)
-                    await CpuPinning.PinAsync([.. pinnable!.DaemonPids, harness.Id, spool.Server.Pid], $"0-{Environment.ProcessorCount - 1}");
+                    await CpuPinning.PinAsync([.. pinnable!.DaemonPids, harness.Id, server.Pid], $"0-{Environment.ProcessorCount - 1}");
             }
         }
         await endpoint.DeleteBucketsAsync([bucket]);

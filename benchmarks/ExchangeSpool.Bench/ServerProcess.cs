@@ -7,7 +7,7 @@ namespace ExchangeSpool.Bench;
 /// The exchange-spool host as a child process, so that its memory is its own and not the harness's.
 /// Stopped by its pid (the Process object) on dispose, whatever happened.
 /// </summary>
-public sealed partial class ServerProcess : IDisposable
+public sealed partial class ServerProcess : IDisposable, IAsyncDisposable
 {
     private readonly Process _process;
 
@@ -83,6 +83,12 @@ public sealed partial class ServerProcess : IDisposable
     }
 
     public void Dispose() => Stop(_process);
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
 
     private static void Stop(Process process)
     {
