@@ -10,7 +10,7 @@ namespace ExchangeSpool.Storage.Hdfs;
 /// block-size array, and the sink's block buffers are free again as soon as they are copied.
 /// Charging never waits: when the budget has no room the writer sends what it has instead.
 /// </summary>
-internal sealed class AppendBuffer(MemoryBudget? budget) : IDisposable
+internal sealed class AppendBuffer(MemoryBudget budget) : IDisposable
 {
     private readonly List<(byte[] Array, int Length)> _chunks = [];
 
@@ -19,7 +19,7 @@ internal sealed class AppendBuffer(MemoryBudget? budget) : IDisposable
     /// <summary>Copies <paramref name="data"/> in; false, copying nothing, when the budget has no room for it.</summary>
     public bool TryAppend(ReadOnlySpan<byte> data)
     {
-        if (budget is not null && !budget.TryReserve(data.Length, MemoryUse.SinkBuffers))
+        if (!budget.TryReserve(data.Length, MemoryUse.SinkBuffers))
             return false;
         var chunk = ArrayPool<byte>.Shared.Rent(data.Length);
         data.CopyTo(chunk);
@@ -37,7 +37,7 @@ internal sealed class AppendBuffer(MemoryBudget? budget) : IDisposable
         foreach (var (array, length) in _chunks)
         {
             ArrayPool<byte>.Shared.Return(array);
-            budget?.Release(length, MemoryUse.SinkBuffers);
+            budget.Release(length, MemoryUse.SinkBuffers);
         }
         _chunks.Clear();
         Length = 0;

@@ -12,7 +12,7 @@ namespace ExchangeSpool.Storage.Hdfs;
 /// once, as a shorter append. Nothing is sent before a block fills, so a file smaller than a block
 /// is one CREATE at completion. Disposing a writer that did not complete deletes the file.
 /// </summary>
-internal sealed class HdfsFileWriter(WebHdfsClient client, string path, long blockSize, MemoryBudget? budget) : IStorageFileWriter
+internal sealed class HdfsFileWriter(WebHdfsClient client, string path, long blockSize, MemoryBudget budget) : IStorageFileWriter
 {
     private readonly CancellationTokenSource _cancel = new();
     private AppendBuffer _filling = new(budget);

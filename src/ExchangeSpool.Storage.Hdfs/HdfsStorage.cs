@@ -18,13 +18,13 @@ public sealed class HdfsStorage : IExchangeStorage
     private readonly (HdfsLocation Location, WebHdfsClient Client)[] _bases;
     private readonly WebHdfsClient[] _clients;
     private readonly HdfsOptions _options;
-    private readonly MemoryBudget? _budget;
+    private readonly MemoryBudget _budget;
 
     /// <param name="baseDirectories"><c>hdfs://nameservice/path</c> URIs (or <c>webhdfs://</c>, <c>swebhdfs://</c>).</param>
-    /// <param name="budget">What append buffers and read windows are charged to; null charges nothing.</param>
+    /// <param name="budget">What append buffers and read windows are charged to.</param>
     /// <exception cref="ArgumentException">An entry is not an HDFS URI.</exception>
     /// <exception cref="ConfigurationException">The Hadoop XML does not describe an entry's cluster, or asks for Kerberos.</exception>
-    public HdfsStorage(IReadOnlyList<string> baseDirectories, HdfsOptions options, MemoryBudget? budget = null)
+    public HdfsStorage(IReadOnlyList<string> baseDirectories, HdfsOptions options, MemoryBudget budget)
     {
         _options = options;
         _budget = budget;
@@ -61,7 +61,7 @@ public sealed class HdfsStorage : IExchangeStorage
         var status = await client.GetFileStatusAsync(hdfsPath, cancellationToken).ConfigureAwait(false);
         if (status is not { IsDirectory: false } file)
             throw new SpoolException(SpoolErrorReason.DataLoss, $"spool file {path} is missing from {uri}");
-        return new HdfsFileReader(client, hdfsPath, uri, file.Length, (int)_options.BlockSize, _budget);
+        return await HdfsFileReader.OpenAsync(client, hdfsPath, uri, file.Length, (int)_options.BlockSize, _budget, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

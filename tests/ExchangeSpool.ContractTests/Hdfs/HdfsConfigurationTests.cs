@@ -1,3 +1,4 @@
+using ExchangeSpool.Core.Buffers;
 using ExchangeSpool.Core.Configuration;
 using ExchangeSpool.Storage.Hdfs;
 
@@ -83,7 +84,7 @@ public sealed class HdfsConfigurationTests : IDisposable
             ("hadoop.security.authentication", "kerberos"),
             ("hadoop.security.authorization", "true")));
 
-        var error = Assert.Throws<ConfigurationException>(() => new HdfsStorage(["hdfs://simple-hdfs/spool"], new HdfsOptions { ConfigResources = [coreSite] }));
+        var error = Assert.Throws<ConfigurationException>(() => new HdfsStorage(["hdfs://simple-hdfs/spool"], new HdfsOptions { ConfigResources = [coreSite] }, new MemoryBudget(long.MaxValue)));
 
         Assert.Equal($"hdfs.config.resources: hadoop.security.authentication=kerberos in {coreSite}: Kerberos (SPNEGO) is not supported yet, only simple authentication (exchange.hdfs.user)", error.Message);
     }

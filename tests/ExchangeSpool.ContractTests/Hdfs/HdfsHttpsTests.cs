@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using ExchangeSpool.Core;
+using ExchangeSpool.Core.Buffers;
 using ExchangeSpool.Core.Storage;
 using ExchangeSpool.Storage.Hdfs;
 
@@ -68,7 +69,7 @@ public sealed class HdfsHttpsTests : IAsyncLifetime
         ConfigResources = _server.WriteHadoopXml(Path.Combine(_directory, "conf")),
         User = "spool",
         CaCertificateFile = caFile,
-    });
+    }, new MemoryBudget(long.MaxValue));
 
     /// <summary>A CA, and a certificate it signed for 127.0.0.1 with its private key (as Kestrel needs it).</summary>
     private static (X509Certificate2 Ca, X509Certificate2 Server) PrivateCa()

@@ -201,7 +201,7 @@ public sealed class HdfsStorageTests : StorageContractTests
     [Fact]
     public async Task ThroughAnHttpFsGateway_FilesAndManifestsRoundTrip()
     {
-        await using var gateway = new HdfsStorage([$"webhdfs://{_server.HttpFsUri.Authority}/gateway"], new HdfsOptions { User = User });
+        await using var gateway = new HdfsStorage([$"webhdfs://{_server.HttpFsUri.Authority}/gateway"], new HdfsOptions { User = User }, new MemoryBudget(long.MaxValue));
         var data = RandomNumberGenerator.GetBytes(9 * MiB + 1);
         var path = new StoragePath(0, "x/0_0.data");
         await using (var writer = await gateway.CreateFileAsync(path, default))
