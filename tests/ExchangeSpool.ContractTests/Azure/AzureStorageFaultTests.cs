@@ -16,7 +16,6 @@ public sealed class AzureStorageFaultTests : StorageFaultTests
     private AzureTestEndpoint _azure = null!;
     private string _container = null!;
     private FaultInjectingProxy _proxy = null!;
-    private readonly List<AzureStorage> _storages = [];
 
     public override async Task InitializeAsync()
     {
@@ -27,25 +26,22 @@ public sealed class AzureStorageFaultTests : StorageFaultTests
 
     public override async Task DisposeAsync()
     {
-        foreach (var storage in _storages)
-            await storage.DisposeAsync();
+        await base.DisposeAsync();
         await _proxy.DisposeAsync();
         await _azure.DeleteContainersAsync([_container]);
     }
 
     protected override IExchangeStorage Storage(StorageFault? fault)
     {
-        var endpoint = fault == StorageFault.ConnectionRefused ? new Uri($"http://127.0.0.1:{RadosGateway.FreePort()}/") : _proxy.Endpoint;
-        var storage = new AzureStorage([_azure.BaseDirectory(_container, "base")], _azure.Options(endpoint) with
+        var endpoint = fault == StorageFault.ConnectionRefused ? RefusingEndpoint() : _proxy.Endpoint;
+        return Tracked(new AzureStorage([_azure.BaseDirectory(_container, "base")], _azure.Options(endpoint) with
         {
             BlockSize = 4 * MiB,
             MaxErrorRetries = 1,
             // Short only where the timeout is the fault: a 4MB block through the proxy on a busy machine takes a while.
             RequestTimeout = TimeSpan.FromSeconds(fault == StorageFault.Timeout ? 1 : 20),
             MaxRetryTime = TimeSpan.FromSeconds(fault == StorageFault.Timeout ? 3 : 60),
-        }, new MemoryBudget(256 * MiB));
-        _storages.Add(storage);
-        return storage;
+        }, new MemoryBudget(256 * MiB)));
     }
 
     protected override void Inject(StorageFault fault, StorageOperation operation)

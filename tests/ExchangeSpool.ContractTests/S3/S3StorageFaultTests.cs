@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using ExchangeSpool.ContractTests.Storage;
 using ExchangeSpool.Core.Buffers;
 using ExchangeSpool.Core.Storage;
@@ -16,7 +14,6 @@ public sealed class S3StorageFaultTests : StorageFaultTests
     private S3TestEndpoint _s3 = null!;
     private string _bucket = null!;
     private FaultInjectingProxy _proxy = null!;
-    private readonly List<S3Storage> _storages = [];
 
     public override async Task InitializeAsync()
     {
@@ -27,8 +24,7 @@ public sealed class S3StorageFaultTests : StorageFaultTests
 
     public override async Task DisposeAsync()
     {
-        foreach (var storage in _storages)
-            await storage.DisposeAsync();
+        await base.DisposeAsync();
         await _proxy.DisposeAsync();
         await _s3.DeleteBucketsAsync([_bucket]);
     }
@@ -36,16 +32,14 @@ public sealed class S3StorageFaultTests : StorageFaultTests
     protected override IExchangeStorage Storage(StorageFault? fault)
     {
         var endpoint = fault == StorageFault.ConnectionRefused ? RefusingEndpoint() : _proxy.Endpoint;
-        var storage = new S3Storage([$"s3://{_bucket}/base"], _s3.Options(endpoint) with
+        return Tracked(new S3Storage([$"s3://{_bucket}/base"], _s3.Options(endpoint) with
         {
             PartSize = 5 * MiB,
             MaxErrorRetries = 1,
             // Short only where the timeout is the fault: a 5MB part through the proxy on a busy machine takes a while.
             RequestTimeout = TimeSpan.FromSeconds(fault == StorageFault.Timeout ? 1 : 20),
             MaxRetryTime = TimeSpan.FromSeconds(fault == StorageFault.Timeout ? 3 : 60),
-        }, new MemoryBudget(256 * MiB));
-        _storages.Add(storage);
-        return storage;
+        }, new MemoryBudget(256 * MiB)));
     }
 
     protected override void Inject(StorageFault fault, StorageOperation operation)
@@ -79,16 +73,5 @@ public sealed class S3StorageFaultTests : StorageFaultTests
             StorageFault.RangeNotSatisfiable => $"s3://{_bucket}/base/{File.RelativePath} ends before byte {5 * MiB}, but was {FileSize} bytes when opened",
             _ => $"{request} s3://{_bucket}/base/{File.RelativePath} failed after 2 attempts: timed out",
         };
-    }
-
-
-    /// <summary>A loopback port that was free a moment ago and has no listener now.</summary>
-    private static Uri RefusingEndpoint()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return new Uri($"http://127.0.0.1:{port}");
     }
 }

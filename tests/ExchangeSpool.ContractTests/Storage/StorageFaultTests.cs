@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using ExchangeSpool.Core;
 using ExchangeSpool.Core.Storage;
@@ -61,9 +63,33 @@ public abstract class StorageFaultTests : IAsyncLifetime
         { StorageFault.Timeout, StorageOperation.Read, SpoolErrorReason.StorageUnavailable },
     };
 
+    private readonly List<IExchangeStorage> _storages = [];
+
     public abstract Task InitializeAsync();
 
-    public abstract Task DisposeAsync();
+    /// <summary>Disposes every storage <see cref="Tracked"/> made; a backend disposes its own servers after this.</summary>
+    public virtual async Task DisposeAsync()
+    {
+        foreach (var storage in _storages)
+            await storage.DisposeAsync();
+    }
+
+    /// <summary>A storage the test made, to be disposed when it ends.</summary>
+    protected T Tracked<T>(T storage) where T : IExchangeStorage
+    {
+        _storages.Add(storage);
+        return storage;
+    }
+
+    /// <summary>A loopback port that was free a moment ago and has no listener now.</summary>
+    protected static Uri RefusingEndpoint()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return new Uri($"http://127.0.0.1:{port}/");
+    }
 
     [Theory]
     [MemberData(nameof(Cases))]
