@@ -1,4 +1,3 @@
-using Amazon;
 using Amazon.Runtime;
 using Amazon.SecurityToken;
 using Amazon.SecurityToken.Model;
@@ -28,24 +27,6 @@ internal sealed class AssumedRoleCredentials : RefreshingAWSCredentials
         _request = new AssumeRoleRequest { RoleArn = options.IamRole, RoleSessionName = SessionName, ExternalId = options.ExternalId };
     }
 
-    private static AmazonSecurityTokenServiceConfig StsConfig(S3Options options)
-    {
-        var config = new AmazonSecurityTokenServiceConfig();
-        if ((options.StsEndpoint ?? options.Endpoint) is { } endpoint)
-        {
-            config.ServiceURL = endpoint.ToString();
-            if (options.Region is { } region)
-                config.AuthenticationRegion = region;
-        }
-        else
-        {
-            config.RegionEndpoint = RegionEndpoint.GetBySystemName(options.Region);
-        }
-        if (options.CaCertificateFile is { } caFile)
-            config.HttpClientFactory = new PrivateCaHttpClientFactory(caFile);
-        return config;
-    }
-
     protected override CredentialsRefreshState GenerateNewCredentials() =>
         GenerateNewCredentialsAsync().GetAwaiter().GetResult();
 
@@ -54,7 +35,8 @@ internal sealed class AssumedRoleCredentials : RefreshingAWSCredentials
         AssumeRoleResponse response;
         try
         {
-            using var sts = new AmazonSecurityTokenServiceClient(StsConfig(_options));
+            using var sts = new AmazonSecurityTokenServiceClient(
+                S3ClientFactory.AddressedBy(new AmazonSecurityTokenServiceConfig(), _options.StsEndpoint ?? _options.Endpoint, _options));
             response = await sts.AssumeRoleAsync(_request);
         }
         catch (AmazonServiceException e)

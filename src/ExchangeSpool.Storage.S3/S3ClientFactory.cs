@@ -16,15 +16,33 @@ internal static class S3ClientFactory
             MaxErrorRetry = 0,
             Timeout = options.RequestTimeout,
         };
-        if (options.Endpoint is { } endpoint)
+        AddressedBy(config, options.Endpoint, options);
+        if (options.Endpoint is not null)
         {
-            config.ServiceURL = endpoint.ToString();
-            if (options.Region is { } region)
-                config.AuthenticationRegion = region;
             // S3-compatible servers (Ceph RGW, older MinIO) reject the SDK's default trailing checksums;
             // every block carries our own CRC32C or GCM tag anyway.
             config.RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED;
             config.ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED;
+        }
+        return options switch
+        {
+            { AccessKey: { } accessKey } => new AmazonS3Client(new BasicAWSCredentials(accessKey, options.SecretKey), config),
+            { IamRole: not null } => new AmazonS3Client(new AssumedRoleCredentials(options), config),
+            _ => new AmazonS3Client(config),
+        };
+    }
+
+    /// <summary>
+    /// Points an AWS client (S3, or STS for an assumed role) at <paramref name="endpoint"/>, signing for
+    /// the configured region, or at AWS in that region; trusts the configured private CA.
+    /// </summary>
+    public static T AddressedBy<T>(T config, Uri? endpoint, S3Options options) where T : ClientConfig
+    {
+        if (endpoint is not null)
+        {
+            config.ServiceURL = endpoint.ToString();
+            if (options.Region is { } region)
+                config.AuthenticationRegion = region;
         }
         else
         {
@@ -32,11 +50,6 @@ internal static class S3ClientFactory
         }
         if (options.CaCertificateFile is { } caFile)
             config.HttpClientFactory = new PrivateCaHttpClientFactory(caFile);
-        return options switch
-        {
-            { AccessKey: { } accessKey } => new AmazonS3Client(new BasicAWSCredentials(accessKey, options.SecretKey), config),
-            { IamRole: not null } => new AmazonS3Client(new AssumedRoleCredentials(options), config),
-            _ => new AmazonS3Client(config),
-        };
+        return config;
     }
 }
