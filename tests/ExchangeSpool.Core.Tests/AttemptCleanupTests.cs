@@ -64,21 +64,30 @@ public sealed class AttemptCleanupTests : SpoolTest
         await Wait.UntilAsync(() => File.Exists(file), "the attempt's first file exists", Ct);
         var held = new List<Buffers.SpoolBuffer>();
         using var stream = new CancellationTokenSource();
+        // The stream breaks the moment the attempt queues for memory. Polling for a waiter instead
+        // missed it on a loaded machine: the attempt's own writes hand their blocks back to it, so
+        // it queues only briefly, and it finished all its pages between two polls.
+        spool.Context.Budget.Waiting += stream.Cancel;
+        TakeFreeMemory(spool, held);
         var adding = SpoolHarness.AddPagesAsync(attempt, Pages.Spread(0, 2, 200, _ => 50_000), stream.Token);
-        // Memory is taken until the attempt waits, not once: blocks the attempt was still writing come
-        // back to the pool afterwards, and taken only once they let it write all its pages without waiting.
+        // Memory is taken until the attempt waits, not once: blocks the attempt was still writing
+        // come back to the pool afterwards and would let it write its pages without waiting.
         await Wait.UntilAsync(() =>
         {
-            while (spool.Context.Pool.TryRent(Buffers.MemoryUse.SinkBuffers, Buffers.BufferPool.MinPayloadSize, out var buffer))
-                held.Add(buffer);
-            return spool.Context.Budget.HasWaiters;
-        }, "the attempt waits for memory", Ct);
+            TakeFreeMemory(spool, held);
+            return adding.IsCompleted;
+        }, "the attempt waits for memory or ends", Ct);
 
-        await stream.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => adding);
         await attempt.DisposeAsync();
 
         Assert.False(Directory.Exists(spool.AttemptDirectory(spec, 0, 0)), "the broken attempt's files stayed");
         held.ForEach(spool.Context.Pool.Return);
+    }
+
+    private static void TakeFreeMemory(SpoolHarness spool, List<Buffers.SpoolBuffer> held)
+    {
+        while (spool.Context.Pool.TryRent(Buffers.MemoryUse.SinkBuffers, Buffers.BufferPool.MinPayloadSize, out var buffer))
+            held.Add(buffer);
     }
 }
