@@ -32,12 +32,11 @@ public sealed class SpoolServer : IAsyncDisposable
     private readonly PrometheusExporter _exporter;
     private readonly Func<ListenOptions> _grpcListener;
     private readonly Func<ListenOptions?> _metricsListener;
-    private readonly bool _tls;
 
     private SpoolServer(WebApplication app, SpoolContext context, SpoolMetrics metrics, PrometheusExporter exporter, string encryptionSummary,
         Func<ListenOptions> grpcListener, Func<ListenOptions?> metricsListener, bool tls)
     {
-        _tls = tls;
+        Tls = tls;
         _app = app;
         Context = context;
         Metrics = metrics;
@@ -55,13 +54,13 @@ public sealed class SpoolServer : IAsyncDisposable
     public string EncryptionSummary { get; }
 
     /// <summary>The address clients connect to, e.g. <c>http://127.0.0.1:9477</c>, known once started (the port bound when 0 was asked).</summary>
-    public Uri Address => ToUri(_grpcListener().IPEndPoint!, _tls);
+    public Uri Address => ToUri(_grpcListener().IPEndPoint!, Tls);
 
     /// <summary>Where <c>/metrics</c> is served, when <c>exchange.spool.metrics-address</c> is set.</summary>
     public Uri? MetricsAddress => _metricsListener()?.IPEndPoint is { } endPoint ? ToUri(endPoint, tls: false) : null;
 
     /// <summary>Whether gRPC is served over TLS (<c>exchange.spool.tls.certificate-file</c>) rather than h2c.</summary>
-    public bool Tls => _tls;
+    public bool Tls { get; }
 
     /// <exception cref="ConfigurationException">A standalone key could not be read or written.</exception>
     public static SpoolServer Create(ServerConfiguration configuration, Action<ILoggingBuilder>? logging = null)
