@@ -1,8 +1,12 @@
 using System.Reflection;
 using ExchangeSpool.Server;
+using ExchangeSpool.Server.Cli;
 using ExchangeSpool.Server.Configuration;
 
 const string ProgramName = "exchange-spool";
+
+if (RoundTripCheck.Handles(args))
+    return await RoundTripCheck.RunAsync(ProgramName, args, Console.Out, Console.Error);
 
 ServerConfiguration configuration;
 try

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using ExchangeSpool.Server.Cli;
 using ExchangeSpool.Server.Configuration;
 using ExchangeSpool.Server.Tests.Process;
 using YamlDotNet.RepresentationModel;
@@ -88,6 +89,18 @@ public sealed partial class ContainerFilesTests
 
         Assert.Equal("exchange-spool", host);
         Assert.Contains($"DNS:{host}", Script("secrets"));
+    }
+
+    [Fact]
+    public async Task Compose_RoundTripCommand_IsACheckTheProgramAccepts()
+    {
+        var command = Command("round-trip");
+
+        // Run here, the files under /secrets are missing: a failure to connect (1), not a usage error (2).
+        var (exitCode, _, stderr) = await SpoolProcess.RunToExitAsync([.. command]);
+
+        Assert.Equal(RoundTripCheck.Command, command[0]);
+        Assert.True(exitCode == 1, $"exit code {exitCode}: {stderr}");
     }
 
     [Fact]
