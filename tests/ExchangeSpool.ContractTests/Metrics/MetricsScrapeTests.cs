@@ -139,6 +139,26 @@ public sealed class MetricsScrapeTests : IAsyncLifetime
         Assert.True(scrape.Value("dotnet_process_memory_working_set_bytes") > 0);
     }
 
+    /// <summary>Servers in one process (as in these tests) have meters of the same names; each exports only its own.</summary>
+    [Fact]
+    public async Task Scrape_OfOneServer_ShowsNoneOfAnotherServersInstruments()
+    {
+        var other = new SmallBudgetServer();
+        await other.InitializeAsync();
+        try
+        {
+            var scrape = await ScrapeAsync();
+            var otherScrape = await PrometheusScrape.ReadAsync(other.Server.MetricsAddress!);
+
+            Assert.Equal(_server.Server.Context.Budget.Limit, scrape.Value("exchangespool_memory_limit_bytes"));
+            Assert.Equal(64 * 1024 * 1024, otherScrape.Value("exchangespool_memory_limit_bytes"));
+        }
+        finally
+        {
+            await other.DisposeAsync();
+        }
+    }
+
     /// <summary>
     /// docs/metrics.md lists the server's metrics (rows exported by <c>server</c>) with their types:
     /// each is in a real scrape with that type, and every exchangespool_ family of the scrape is listed.
@@ -155,6 +175,11 @@ public sealed class MetricsScrapeTests : IAsyncLifetime
         var undocumented = scrape.Types.Keys.Where(name => name.StartsWith("exchangespool_", StringComparison.Ordinal))
             .Except(documented.Select(r => r.Name)).ToList();
         Assert.True(undocumented.Count == 0, $"not in docs/metrics.md: {string.Join(", ", undocumented)}");
+    }
+
+    private sealed class SmallBudgetServer : SpoolServerFixture
+    {
+        protected override IEnumerable<string> ExtraArguments => ["--exchange.spool.metrics-address=127.0.0.1:0", "--exchange.spool.memory-limit=64MB"];
     }
 
     private static double Moved(PrometheusScrape before, PrometheusScrape after, string name) => after.Value(name) - before.Value(name);
