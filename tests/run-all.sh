@@ -17,9 +17,6 @@ npm ci --prefix tests/ExchangeSpool.Server.Tests/interop --no-audit --no-fund --
 # The Azure tests start Microsoft's Azurite (npm package azurite) on loopback themselves and stop it by
 # pid, unless EXCHANGE_SPOOL_AZURE_CONNECTION_STRING names another account.
 npm ci --prefix tests/azurite --no-audit --no-fund --loglevel=error || { echo "npm ci of azurite failed"; echo "0 passed, 1 failed"; exit 1; }
-# LZ4 compression loads Debian's liblz4.so.1 (package liblz4-1); the tests exercise it.
-dpkg -s liblz4-1 >/dev/null 2>&1 || { apt-get update -q && apt-get install -y --no-install-recommends liblz4-1; } \
-  || { echo "apt-get install liblz4-1 failed"; echo "0 passed, 1 failed"; exit 1; }
 # The S3 tests start a Ceph RADOS Gateway on loopback themselves (and stop it by pid), unless
 # EXCHANGE_SPOOL_S3_ENDPOINT names another S3 server; they need Debian's Ceph daemons.
 ceph_missing=$(for p in ceph-mon ceph-osd radosgw uuid-runtime; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)

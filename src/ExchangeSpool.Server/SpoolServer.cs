@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using ExchangeSpool.Core;
 using ExchangeSpool.Core.Encryption;
@@ -29,18 +30,16 @@ public sealed class SpoolServer : IAsyncDisposable
     private readonly WebApplication _app;
     private int _disposed;
 
-    private readonly PrometheusExporter _exporter;
     private readonly Func<ListenOptions> _grpcListener;
     private readonly Func<ListenOptions?> _metricsListener;
 
-    private SpoolServer(WebApplication app, SpoolContext context, SpoolMetrics metrics, PrometheusExporter exporter, string encryptionSummary,
+    private SpoolServer(WebApplication app, SpoolContext context, SpoolMetrics metrics, string encryptionSummary,
         Func<ListenOptions> grpcListener, Func<ListenOptions?> metricsListener, bool tls)
     {
         Tls = tls;
         _app = app;
         Context = context;
         Metrics = metrics;
-        _exporter = exporter;
         EncryptionSummary = encryptionSummary;
         _grpcListener = grpcListener;
         _metricsListener = metricsListener;
@@ -118,6 +117,8 @@ public sealed class SpoolServer : IAsyncDisposable
             .AddCheck<StorageHealthCheck>("storage");
         builder.Services.AddSingleton<IServiceMethodProvider<ExchangeSpoolService>, ExchangeSpoolMethodProvider>();
         builder.Services.AddSingleton(metrics);
+        var exportedMeters = new HashSet<Meter> { metrics.Meter };
+        builder.Services.AddSpoolMetricsExport(() => exportedMeters);
         builder.Services.AddSingleton<SinkRegistry>();
         builder.Services.AddSingleton<ExchangeLifecycle>();
         builder.Services.AddSingleton<HandlePlanner>();
@@ -143,11 +144,11 @@ public sealed class SpoolServer : IAsyncDisposable
         app.MapGrpcHealthChecksService();
         KeyFileModes.WarnIfReadableByOthers(app.Logger, configuration.Encryption);
         var service = app.Services.GetRequiredService<ExchangeSpoolService>();
-        metrics.ObserveServer(() => context.Budget.Used - context.Pool.ParkedBytes, context.Budget.Limit,
+        metrics.ObserveServer(() => context.Budget.Used - context.Pool.ParkedBytes, context.Budget.Limit, () => context.Budget.WaiterCount,
             () => app.Services.GetRequiredService<SinkRegistry>().ActiveCount, () => service.ActiveSources);
-        var exporter = new PrometheusExporter([metrics.Meter, .. context.Storage.Meters]);
-        app.MapGet("/metrics", () => Results.Text(exporter.Render(), "text/plain; version=0.0.4"));
-        return new SpoolServer(app, context, metrics, exporter, encryptionSummary, () => grpcListener!, () => metricsListener,
+        exportedMeters.UnionWith(context.Storage.Meters);
+        app.MapSpoolMetrics();
+        return new SpoolServer(app, context, metrics, encryptionSummary, () => grpcListener!, () => metricsListener,
             configuration.Server.TlsEnabled);
     }
 
@@ -200,7 +201,6 @@ public sealed class SpoolServer : IAsyncDisposable
         await _app.Services.GetRequiredService<ExchangeDeletions>().DrainAsync(DeletionGracePeriod).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         await Context.Storage.DisposeAsync().ConfigureAwait(false);
-        _exporter.Dispose();
         Metrics.Dispose();
     }
 

@@ -62,7 +62,7 @@ internal sealed class RequestCountingPolicy(StorageRequestCounters counters) : H
         if (message.ProcessingContext.RetryNumber > 0)
             counters.Retry(type);
         if (message.TryGetProperty(AttemptCount.Property, out var count) && count is AttemptCount attempts)
-            attempts.Increment();
+            attempts.Increment(type);
     }
 
     private static StorageRequestType TypeOf(Request request)
@@ -75,14 +75,21 @@ internal sealed class RequestCountingPolicy(StorageRequestCounters counters) : H
     }
 }
 
-/// <summary>The attempts one operation took, counted by <see cref="RequestCountingPolicy"/> for its error message.</summary>
+/// <summary>The attempts one operation took and the type of the last, noted by <see cref="RequestCountingPolicy"/> for its error message and error count.</summary>
 internal sealed class AttemptCount
 {
     public const string Property = "ExchangeSpool.AttemptCount";
 
     private int _value;
+    private int _lastType;
 
     public int Value => Volatile.Read(ref _value);
 
-    public void Increment() => Interlocked.Increment(ref _value);
+    public StorageRequestType LastType => (StorageRequestType)Volatile.Read(ref _lastType);
+
+    public void Increment(StorageRequestType type)
+    {
+        Volatile.Write(ref _lastType, (int)type);
+        Interlocked.Increment(ref _value);
+    }
 }

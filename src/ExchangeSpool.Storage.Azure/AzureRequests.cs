@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Core.Pipeline;
 using ExchangeSpool.Core;
+using ExchangeSpool.Core.Storage;
 
 namespace ExchangeSpool.Storage.Azure;
 
@@ -10,7 +11,7 @@ namespace ExchangeSpool.Storage.Azure;
 /// the operation, container, blob and Azure error code. No storage exception leaves it unmapped,
 /// except the answers the caller says it expects (a 404 where "missing" is an answer).
 /// </summary>
-internal sealed class AzureRequests(AzureOptions options)
+internal sealed class AzureRequests(AzureOptions options, StorageRequestCounters counters)
 {
     public async Task<T> RunAsync<T>(string operation, AzureContainer container, string blob,
         Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken, Func<RequestFailedException, bool>? expected = null)
@@ -33,6 +34,7 @@ internal sealed class AzureRequests(AzureOptions options)
         }
         catch (Exception e) when (e is not SpoolException)
         {
+            counters.Error(attempts.LastType);
             throw Failed(operation, container, blob, e, attempts.Value, timedOut: deadline.IsCancellationRequested);
         }
     }

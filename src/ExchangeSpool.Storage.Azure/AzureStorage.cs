@@ -28,8 +28,8 @@ public sealed class AzureStorage : IExchangeStorage
         var locations = baseDirectories.Select(AzureLocation.Parse).ToArray();
         if (FindAccountMismatch(locations, options) is { } mismatch)
             throw new ArgumentException($"{(options.ConnectionString is null ? AzureOptions.EndpointKey : AzureOptions.ConnectionStringKey)} {mismatch}");
-        Counters = new StorageRequestCounters(MeterName, "exchangespool.azure", "Azure Blob Storage");
-        var requests = new AzureRequests(options);
+        Counters = new StorageRequestCounters(MeterName, "azure", "Azure Blob Storage");
+        var requests = new AzureRequests(options, Counters);
         var credential = AzureClientFactory.Credential(options);
         _containers = locations
             .Select(location => new AzureContainer(location, AzureClientFactory.Create(location, options, Counters, credential), options, requests, budget))

@@ -201,7 +201,10 @@ internal sealed class WebHdfsClient : IDisposable
                 failure = e;
             }
             if (attempt >= _options.MaxErrorRetries)
+            {
+                Counters.Error(operation);
                 throw Failed(operation, path, failure, attempt + 1);
+            }
             if (IsFailover(failure) && _namenodes.Length > 1)
             {
                 Interlocked.CompareExchange(ref _active, (active + 1) % _namenodes.Length, active);
@@ -216,7 +219,10 @@ internal sealed class WebHdfsClient : IDisposable
             }
             var delay = RetryBackoff.Delay(attempt);
             if (!IsRetryable(failure) || !backoff.Allows(delay))
+            {
+                Counters.Error(operation);
                 throw Failed(operation, path, failure, attempt + 1);
+            }
             Counters.Retry(operation);
             await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
         }

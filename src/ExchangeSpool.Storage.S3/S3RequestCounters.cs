@@ -17,20 +17,22 @@ public enum S3RequestType
 }
 
 /// <summary>
-/// Counts every request sent to S3, retries included, by type, because users pay per request; and
-/// the retries among them. One meter per storage, so tests can tell servers apart.
+/// Counts every request sent to S3, retries included, by type, because users pay per request; the
+/// retries among them; and the operations that failed (see <see cref="StorageRequestCounters"/>). One meter per storage, so tests can tell servers apart.
 /// </summary>
 public sealed class S3RequestCounters : IDisposable
 {
     public const string MeterName = "ExchangeSpool.Storage.S3";
 
-    private readonly StorageRequestCounters _counters = new(MeterName, "exchangespool.s3", "S3");
+    private readonly StorageRequestCounters _counters = new(MeterName, "s3", "S3");
 
     public Meter Meter => _counters.Meter;
 
     public void Request(S3RequestType type) => _counters.Request((StorageRequestType)type);
 
     public void Retry(S3RequestType type) => _counters.Retry((StorageRequestType)type);
+
+    public void Error(S3RequestType type) => _counters.Error((StorageRequestType)type);
 
     /// <summary>Requests sent so far of one type, for tests and the status line.</summary>
     public long Total(S3RequestType type) => _counters.Total((StorageRequestType)type);

@@ -70,7 +70,10 @@ public sealed class S3RetryPolicy(S3Options options, S3RequestCounters counters)
             }
             var delay = Backoff(attempt);
             if (!IsRetryable(failure) || attempt >= options.MaxErrorRetries || DateTime.UtcNow + delay > deadline)
+            {
+                counters.Error(type);
                 throw Failed(operation, bucket, key, failure, attempt + 1);
+            }
             counters.Retry(type);
             await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
         }

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Text.RegularExpressions;
 using ExchangeSpool.Client;
+using ExchangeSpool.ContractTests.Metrics;
 using ExchangeSpool.Protocol;
 using Grpc.Core;
 using static ExchangeSpool.ContractTests.EngineDriver;
@@ -268,11 +268,8 @@ public abstract class ConnectionIsolationTests(SpoolServerFixture server)
 
     private async Task<long> ConnectionErrorsAsync()
     {
-        using var http = new HttpClient();
-        var text = await http.GetStringAsync(new Uri(server.Server.MetricsAddress!, "/metrics"));
-        var match = Regex.Match(text, @"^exchangespool_http2_connection_errors_total (\d+)$", RegexOptions.Multiline);
-        Assert.True(match.Success, "the server does not export exchangespool_http2_connection_errors_total");
-        return long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var scrape = await PrometheusScrape.ReadAsync(server.Server.MetricsAddress!);
+        return (long)scrape.Value("exchangespool_http2_connection_errors_total");
     }
 
     private static async Task<string?> Outcome(Func<Task> stream)

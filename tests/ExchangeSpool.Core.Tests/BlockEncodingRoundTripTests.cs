@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using ExchangeSpool.Core.Compression;
 using ExchangeSpool.Core.Configuration;
@@ -89,27 +90,57 @@ public sealed class BlockEncodingRoundTripTests : SpoolTest
     }
 
     [Fact]
-    public void Lz4Native_CompressesAndDecompressesAndRefusesMalformedInput()
+    public void Lz4Block_CompressesAndDecompressesAndRefusesMalformedInput()
     {
         var plain = Enumerable.Repeat(Marker, 100).SelectMany(m => m).ToArray();
         var compressed = new byte[plain.Length];
 
-        var length = Lz4Native.Compress(plain, compressed);
+        var length = Lz4Block.Compress(plain, compressed);
         var restored = new byte[plain.Length];
 
         Assert.InRange(length, 1, plain.Length / 10);
-        Assert.Equal(plain.Length, Lz4Native.Decompress(compressed.AsSpan(0, length), restored));
+        Assert.Equal(plain.Length, Lz4Block.Decompress(compressed.AsSpan(0, length), restored));
         Assert.Equal(plain, restored);
-        Assert.Equal(0, Lz4Native.Compress(plain, new byte[16]));
         compressed[0] ^= 0xFF;
-        Assert.NotEqual(plain.Length, Lz4Native.Decompress(compressed.AsSpan(0, length), restored));
+        Assert.NotEqual(plain.Length, Lz4Block.Decompress(compressed.AsSpan(0, length), restored));
     }
 
-    [Fact]
-    public void Lz4Native_MissingLibrary_NamesTheDebianPackage()
+    [Theory]
+    [InlineData(16)]
+    [InlineData(1000)]
+    public void Lz4Block_DestinationTooSmall_ReturnsZero(int destinationLength)
     {
-        Assert.True(Lz4Native.TryLoad(Lz4Native.LibraryName, out _));
-        Assert.False(Lz4Native.TryLoad("liblz4-not-there.so.1", out var problem));
-        Assert.Contains("liblz4-1", problem);
+        var incompressible = new byte[4096];
+        new Random(7).NextBytes(incompressible);
+
+        Assert.Equal(0, Lz4Block.Compress(incompressible, new byte[destinationLength]));
     }
+
+    /// <summary>
+    /// A data file written with <c>compression=lz4</c> by the P/Invoke into Debian's liblz4 1.9.4
+    /// (before K4os.Compression.LZ4 replaced it), kept as a fixture with the manifest entry it was
+    /// committed with: files spooled by an older server must still read.
+    /// </summary>
+    [Fact]
+    public async Task Lz4_FileWrittenThroughLiblz4_ReadsByteExact()
+    {
+        var fixture = await File.ReadAllBytesAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "lz4-block-file-written-by-liblz4.bin"), Ct);
+        var entry = new ManifestFile(PartitionId: 0, FileIndex: 0, StoredSize: 479, DataSize: 53505, PageCount: 12, BlockCount: 1,
+            NonceSeed: UInt128.Parse("118051325168921064564466202253508332695", CultureInfo.InvariantCulture));
+        var spool = NewSpool(new SpoolOptions { Compression = BlockCompression.Lz4 });
+        var spec = spool.Exchange("e1", partitions: 1);
+        var pages = FixturePages();
+        await spool.WriteAttemptAsync(spec, 0, 0, pages, Ct);
+
+        await File.WriteAllBytesAsync(spool.FullPath(spool.DataFile(spec, 0, 0, 0, 0)), fixture, Ct);
+        var read = await spool.ReadFileAsync(spec, 0, 0, entry, Ct);
+
+        Pages.AssertSame(pages.Select(p => p.Payload).ToList(), read, "the liblz4 file");
+    }
+
+    /// <summary>The pages the fixture holds: text repeated so that LZ4 shrinks the block.</summary>
+    private static List<TestPage> FixturePages() =>
+        Enumerable.Range(0, 12)
+            .Select(i => new TestPage(0, Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat($"page {i}: compressible text written by liblz4. ", 60 + i * 7)))))
+            .ToList();
 }

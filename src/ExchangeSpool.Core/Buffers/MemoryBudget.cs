@@ -65,6 +65,16 @@ public sealed class MemoryBudget
         }
     }
 
+    /// <summary>Callers waiting for memory now (sink buffers and read-ahead), for the metrics.</summary>
+    public int WaiterCount
+    {
+        get
+        {
+            lock (_lock)
+                return LiveCount(_sinkWaiters) + LiveCount(_readAheadWaiters);
+        }
+    }
+
     /// <summary>Bytes the callers waiting now asked for: what taking memory back from stalled streams should aim at.</summary>
     internal long WaitingBytes
     {
@@ -269,6 +279,17 @@ public sealed class MemoryBudget
             queue.Dequeue();
         }
         return false;
+    }
+
+    private static int LiveCount(Queue<Waiter> queue)
+    {
+        var count = 0;
+        foreach (var waiter in queue)
+        {
+            if (!waiter.Completion.Task.IsCompleted)
+                count++;
+        }
+        return count;
     }
 
     private static long LiveBytes(Queue<Waiter> queue)

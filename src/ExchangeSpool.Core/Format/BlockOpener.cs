@@ -47,7 +47,7 @@ public sealed class BlockOpener(BlockCipher? cipher)
         if (header.IsCompressed)
         {
             result = plain ?? throw new InvalidOperationException("a compressed block needs a buffer for its plain bytes");
-            var length = Lz4Native.Decompress(payload, result.Array.AsSpan(SpoolBuffer.HeaderRoom, header.PlainLength));
+            var length = Lz4Block.Decompress(payload, result.Array.AsSpan(SpoolBuffer.HeaderRoom, header.PlainLength));
             if (length != header.PlainLength)
             {
                 problem = $"does not decompress to its {header.PlainLength} bytes";

@@ -55,7 +55,7 @@ public sealed class BlockSealer(BufferPool pool, BlockCompression compression, B
         var room = (int)(buffer.Length * (long)KeepCompressedTenths / 10);
         if (room == 0 || !pool.TryRent(MemoryUse.SinkBuffers, room, out var scratch))
             return null;
-        var length = Lz4Native.Compress(buffer.Payload, scratch.Array.AsSpan(SpoolBuffer.HeaderRoom, room));
+        var length = Lz4Block.Compress(buffer.Payload, scratch.Array.AsSpan(SpoolBuffer.HeaderRoom, room));
         if (length == 0)
         {
             pool.Return(scratch);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 
 namespace ExchangeSpool.Core.Storage;
@@ -16,48 +17,82 @@ public enum StorageRequestType
 }
 
 /// <summary>
-/// Counts every request an object-store backend sends, retries included, by type, because users pay
-/// per request; and the retries among them. One meter per storage, so tests can tell servers apart.
+/// Counts every request a storage backend sends, retries included, by type, because users pay per
+/// request; the retries among them; and the operations that failed once retries were spent. Every
+/// backend reports on the same instruments (<c>exchangespool.storage.*</c>) with its name in the
+/// <c>backend</c> tag, so one query covers whichever backend a server runs. The instruments observe
+/// the totals when collected, so every type is exported from the start, at 0. One meter per
+/// storage, so tests can tell servers apart.
 /// </summary>
 public sealed class StorageRequestCounters : IDisposable
 {
-    private readonly Counter<long> _requests;
-    private readonly Counter<long> _retries;
-    private readonly long[] _totals = new long[Enum.GetValues<StorageRequestType>().Length];
-    private long _retryTotal;
+    public const string RequestsName = "exchangespool.storage.requests";
+    public const string RetriesName = "exchangespool.storage.retries";
+    public const string ErrorsName = "exchangespool.storage.errors";
+
+    private readonly ConcurrentDictionary<string, Totals> _totals = new(StringComparer.Ordinal);
+    private readonly KeyValuePair<string, object?> _backend;
 
     /// <param name="meterName">The backend's meter, e.g. <c>ExchangeSpool.Storage.Azure</c>.</param>
-    /// <param name="instrumentPrefix">The instruments' prefix, e.g. <c>exchangespool.azure</c>.</param>
+    /// <param name="backend">The <c>backend</c> tag, e.g. <c>azure</c>.</param>
     /// <param name="store">The store's name in the instruments' descriptions.</param>
-    public StorageRequestCounters(string meterName, string instrumentPrefix, string store)
+    /// <param name="types">The request types the backend sends.</param>
+    public StorageRequestCounters(string meterName, string backend, string store, IEnumerable<string> types)
     {
+        foreach (var type in types)
+            _totals[type] = new Totals();
+        _backend = new KeyValuePair<string, object?>("backend", backend);
         Meter = new Meter(meterName);
-        _requests = Meter.CreateCounter<long>($"{instrumentPrefix}.requests", unit: "{request}",
-            description: $"Requests sent to {store} by type (PUT, GET, LIST, DELETE), retries included.");
-        _retries = Meter.CreateCounter<long>($"{instrumentPrefix}.retries", unit: "{request}",
+        Meter.CreateObservableCounter(RequestsName, () => Observe(static totals => Interlocked.Read(ref totals.Requests)), unit: "{request}",
+            description: $"Requests sent to storage by backend and type, retries included ({store}).");
+        Meter.CreateObservableCounter(RetriesName, () => Observe(static totals => Interlocked.Read(ref totals.Retries)), unit: "{request}",
             description: "Requests sent again after a throttling answer, a server error or a lost connection.");
+        Meter.CreateObservableCounter(ErrorsName, () => Observe(static totals => Interlocked.Read(ref totals.Errors)), unit: "{request}",
+            description: "Storage operations that failed once their retries were spent (the error reaches a client or the log).");
+    }
+
+    /// <summary>For the object stores, whose requests are <see cref="StorageRequestType"/>s.</summary>
+    public StorageRequestCounters(string meterName, string backend, string store)
+        : this(meterName, backend, store, Enum.GetValues<StorageRequestType>().Select(Name))
+    {
     }
 
     public Meter Meter { get; }
 
-    public void Request(StorageRequestType type)
-    {
-        Interlocked.Increment(ref _totals[(int)type]);
-        _requests.Add(1, new KeyValuePair<string, object?>("type", Name(type)));
-    }
+    public void Request(StorageRequestType type) => Request(Name(type));
 
-    public void Retry(StorageRequestType type)
-    {
-        Interlocked.Increment(ref _retryTotal);
-        _retries.Add(1, new KeyValuePair<string, object?>("type", Name(type)));
-    }
+    public void Retry(StorageRequestType type) => Retry(Name(type));
+
+    public void Error(StorageRequestType type) => Error(Name(type));
+
+    public void Request(string type) => Interlocked.Increment(ref Of(type).Requests);
+
+    public void Retry(string type) => Interlocked.Increment(ref Of(type).Retries);
+
+    public void Error(string type) => Interlocked.Increment(ref Of(type).Errors);
 
     /// <summary>Requests sent so far of one type, for tests and the status line.</summary>
-    public long Total(StorageRequestType type) => Interlocked.Read(ref _totals[(int)type]);
+    public long Total(StorageRequestType type) => Total(Name(type));
 
-    public long Retries => Interlocked.Read(ref _retryTotal);
+    public long Total(string type) => _totals.TryGetValue(type, out var totals) ? Interlocked.Read(ref totals.Requests) : 0;
+
+    public long Retries => _totals.Values.Sum(totals => Interlocked.Read(ref totals.Retries));
+
+    public long Errors => _totals.Values.Sum(totals => Interlocked.Read(ref totals.Errors));
 
     public static string Name(StorageRequestType type) => type.ToString().ToUpperInvariant();
 
     public void Dispose() => Meter.Dispose();
+
+    private Totals Of(string type) => _totals.GetOrAdd(type, static _ => new Totals());
+
+    private IEnumerable<Measurement<long>> Observe(Func<Totals, long> value) =>
+        _totals.Select(entry => new Measurement<long>(value(entry.Value), _backend, new KeyValuePair<string, object?>("type", entry.Key)));
+
+    private sealed class Totals
+    {
+        public long Requests;
+        public long Retries;
+        public long Errors;
+    }
 }

@@ -97,7 +97,7 @@ public static class SettingDefinitions
             "Where a standalone server with encryption on and no key configured keeps the key it generates (file `encryption-master-key`, mode 0600).",
             OptionalText, (encryption, directory) => encryption with { DataDirectory = directory ?? "./spool-state" }),
         SpoolSetting("exchange.spool.compression", "none",
-            "`none` or `lz4` (Debian's liblz4.so.1, package `liblz4-1`): LZ4 per block, kept only when it saves at least 10%.",
+            "`none` or `lz4` (LZ4's block format, managed code): LZ4 per block, kept only when it saves at least 10%.",
             Compression, (spool, compression) => spool with { Compression = compression }),
         Checked("exchange.source-max-files-per-reader", "25", NoEffect, PositiveInteger),
         Checked("exchange.file-listing-parallelism", "50", NoEffect, PositiveInteger),

@@ -34,16 +34,14 @@ internal static class SettingValueParsers
         return keys;
     }
 
-    /// <summary><c>none</c> or <c>lz4</c>; lz4 only when the system library loads, so a missing package stops the server at start.</summary>
+    /// <summary><c>none</c> or <c>lz4</c>.</summary>
     public static BlockCompression Compression(string key, string text)
     {
         if (text.Equals("none", StringComparison.OrdinalIgnoreCase))
             return BlockCompression.None;
-        if (!text.Equals("lz4", StringComparison.OrdinalIgnoreCase))
-            throw NotA(key, text, "a compression", "none, lz4");
-        return Lz4Native.TryLoad(Lz4Native.LibraryName, out var problem)
+        return text.Equals("lz4", StringComparison.OrdinalIgnoreCase)
             ? BlockCompression.Lz4
-            : throw new ConfigurationException(key, problem);
+            : throw NotA(key, text, "a compression", "none, lz4");
     }
 
     /// <summary>The path of a token file, read once here so that an unusable file stops the server at start.</summary>

@@ -1,40 +1,87 @@
 using System.Diagnostics.Metrics;
+using System.Reflection;
 
 namespace ExchangeSpool.Server.Metrics;
 
-/// <summary>The server's instruments, on one meter per server (so tests can tell servers apart).</summary>
+/// <summary>
+/// The server's instruments, on one meter per server (so tests can tell servers apart). Names and
+/// units follow OpenTelemetry's conventions (dotted names, UCUM units such as <c>By</c>); a
+/// Prometheus exporter derives <c>exchangespool_written_bytes_total</c> from
+/// <c>exchangespool.written</c> in <c>By</c>. docs/metrics.md lists what a scrape shows.
+/// </summary>
+/// <remarks>
+/// The counts are plain totals the instruments observe at collection time: a total is exported at 0
+/// from the start (so "none so far" can be told from "not exported"), even though the exporter
+/// starts listening after the server is built, and counting costs one interlocked add.
+/// </remarks>
 public sealed class SpoolMetrics : IDisposable
 {
     public const string MeterName = "ExchangeSpool";
-    public const string IntegrityFailuresName = "exchangespool.integrity_failures";
 
-    public const string Http2ConnectionErrorsName = "exchangespool.http2.connection_errors";
-
-    private readonly Counter<long> _integrityFailures;
-    private readonly Counter<long> _http2ConnectionErrors;
+    private long _integrityFailures;
+    private long _http2ConnectionErrors;
+    private long _bytesWritten;
+    private long _pagesWritten;
+    private long _bytesRead;
+    private long _pagesRead;
+    private long _commits;
 
     public SpoolMetrics()
     {
         Meter = new Meter(MeterName);
-        _integrityFailures = Meter.CreateCounter<long>(IntegrityFailuresName, unit: "{failure}",
+        Meter.CreateObservableCounter("exchangespool.integrity_failures", () => IntegrityFailures, unit: "{failure}",
             description: "Reads refused because spooled data failed verification (checksum, authentication, length, identity).");
-        _http2ConnectionErrors = Meter.CreateCounter<long>(Http2ConnectionErrorsName, unit: "{connection}",
+        Meter.CreateObservableCounter("exchangespool.http2.connection_errors", () => Interlocked.Read(ref _http2ConnectionErrors), unit: "{connection}",
             description: "Client connections the server closed with an HTTP/2 connection error (GOAWAY), failing every call on them.");
+        Meter.CreateObservableCounter("exchangespool.written", () => Interlocked.Read(ref _bytesWritten), unit: "By",
+            description: "Bytes of page frames sink attempts received (page, partition and length), before compression and encryption.");
+        Meter.CreateObservableCounter("exchangespool.pages.written", () => Interlocked.Read(ref _pagesWritten), unit: "{page}",
+            description: "Pages sink attempts received.");
+        Meter.CreateObservableCounter("exchangespool.read", () => Interlocked.Read(ref _bytesRead), unit: "By",
+            description: "Bytes of page frames sent to sources (page and length), after decryption and decompression.");
+        Meter.CreateObservableCounter("exchangespool.pages.read", () => Interlocked.Read(ref _pagesRead), unit: "{page}",
+            description: "Pages sent to sources.");
+        Meter.CreateObservableCounter("exchangespool.commits", () => Interlocked.Read(ref _commits), unit: "{commit}",
+            description: "Sink attempts committed (their manifest written).");
+        var version = typeof(SpoolMetrics).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+        Meter.CreateObservableGauge("exchangespool.build.info", () => new Measurement<int>(1, new KeyValuePair<string, object?>("version", version)),
+            description: "Always 1; the server's version in the version label.");
     }
 
     public Meter Meter { get; }
 
-    public void IntegrityFailure() => _integrityFailures.Add(1);
+    /// <summary>Integrity failures so far, for tests.</summary>
+    public long IntegrityFailures => Interlocked.Read(ref _integrityFailures);
 
-    public void Http2ConnectionError() => _http2ConnectionErrors.Add(1);
+    public void IntegrityFailure() => Interlocked.Increment(ref _integrityFailures);
+
+    public void Http2ConnectionError() => Interlocked.Increment(ref _http2ConnectionErrors);
+
+    /// <summary>One batch of pages a sink attempt accepted.</summary>
+    public void Written(long bytes, int pages)
+    {
+        Interlocked.Add(ref _bytesWritten, bytes);
+        Interlocked.Add(ref _pagesWritten, pages);
+    }
+
+    /// <summary>One block of pages sent to a source.</summary>
+    public void Read(long bytes, int pages)
+    {
+        Interlocked.Add(ref _bytesRead, bytes);
+        Interlocked.Add(ref _pagesRead, pages);
+    }
+
+    public void Committed() => Interlocked.Increment(ref _commits);
 
     /// <summary>Gauges read when scraped: what the memory budget holds and how many streams are open.</summary>
-    public void ObserveServer(Func<long> memoryUsed, long memoryLimit, Func<int> activeSinks, Func<int> activeSources)
+    public void ObserveServer(Func<long> memoryUsed, long memoryLimit, Func<int> memoryWaiters, Func<int> activeSinks, Func<int> activeSources)
     {
         Meter.CreateObservableGauge("exchangespool.memory.used", memoryUsed, unit: "By",
             description: "Bytes of the memory budget held by sink buffers and read-ahead (exchange.spool.memory-limit).");
         Meter.CreateObservableGauge("exchangespool.memory.limit", () => memoryLimit, unit: "By",
             description: "The memory budget (exchange.spool.memory-limit).");
+        Meter.CreateObservableGauge("exchangespool.memory.waiters", memoryWaiters, unit: "{request}",
+            description: "Requests for memory (sink buffers, read-ahead) queued because the budget is spent.");
         Meter.CreateObservableGauge("exchangespool.sinks.active", activeSinks, unit: "{stream}",
             description: "Sink attempts being written now.");
         Meter.CreateObservableGauge("exchangespool.sources.active", activeSources, unit: "{stream}",

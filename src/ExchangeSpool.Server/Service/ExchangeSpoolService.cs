@@ -6,6 +6,7 @@ using ExchangeSpool.Core.Sinks;
 using ExchangeSpool.Core.Sources;
 using ExchangeSpool.Protocol;
 using ExchangeSpool.Server.Configuration;
+using ExchangeSpool.Server.Metrics;
 using Grpc.Core;
 using Microsoft.Extensions.Hosting;
 
@@ -24,7 +25,8 @@ internal sealed class ExchangeSpoolService(
     SourceReader sources,
     ExchangeDeletions deletions,
     IHostApplicationLifetime lifetime,
-    ServerOptions server)
+    ServerOptions server,
+    SpoolMetrics metrics)
 {
     /// <summary>Handles a plan result carries per message, well below any message size limit.</summary>
     private const int HandlesPerBatch = 1000;
@@ -145,6 +147,7 @@ internal sealed class ExchangeSpoolService(
                 }
                 // From here the commit runs to its end even if the caller goes away: an abort must not undo it.
                 var commit = await attempt.FinishAsync(lifetime.ApplicationStopping).ConfigureAwait(false);
+                metrics.Committed();
                 return new SinkResult { PageCount = commit.PageCount, DataSize = commit.DataSize, FileCount = commit.FileCount };
             }
             catch (OperationCanceledException) when (attempt.AbortRequested.IsCancellationRequested && !stopCall.IsCancellationRequested)
@@ -166,8 +169,12 @@ internal sealed class ExchangeSpoolService(
         {
             using var stop = StopToken(call);
             await sources.ReadAsync(ProtocolMapping.ToSourceRequest(request),
-                (block, token) => new ValueTask(responses.WriteAsync(
-                    new PageBatch { PageCount = block.PageCount, Pages = new ReadOnlySequence<byte>(block.PayloadMemory) }, token)),
+                async (block, token) =>
+                {
+                    await responses.WriteAsync(new PageBatch { PageCount = block.PageCount, Pages = new ReadOnlySequence<byte>(block.PayloadMemory) }, token)
+                        .ConfigureAwait(false);
+                    metrics.Read(block.PayloadMemory.Length, block.PageCount);
+                },
                 stop.Token).ConfigureAwait(false);
         }
         finally
@@ -176,10 +183,13 @@ internal sealed class ExchangeSpoolService(
         }
     }
 
-    private static ValueTask AddPagesAsync(SinkAttempt attempt, PageBatch message, CancellationToken cancellationToken) =>
-        message.PageCount == 0 && message.Pages.IsEmpty
-            ? ValueTask.CompletedTask
-            : attempt.AddPagesAsync(message.Pages, message.PageCount, cancellationToken);
+    private async ValueTask AddPagesAsync(SinkAttempt attempt, PageBatch message, CancellationToken cancellationToken)
+    {
+        if (message.PageCount == 0 && message.Pages.IsEmpty)
+            return;
+        await attempt.AddPagesAsync(message.Pages, message.PageCount, cancellationToken).ConfigureAwait(false);
+        metrics.Written(message.Pages.Length, message.PageCount);
+    }
 
     /// <summary>Ends a long call when its client goes away or the server starts draining.</summary>
     private CancellationTokenSource StopToken(ServerCallContext call) =>

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -107,6 +108,36 @@ public abstract class StorageFaultTests : IAsyncLifetime
         Assert.Contains(ExpectedError(fault, operation), error.Message);
     }
 
+    /// <summary>The cases of <see cref="Cases"/> that are storage errors rather than data loss.</summary>
+    public static TheoryData<StorageFault, StorageOperation> StorageErrorCases()
+    {
+        var data = new TheoryData<StorageFault, StorageOperation>();
+        foreach (var row in Cases)
+        {
+            if ((SpoolErrorReason)row[2] != SpoolErrorReason.DataLoss)
+                data.Add((StorageFault)row[0], (StorageOperation)row[1]);
+        }
+        return data;
+    }
+
+    /// <summary>
+    /// A fault that fails an operation once retries are spent counts one storage error, which
+    /// exchangespool_storage_errors_total exports (a missing file is data loss, not a storage error).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(StorageErrorCases))]
+    public async Task Fault_ThatFailsAnOperation_IsCountedAsAStorageError(StorageFault fault, StorageOperation operation)
+    {
+        if (operation == StorageOperation.Read)
+            await WriteAsync(Storage(fault: null));
+        var storage = Storage(fault);
+        Inject(fault, operation);
+
+        await Assert.ThrowsAsync<SpoolException>(() => operation == StorageOperation.Write ? WriteAsync(storage) : ReadAsync(storage));
+
+        Assert.True(StorageErrors(storage) >= 1, $"{fault} on {operation} was not counted in {StorageRequestCounters.ErrorsName}");
+    }
+
     /// <summary>
     /// The storage to run <paramref name="fault"/> on: one whose endpoint refuses connections for
     /// <see cref="StorageFault.ConnectionRefused"/>, else one reaching the server through the fault
@@ -119,6 +150,24 @@ public abstract class StorageFaultTests : IAsyncLifetime
 
     /// <summary>The text the failure's message must hold besides the file: the backend's operation and error code.</summary>
     protected abstract string ExpectedError(StorageFault fault, StorageOperation operation);
+
+    /// <summary>The storage's error count, read through its meters as an exporter reads it.</summary>
+    private static long StorageErrors(IExchangeStorage storage)
+    {
+        long total = 0;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, listening) =>
+            {
+                if (storage.Meters.Contains(instrument.Meter) && instrument.Name == StorageRequestCounters.ErrorsName)
+                    listening.EnableMeasurementEvents(instrument);
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => total += value);
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return total;
+    }
 
     private static async Task WriteAsync(IExchangeStorage storage)
     {

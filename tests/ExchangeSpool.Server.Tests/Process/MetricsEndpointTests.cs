@@ -17,9 +17,9 @@ public sealed class MetricsEndpointTests
         Assert.True(response.IsSuccessStatusCode, $"GET /metrics answered {response.StatusCode}");
         Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.ToString());
         var text = await response.Content.ReadAsStringAsync();
-        Assert.Contains("# TYPE exchangespool_memory_limit gauge", text);
-        Assert.Matches(new Regex(@"^exchangespool_memory_limit 67108864$", RegexOptions.Multiline), text);
-        Assert.Matches(new Regex(@"^exchangespool_sinks_active 0$", RegexOptions.Multiline), text);
+        Assert.Contains("# TYPE exchangespool_memory_limit_bytes gauge", text);
+        Assert.Matches(new Regex(@"^exchangespool_memory_limit_bytes\{[^}]*\} 67108864$", RegexOptions.Multiline), text);
+        Assert.Matches(new Regex(@"^exchangespool_sinks_active\{[^}]*\} 0$", RegexOptions.Multiline), text);
     }
 
     [Fact]
