@@ -38,14 +38,19 @@ catch (ConfigurationException e)
     Console.Error.WriteLine($"{ProgramName}: configuration error: {e.Message}");
     return 2;
 }
+catch (StartupCheckException e)
+{
+    Console.Error.WriteLine($"{ProgramName}: startup check failed: {e.Message}");
+    return 1;
+}
 await using var running = server;
 try
 {
     await server.StartAsync();
 }
-catch (IOException e)
+catch (StartupCheckException e)
 {
-    Console.Error.WriteLine($"{ProgramName}: cannot listen on {configuration.Server.Address} (exchange.spool.address): {e.Message}");
+    Console.Error.WriteLine($"{ProgramName}: startup check failed: {e.Message}");
     return 1;
 }
 // What the operator set, so a mounted file (the Stackable operator's) can be checked against what the server took;

@@ -1,5 +1,6 @@
 using ExchangeSpool.Core.Compression;
 using ExchangeSpool.Core.Storage;
+using Microsoft.Extensions.Logging;
 using static ExchangeSpool.Core.Configuration.SettingParsers;
 
 namespace ExchangeSpool.Server.Configuration;
@@ -34,17 +35,27 @@ internal static class SettingValueParsers
         return keys;
     }
 
+    private static readonly (string Name, BlockCompression Value)[] Compressions =
+        [("none", BlockCompression.None), ("lz4", BlockCompression.Lz4)];
+
     /// <summary><c>none</c> or <c>lz4</c>; lz4 only when the system library loads, so a missing package stops the server at start.</summary>
     public static BlockCompression Compression(string key, string text)
     {
-        if (text.Equals("none", StringComparison.OrdinalIgnoreCase))
-            return BlockCompression.None;
-        if (!text.Equals("lz4", StringComparison.OrdinalIgnoreCase))
-            throw NotA(key, text, "a compression", "none, lz4");
-        return Lz4Native.TryLoad(Lz4Native.LibraryName, out var problem)
-            ? BlockCompression.Lz4
+        var compression = OneOf(key, text, Compressions);
+        return compression == BlockCompression.None || Lz4Native.TryLoad(Lz4Native.LibraryName, out var problem)
+            ? compression
             : throw new ConfigurationException(key, problem);
     }
+
+    private static readonly (string Name, LogLevel Value)[] LogLevels =
+        [.. new[] { LogLevel.Trace, LogLevel.Debug, LogLevel.Information, LogLevel.Warning, LogLevel.Error, LogLevel.Critical }
+            .Select(level => (level.ToString().ToLowerInvariant(), level))];
+
+    private static readonly (string Name, LogFormat Value)[] LogFormats = [("text", LogFormat.Text), ("json", LogFormat.Json)];
+
+    public static LogLevel LogLevelName(string key, string text) => OneOf(key, text, LogLevels);
+
+    public static LogFormat LogFormatName(string key, string text) => OneOf(key, text, LogFormats);
 
     public static ListenAddress? OptionalAddress(string key, string text) => text.Length == 0 ? null : Address(key, text);
 
