@@ -30,6 +30,17 @@ internal sealed class SpoolProcess : IDisposable
 
     public string Output => _process.Output;
 
+    /// <summary>The first stdout line (printed or still to come) that <paramref name="matches"/> accepts.</summary>
+    public Task<string> WaitForLineAsync(Func<string, bool> matches) => _process.WaitForLineAsync(matches, Timeout);
+
+    /// <summary>Stops the server as an operator does (SIGTERM to its pid) and waits until it exited, its output read to the end.</summary>
+    public async Task<int> StopAsync()
+    {
+        using (var kill = ChildProcess.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], BaseDirectory))
+            await kill.WaitForExitAsync(Timeout);
+        return await _process.WaitForExitAsync(Timeout);
+    }
+
     /// <summary>Starts the server and waits until it prints that it is listening.</summary>
     public static Task<SpoolProcess> StartAsync(params string[] extraArguments) => StartAsync(extraArguments, umask: null);
 
