@@ -63,27 +63,27 @@ internal sealed class SpoolErrorInterceptor(SpoolMetrics metrics, IHostApplicati
         if (reason == ErrorReasons.DataLoss)
             metrics.IntegrityFailure();
         if (reason == ErrorReasons.Internal)
-            ServerLog.HandlerFailed(logger, context.Method, exception);
+            LogLostWork(context, LogLevel.Error, reason, message, exception);
         else if (LostWorkReasons.Contains(reason))
-            LogLostWork(context, reason, message, StorageReasons.Contains(reason) ? exception : null);
+            LogLostWork(context, LogLevel.Warning, reason, message, StorageReasons.Contains(reason) ? exception : null);
         return SpoolErrors.ToRpcException(code, reason, message);
     }
 
-    private void LogLostWork(ServerCallContext context, string reason, string message, Exception? exception)
+    private void LogLostWork(ServerCallContext context, LogLevel level, string reason, string message, Exception? exception)
     {
         switch (CallSubject.Of(context))
         {
             case { SinkId: { } sinkId, AttemptId: { } attemptId } sink:
-                ServerLog.SinkLost(logger, context.Method, sink.ExchangeIds, sinkId, attemptId, context.Peer, reason, message, exception);
+                ServerLog.SinkLost(logger, level, context.Method, sink.ExchangeIds, sinkId, attemptId, context.Peer, reason, message, exception);
                 break;
             case { Partitions: { } partitions } source:
-                ServerLog.SourceLost(logger, context.Method, source.ExchangeIds, partitions, context.Peer, reason, message, exception);
+                ServerLog.SourceLost(logger, level, context.Method, source.ExchangeIds, partitions, context.Peer, reason, message, exception);
                 break;
             case { } exchange:
-                ServerLog.ExchangeCallFailed(logger, context.Method, exchange.ExchangeIds, context.Peer, reason, message, exception);
+                ServerLog.ExchangeCallFailed(logger, level, context.Method, exchange.ExchangeIds, context.Peer, reason, message, exception);
                 break;
             default:
-                ServerLog.CallFailed(logger, context.Method, context.Peer, reason, message, exception);
+                ServerLog.CallFailed(logger, level, context.Method, context.Peer, reason, message, exception);
                 break;
         }
     }
