@@ -80,12 +80,19 @@ internal sealed class SpoolProcess : IDisposable
     }
 
     /// <summary>Runs the program with exactly these arguments (in an empty working directory) until it exits.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunToExitAsync(params string[] arguments)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunToExitAsync(params string[] arguments) =>
+        RunToExitAsync(arguments, variables: null);
+
+    /// <summary>Runs the program on a properties file, with these environment variables and a free loopback port, until it exits.</summary>
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunWithConfigToExitAsync(string configFile, IReadOnlyDictionary<string, string> variables) =>
+        RunToExitAsync(["--exchange.spool.address=127.0.0.1:0", "--config", configFile], variables);
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunToExitAsync(string[] arguments, IReadOnlyDictionary<string, string>? variables)
     {
         var workingDirectory = Directory.CreateTempSubdirectory("exchange-spool-process-").FullName;
         try
         {
-            using var process = Run(arguments, workingDirectory);
+            using var process = Run(arguments, workingDirectory, variables: variables);
             var exitCode = await process.WaitForExitAsync(Timeout);
             return (exitCode, process.Stdout, process.Stderr);
         }
