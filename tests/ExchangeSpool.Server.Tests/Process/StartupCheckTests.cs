@@ -46,31 +46,17 @@ public sealed class StartupCheckTests : IDisposable
         Assert.Contains(readOnly, line);
     }
 
-    [Fact]
-    public async Task AddressInUse_ExitsWithOneLineNamingKeyAndAddress()
+    [Theory]
+    [InlineData("exchange.spool.address")]
+    [InlineData("exchange.spool.metrics-address")]
+    public async Task AddressInUse_ExitsWithOneLineNamingItsKeyAndTheAddress(string key)
     {
-        using var holder = new TcpListener(IPAddress.Loopback, 0);
-        holder.Start();
-        var address = $"127.0.0.1:{((IPEndPoint)holder.LocalEndpoint).Port}";
+        using var holder = ListeningLoopbackSocket();
+        var address = $"{holder.LocalEndPoint}";
 
-        var line = await StartupFailureLineAsync($"--exchange.base-directories={_directory}/spool", $"--exchange.spool.address={address}");
+        var line = await StartupFailureLineAsync($"--exchange.base-directories={_directory}/spool", $"--{key}={address}");
 
-        Assert.Contains("exchange.spool.address", line);
-        Assert.Contains(address, line);
-    }
-
-    [Fact]
-    public async Task MetricsAddressInUse_ExitsWithOneLineNamingItsKey()
-    {
-        using var holder = new TcpListener(IPAddress.Loopback, 0);
-        holder.Start();
-        var address = $"127.0.0.1:{((IPEndPoint)holder.LocalEndpoint).Port}";
-
-        var line = await StartupFailureLineAsync($"--exchange.base-directories={_directory}/spool", "--exchange.spool.address=127.0.0.1:0",
-            $"--exchange.spool.metrics-address={address}");
-
-        Assert.Contains("exchange.spool.metrics-address", line);
-        Assert.Contains(address, line);
+        Assert.Contains($"{key}: cannot listen on {address}", line);
     }
 
     [Fact]
@@ -90,9 +76,8 @@ public sealed class StartupCheckTests : IDisposable
     public async Task S3EndpointThatNeverAnswers_FailsWhenTheStartupCheckTimeoutPasses()
     {
         // Accepts connections (the kernel completes them from the backlog) and never reads a byte.
-        using var silent = new TcpListener(IPAddress.Loopback, 0);
-        silent.Start();
-        var endpoint = $"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}";
+        using var silent = ListeningLoopbackSocket();
+        var endpoint = $"http://{silent.LocalEndPoint}";
 
         var line = await StartupFailureLineAsync([.. S3Arguments(endpoint), "--exchange.spool.startup-check-timeout=2s"]);
 
@@ -112,14 +97,20 @@ public sealed class StartupCheckTests : IDisposable
         "--exchange.s3.aws-secret-key=startup-check",
     ];
 
+    /// <summary>A socket listening on a free loopback port, which it holds until disposed; it never accepts.</summary>
+    private static Socket ListeningLoopbackSocket()
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        socket.Listen();
+        return socket;
+    }
+
     /// <summary>A loopback port nothing listens on: bound, then released.</summary>
     private static int ClosedLoopbackPort()
     {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
+        using var probe = ListeningLoopbackSocket();
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 
     /// <summary>Runs the program, expecting exit code 1, exactly one line on stderr (which it returns) and nothing of a stack trace or a "listening" line.</summary>
