@@ -83,16 +83,27 @@ internal sealed class SpoolProcess : IDisposable
     public static Task<(int ExitCode, string Stdout, string Stderr)> RunToExitAsync(params string[] arguments) =>
         RunToExitAsync(arguments, variables: null);
 
+    /// <summary>
+    /// The same as an unprivileged user: when the tests run as root, the program runs as nobody (uid
+    /// and gid 65534, through util-linux's setpriv), for checks of file permissions, which root bypasses.
+    /// </summary>
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunToExitUnprivilegedAsync(params string[] arguments) =>
+        RunToExitAsync(arguments, variables: null, unprivileged: Environment.IsPrivilegedProcess);
+
     /// <summary>Runs the program on a properties file, with these environment variables and a free loopback port, until it exits.</summary>
     public static Task<(int ExitCode, string Stdout, string Stderr)> RunWithConfigToExitAsync(string configFile, IReadOnlyDictionary<string, string> variables) =>
         RunToExitAsync(["--exchange.spool.address=127.0.0.1:0", "--config", configFile], variables);
 
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunToExitAsync(string[] arguments, IReadOnlyDictionary<string, string>? variables)
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunToExitAsync(string[] arguments, IReadOnlyDictionary<string, string>? variables,
+        bool unprivileged = false)
     {
         var workingDirectory = Directory.CreateTempSubdirectory("exchange-spool-process-").FullName;
         try
         {
-            using var process = Run(arguments, workingDirectory, variables: variables);
+            using var process = unprivileged
+                ? ChildProcess.Start("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", DotnetHost, Executable.Value, .. arguments],
+                    workingDirectory, clearedVariablePrefixes: ["EXCHANGE_"])
+                : Run(arguments, workingDirectory, variables: variables);
             var exitCode = await process.WaitForExitAsync(Timeout);
             return (exitCode, process.Stdout, process.Stderr);
         }

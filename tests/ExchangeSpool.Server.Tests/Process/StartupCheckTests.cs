@@ -33,17 +33,22 @@ public sealed class StartupCheckTests : IDisposable
         Assert.Contains(file, line);
     }
 
-    [NotAsRootFact]
-    public async Task BaseDirectoryNotWritable_ExitsWithOneLineNamingKeyAndPath_SkippedAsRoot()
+    /// <summary>A volume the server's user may not write (a Kubernetes volume without <c>fsGroup</c>); as root the program runs as nobody.</summary>
+    [Fact]
+    public async Task BaseDirectoryNotWritableForTheServersUser_ExitsWithOneLineNamingKeyAndPath()
     {
+        // Others may enter the test's directory, so the one refusal is the base directory's own mode.
+        File.SetUnixFileMode(_directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+            UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         var readOnly = Path.Combine(_directory, "read-only");
         Directory.CreateDirectory(readOnly);
-        File.SetUnixFileMode(readOnly, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        File.SetUnixFileMode(readOnly, UnixFileMode.UserRead | UnixFileMode.UserExecute |
+            UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
 
-        var line = await StartupFailureLineAsync($"--exchange.base-directories={readOnly}");
+        var line = StartupFailureLine(await SpoolProcess.RunToExitUnprivilegedAsync("--exchange.spool.address=127.0.0.1:0", $"--exchange.base-directories={readOnly}"));
 
-        Assert.Contains("exchange.base-directories", line);
-        Assert.Contains(readOnly, line);
+        Assert.Contains($"exchange.base-directories: {readOnly} is not writable", line);
+        Assert.Contains("denied", line);
     }
 
     [Theory]
@@ -113,11 +118,14 @@ public sealed class StartupCheckTests : IDisposable
         return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 
-    /// <summary>Runs the program, expecting exit code 1, exactly one line on stderr (which it returns) and nothing of a stack trace or a "listening" line.</summary>
-    private static async Task<string> StartupFailureLineAsync(params string[] arguments)
-    {
-        var (exitCode, stdout, stderr) = await SpoolProcess.RunToExitAsync(["--exchange.spool.address=127.0.0.1:0", .. arguments]);
+    /// <summary>Runs the program on a free loopback port and these arguments; see <see cref="StartupFailureLine"/>.</summary>
+    private static async Task<string> StartupFailureLineAsync(params string[] arguments) =>
+        StartupFailureLine(await SpoolProcess.RunToExitAsync(["--exchange.spool.address=127.0.0.1:0", .. arguments]));
 
+    /// <summary>Expects exit code 1, exactly one line on stderr (which it returns) and nothing of a stack trace or a "listening" line.</summary>
+    private static string StartupFailureLine((int ExitCode, string Stdout, string Stderr) run)
+    {
+        var (exitCode, stdout, stderr) = run;
         var report = $"exit code {exitCode}\nstdout: {stdout}\nstderr: {stderr}";
         Assert.True(exitCode == 1, report);
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
