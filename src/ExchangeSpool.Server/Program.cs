@@ -55,7 +55,7 @@ catch (StartupCheckException e)
     return StartupCheckFailed(e);
 }
 var storage = $"{server.Context.Storage.Kind} {string.Join(", ", server.Context.Storage.BaseDirectories)}";
-Console.WriteLine($"{ProgramName} listening on {server.Address} (gRPC, h2c); storage: {storage}; memory limit {configuration.Spool.MemoryLimit} bytes; compression {configuration.Spool.Compression.ToString().ToLowerInvariant()}; {server.EncryptionSummary}" +
+Console.WriteLine($"{ProgramName} listening on {server.Address} (gRPC, {(server.Tls ? "TLS" : "h2c")}{(configuration.Server.AuthTokenFile is null ? "" : ", bearer token required")}); storage: {storage}; memory limit {configuration.Spool.MemoryLimit} bytes; compression {configuration.Spool.Compression.ToString().ToLowerInvariant()}; {server.EncryptionSummary}" +
     (server.MetricsAddress is { } metrics ? $"; metrics on {metrics}metrics" : ""));
 Console.Out.Flush();
 await server.WaitForShutdownAsync();

@@ -47,6 +47,15 @@ internal static class SettingValueParsers
             : throw new ConfigurationException(key, problem);
     }
 
+    /// <summary>The path of a token file, read once here so that an unusable file stops the server at start.</summary>
+    public static string? TokenFile(string key, string text)
+    {
+        if (text.Length == 0)
+            return null;
+        Security.BearerToken.FromFile(text);
+        return text;
+    }
+
     private static readonly (string Name, LogLevel Value)[] LogLevels =
         [.. new[] { LogLevel.Trace, LogLevel.Debug, LogLevel.Information, LogLevel.Warning, LogLevel.Error, LogLevel.Critical }
             .Select(level => (level.ToString().ToLowerInvariant(), level))];
