@@ -30,17 +30,24 @@ public sealed class SpoolServer : IAsyncDisposable
     private readonly WebApplication _app;
     private int _disposed;
 
+    private const string BaseDirectoriesKey = "exchange.base-directories";
+    private const string AddressKey = "exchange.spool.address";
+    private const string MetricsAddressKey = "exchange.spool.metrics-address";
+    private const string StartupCheckTimeoutKey = "exchange.spool.startup-check-timeout";
+
+    private readonly ServerOptions _server;
     private readonly Func<ListenOptions> _grpcListener;
     private readonly Func<ListenOptions?> _metricsListener;
 
     private SpoolServer(WebApplication app, SpoolContext context, SpoolMetrics metrics, string encryptionSummary,
-        Func<ListenOptions> grpcListener, Func<ListenOptions?> metricsListener, bool tls)
+        ServerOptions server, Func<ListenOptions> grpcListener, Func<ListenOptions?> metricsListener)
     {
-        Tls = tls;
+        Tls = server.TlsEnabled;
         _app = app;
         Context = context;
         Metrics = metrics;
         EncryptionSummary = encryptionSummary;
+        _server = server;
         _grpcListener = grpcListener;
         _metricsListener = metricsListener;
     }
@@ -70,14 +77,7 @@ public sealed class SpoolServer : IAsyncDisposable
             builder.WebHost.UseKestrelHttpsConfiguration();
         var metrics = new SpoolMetrics();
         var connectionErrors = new Http2ConnectionErrorCounter(metrics);
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.UseUtcTimestamp = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-        });
-        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        ConfigureConsoleLogging(builder.Logging, configuration.Server);
         builder.Logging.AddProvider(connectionErrors);
         builder.Logging.AddFilter<Http2ConnectionErrorCounter>(Http2ConnectionErrorCounter.KestrelHttp2Category, LogLevel.Debug);
         logging?.Invoke(builder.Logging);
@@ -132,24 +132,57 @@ public sealed class SpoolServer : IAsyncDisposable
         {
             context = app.Services.GetRequiredService<SpoolContext>();
         }
-        catch
+        catch (Exception e)
         {
             // The storage could not be created (a base directory that cannot be made, ...): nothing was started.
             ((IDisposable)app).Dispose();
-            throw;
+            if (e is ConfigurationException)
+                throw;
+            throw new StartupCheckException(BaseDirectoriesKey, $"cannot create the storage: {e.Message}", e);
         }
         var connectionLog = app.Services.GetRequiredService<ILogger<Http2ConnectionErrorCounter>>();
         connectionErrors.Report = (connection, problem) => ServerLog.Http2ConnectionError(connectionLog, connection, problem);
         app.MapGrpcService<ExchangeSpoolService>();
         app.MapGrpcHealthChecksService();
         KeyFileModes.WarnIfReadableByOthers(app.Logger, configuration.Encryption);
+        UnusedKeyWarnings.WarnIfKeysUnused(app.Logger, configuration.Encryption);
         var service = app.Services.GetRequiredService<ExchangeSpoolService>();
         metrics.ObserveServer(() => context.Budget.Used - context.Pool.ParkedBytes, context.Budget.Limit, () => context.Budget.WaiterCount,
             () => app.Services.GetRequiredService<SinkRegistry>().ActiveCount, () => service.ActiveSources);
         exportedMeters.UnionWith(context.Storage.Meters);
         app.MapSpoolMetrics();
-        return new SpoolServer(app, context, metrics, encryptionSummary, () => grpcListener!, () => metricsListener,
-            configuration.Server.TlsEnabled);
+        return new SpoolServer(app, context, metrics, encryptionSummary, configuration.Server, () => grpcListener!, () => metricsListener);
+    }
+
+    /// <summary>
+    /// The console log at <c>exchange.spool.log-level</c>, as text lines or JSON objects. ASP.NET's
+    /// own categories log warnings and worse only (their information events are per request). The
+    /// host's "Hosting failed to start" error is left out: the one failure it reports (an address in
+    /// use) reaches Program, which prints it as one line naming the key.
+    /// </summary>
+    private static void ConfigureConsoleLogging(ILoggingBuilder logging, ServerOptions server)
+    {
+        logging.ClearProviders();
+        if (server.LogFormat == LogFormat.Json)
+        {
+            logging.AddJsonConsole(o =>
+            {
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            });
+        }
+        else
+        {
+            logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            });
+        }
+        logging.SetMinimumLevel(server.LogLevel);
+        logging.AddFilter("Microsoft", server.LogLevel > LogLevel.Warning ? server.LogLevel : LogLevel.Warning);
+        logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
     }
 
     /// <summary>
@@ -188,7 +221,28 @@ public sealed class SpoolServer : IAsyncDisposable
         return generated;
     }
 
-    public Task StartAsync(CancellationToken cancellationToken = default) => _app.StartAsync(cancellationToken);
+    /// <summary>
+    /// Proves every base directory writable, then starts listening.
+    /// </summary>
+    /// <exception cref="StartupCheckException">A base directory failed the probe, or an address is in use.</exception>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (await StorageProbe.FindUnwritableAsync(Context.Storage, _server.StartupCheckTimeout, cancellationToken).ConfigureAwait(false) is { } failure)
+            throw new StartupCheckException(BaseDirectoriesKey, $"{failure.BaseDirectory} is not writable: {failure.Problem}" +
+                (failure.TimedOut ? $" (the limit is {StartupCheckTimeoutKey})" : ""));
+        try
+        {
+            await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            var (key, address) = _server.MetricsAddress is { } metrics && e.Message.Contains(ToEndPoint(metrics).ToString(), StringComparison.Ordinal)
+                && ToEndPoint(metrics) != ToEndPoint(_server.Address)
+                    ? (MetricsAddressKey, metrics)
+                    : (AddressKey, _server.Address);
+            throw new StartupCheckException(key, $"cannot listen on {address}: {e.Message}", e);
+        }
+    }
 
     public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
 

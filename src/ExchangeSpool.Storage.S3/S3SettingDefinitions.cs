@@ -40,7 +40,7 @@ internal static class S3SettingDefinitions
             DataSizeBytes, (s3, bytes) => s3 with { PartSize = bytes }),
         Bound(S3Options.StorageClassKey, "STANDARD",
             "The storage class of spooled objects (`STANDARD`, `INTELLIGENT_TIERING`, ...).",
-            Text, (s3, storageClass) => s3 with { StorageClass = storageClass }),
+            StorageClass, (s3, storageClass) => s3 with { StorageClass = storageClass }),
         Bound(S3Options.SseTypeKey, "NONE",
             "Server-side encryption by S3: `NONE`, `S3` (SSE-S3) or `KMS` (SSE-KMS, with `exchange.s3.sse.kms-key-id`).",
             ServerSideEncryption, (s3, sse) => s3 with { SseType = sse }),
@@ -74,11 +74,18 @@ internal static class S3SettingDefinitions
                 ? uri
                 : throw new ConfigurationException(key, $"'{text}' is not an http(s) URL (examples: http://minio:9000, https://s3.example.com)");
 
-    private static S3ServerSideEncryption ServerSideEncryption(string key, string text) => text.ToUpperInvariant() switch
-    {
-        "NONE" => S3ServerSideEncryption.None,
-        "S3" => S3ServerSideEncryption.S3,
-        "KMS" => S3ServerSideEncryption.Kms,
-        _ => throw new ConfigurationException(key, $"'{text}' is not a server-side encryption type (examples: NONE, S3, KMS)"),
-    };
+    private static readonly (string Name, S3ServerSideEncryption Value)[] ServerSideEncryptions =
+        [("NONE", S3ServerSideEncryption.None), ("S3", S3ServerSideEncryption.S3), ("KMS", S3ServerSideEncryption.Kms)];
+
+    /// <summary>S3's storage classes, as Trino's <c>exchange.s3.storage-class</c> takes them.</summary>
+    private static readonly (string Name, string Value)[] StorageClasses =
+        [.. new[]
+        {
+            "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER",
+            "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE",
+        }.Select(name => (name, name))];
+
+    private static S3ServerSideEncryption ServerSideEncryption(string key, string text) => OneOf(key, text, ServerSideEncryptions);
+
+    private static string StorageClass(string key, string text) => OneOf(key, text, StorageClasses);
 }

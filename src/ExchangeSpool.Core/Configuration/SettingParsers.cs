@@ -48,6 +48,21 @@ public static class SettingParsers
     /// <summary>The text as written.</summary>
     public static string Text(string key, string text) => text;
 
+    /// <summary>
+    /// One of a fixed set of names (case-insensitive), as an enum-typed setting takes them; anything
+    /// else is refused naming the key and listing every accepted name, so a typo never passes as a
+    /// value the server does not know.
+    /// </summary>
+    public static T OneOf<T>(string key, string text, IReadOnlyList<(string Name, T Value)> accepted)
+    {
+        foreach (var (name, value) in accepted)
+        {
+            if (name.Equals(text, StringComparison.OrdinalIgnoreCase))
+                return value;
+        }
+        throw new ConfigurationException(key, $"'{text}' is not an accepted value (accepted: {string.Join(", ", accepted.Select(choice => choice.Name))})");
+    }
+
     /// <summary><c>key: 'text' is not what (examples: examples)</c>.</summary>
     public static ConfigurationException NotA(string key, string text, string what, string examples) =>
         new(key, $"'{text}' is not {what} (examples: {examples})");

@@ -19,7 +19,16 @@ public sealed class ExchangeLayout(int baseDirectoryCount)
     /// </summary>
     public const string TombstoneDirectoryName = "closed-exchanges";
 
+    /// <summary>
+    /// How the start's write probes are named (then a random suffix), directly in a base directory;
+    /// without a dot, so no exchange directory can have such a name.
+    /// </summary>
+    public const string WriteProbePrefix = "write-probe-";
+
     public int BaseDirectoryCount { get; } = baseDirectoryCount;
+
+    /// <summary>A fresh probe file in base directory <paramref name="baseIndex"/>; unique, so servers starting together on one storage never meet.</summary>
+    public static StoragePath WriteProbe(int baseIndex) => new(baseIndex, $"{WriteProbePrefix}{Guid.NewGuid():N}");
 
     public static string ExchangeDirectory(ExchangeKey exchange) =>
         $"{HashOf(exchange) & 0xFFFFFF:x6}.{exchange.QueryId}.{exchange.ExchangeId}";

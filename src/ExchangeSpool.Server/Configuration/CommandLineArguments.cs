@@ -3,7 +3,9 @@ namespace ExchangeSpool.Server.Configuration;
 /// <summary>
 /// The parsed command line: <c>--help</c>, <c>--version</c>, <c>--config &lt;path&gt;</c> and
 /// <c>--&lt;key&gt;=&lt;value&gt;</c> or <c>--&lt;key&gt; &lt;value&gt;</c> for every known key.
-/// A key given twice keeps the last value, as shells append overrides.
+/// A key given twice keeps the last value, as shells append overrides. The plugin's keys
+/// (<c>exchange.spool.client.*</c>) are taken and ignored, as in the properties file, so one set of
+/// options can be handed to both.
 /// </summary>
 internal sealed record CommandLineArguments(
     bool Help,
@@ -49,6 +51,11 @@ internal sealed record CommandLineArguments(
                     configFile = TakeValue();
                     break;
                 default:
+                    if (SettingDefinitions.IsPluginKey(option[2..]))
+                    {
+                        TakeValue();
+                        break;
+                    }
                     var definition = SettingDefinitions.Find(option[2..])
                         ?? throw new ConfigurationException(option, "unknown option (see --help)");
                     settings[definition.Key] = TakeValue();

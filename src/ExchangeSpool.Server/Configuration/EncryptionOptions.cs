@@ -63,6 +63,14 @@ public sealed record EncryptionOptions
         return new KeyRing(KeyId, keys);
     }
 
+    /// <summary>The keys that give a master key although encryption is off: nothing reads them, which the operator likely did not mean.</summary>
+    public IEnumerable<string> KeySettingsUnusedWhileDisabled =>
+        Enabled
+            ? []
+            : new (bool Given, string Key)[] { (Key is not null, KeySettingKey), (KeyFromFile is not null, KeyFileKey), (PreviousKeys.Count > 0, PreviousKeyFilesKey) }
+                .Where(setting => setting.Given)
+                .Select(setting => setting.Key);
+
     /// <summary>Returns the first invalid setting as (key, problem), or null when all are valid.</summary>
     public (string Key, string Problem)? FindInvalidSetting()
     {

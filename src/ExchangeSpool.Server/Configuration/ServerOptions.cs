@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace ExchangeSpool.Server.Configuration;
 
 /// <summary>The server's own settings, next to the core's <see cref="Core.Configuration.SpoolOptions"/>.</summary>
@@ -38,6 +40,15 @@ public sealed record ServerOptions
 
     public bool TlsEnabled => TlsCertificateFile is not null;
 
+    /// <summary><c>exchange.spool.log-level</c>: the least severe level logged.</summary>
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary><c>exchange.spool.log-format</c>: one line of text per event, or one JSON object per event.</summary>
+    public LogFormat LogFormat { get; init; } = LogFormat.Text;
+
+    /// <summary><c>exchange.spool.startup-check-timeout</c>: how long the start may spend proving every base directory writable.</summary>
+    public TimeSpan StartupCheckTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
     /// <summary>
     /// Returns the first invalid setting as (key, problem), or null when all are valid. A message
     /// must carry the largest page the core accepts, hence <paramref name="maxPageStorageSize"/>.
@@ -65,4 +76,11 @@ public sealed record ServerOptions
             return ("exchange.spool.max-streams-per-connection", $"must be between 1 and {MaxStreamsPerConnectionLimit}");
         return null;
     }
+}
+
+/// <summary>How log events are written to the console.</summary>
+public enum LogFormat
+{
+    Text,
+    Json,
 }

@@ -1,5 +1,6 @@
 using ExchangeSpool.Core.Compression;
 using ExchangeSpool.Core.Storage;
+using Microsoft.Extensions.Logging;
 using static ExchangeSpool.Core.Configuration.SettingParsers;
 
 namespace ExchangeSpool.Server.Configuration;
@@ -34,15 +35,11 @@ internal static class SettingValueParsers
         return keys;
     }
 
+    private static readonly (string Name, BlockCompression Value)[] Compressions =
+        [("none", BlockCompression.None), ("lz4", BlockCompression.Lz4)];
+
     /// <summary><c>none</c> or <c>lz4</c>.</summary>
-    public static BlockCompression Compression(string key, string text)
-    {
-        if (text.Equals("none", StringComparison.OrdinalIgnoreCase))
-            return BlockCompression.None;
-        return text.Equals("lz4", StringComparison.OrdinalIgnoreCase)
-            ? BlockCompression.Lz4
-            : throw NotA(key, text, "a compression", "none, lz4");
-    }
+    public static BlockCompression Compression(string key, string text) => OneOf(key, text, Compressions);
 
     /// <summary>The path of a token file, read once here so that an unusable file stops the server at start.</summary>
     public static string? TokenFile(string key, string text)
@@ -52,6 +49,16 @@ internal static class SettingValueParsers
         Security.BearerToken.FromFile(text);
         return text;
     }
+
+    private static readonly (string Name, LogLevel Value)[] LogLevels =
+        [.. new[] { LogLevel.Trace, LogLevel.Debug, LogLevel.Information, LogLevel.Warning, LogLevel.Error, LogLevel.Critical }
+            .Select(level => (level.ToString().ToLowerInvariant(), level))];
+
+    private static readonly (string Name, LogFormat Value)[] LogFormats = [("text", LogFormat.Text), ("json", LogFormat.Json)];
+
+    public static LogLevel LogLevelName(string key, string text) => OneOf(key, text, LogLevels);
+
+    public static LogFormat LogFormatName(string key, string text) => OneOf(key, text, LogFormats);
 
     public static ListenAddress? OptionalAddress(string key, string text) => text.Length == 0 ? null : Address(key, text);
 

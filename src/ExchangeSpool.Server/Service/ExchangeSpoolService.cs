@@ -58,13 +58,16 @@ internal sealed class ExchangeSpoolService(
 
     public Task<ExchangeDescriptor> CreateExchange(CreateExchangeRequest request, ServerCallContext call)
     {
-        var spec = lifecycle.Create(ProtocolMapping.ToKey(request.Exchange), request.PartitionCount, request.PreserveOrder);
+        var key = ProtocolMapping.ToKey(request.Exchange);
+        CallSubject.Record(call, key);
+        var spec = lifecycle.Create(key, request.PartitionCount, request.PreserveOrder);
         return Task.FromResult(ProtocolMapping.ToDescriptor(spec, lifecycle.StorageLocations(spec.Key), context.Options));
     }
 
     public async Task PlanSourceHandles(PlanSourceHandlesRequest request, IServerStreamWriter<SourceHandleBatch> responses, ServerCallContext call)
     {
         var spec = ProtocolMapping.ToSpec(request.Exchange);
+        CallSubject.Record(call, spec.Key);
         var winners = request.Winners.Select(w => (w.SinkId, w.AttemptId)).ToArray();
         using var stop = StopToken(call);
         var handles = await planner.PlanAsync(spec, winners, stop.Token).ConfigureAwait(false);
@@ -83,6 +86,7 @@ internal sealed class ExchangeSpoolService(
     public async Task<CloseExchangeResponse> CloseExchange(CloseExchangeRequest request, ServerCallContext call)
     {
         var key = ProtocolMapping.ToKey(request.Exchange);
+        CallSubject.Record(call, key);
         await lifecycle.CloseAsync(key, call.CancellationToken).ConfigureAwait(false);
         deletions.Schedule(key);
         return new CloseExchangeResponse();
@@ -90,8 +94,9 @@ internal sealed class ExchangeSpoolService(
 
     public async Task<AbortSinkResponse> AbortSink(AbortSinkRequest request, ServerCallContext call)
     {
-        var committed = await sinks.AbortAsync(ProtocolMapping.ToSpec(request.Exchange), request.SinkId, request.AttemptId, call.CancellationToken)
-            .ConfigureAwait(false);
+        var spec = ProtocolMapping.ToSpec(request.Exchange);
+        CallSubject.RecordSink(call, spec.Key, request.SinkId, request.AttemptId);
+        var committed = await sinks.AbortAsync(spec, request.SinkId, request.AttemptId, call.CancellationToken).ConfigureAwait(false);
         return new AbortSinkResponse { Committed = committed };
     }
 
@@ -107,7 +112,7 @@ internal sealed class ExchangeSpoolService(
         using var stopCall = StopToken(call);
         try
         {
-            return await WriteAttemptAsync(stream, stopCall.Token).ConfigureAwait(false);
+            return await WriteAttemptAsync(stream, call, stopCall.Token).ConfigureAwait(false);
         }
         catch (Exception) when (!stream.Ended && !stopCall.IsCancellationRequested)
         {
@@ -116,7 +121,7 @@ internal sealed class ExchangeSpoolService(
         }
     }
 
-    private async Task<SinkResult> WriteAttemptAsync(SinkRequestStream stream, CancellationToken stopCall)
+    private async Task<SinkResult> WriteAttemptAsync(SinkRequestStream stream, ServerCallContext call, CancellationToken stopCall)
     {
         var message = await stream.NextAsync(stopCall).ConfigureAwait(false)
             ?? throw SpoolException.InvalidArgument("the WriteSink stream ended before its first message");
@@ -124,8 +129,9 @@ internal sealed class ExchangeSpoolService(
         {
             var open = message.Open
                 ?? throw SpoolException.InvalidArgument("the first WriteSink message must carry open (exchange, sink id, attempt id)");
-            await using var attempt = await sinks.OpenAsync(ProtocolMapping.ToSpec(open.Exchange), open.SinkId, open.AttemptId, stopCall)
-                .ConfigureAwait(false);
+            var spec = ProtocolMapping.ToSpec(open.Exchange);
+            CallSubject.RecordSink(call, spec.Key, open.SinkId, open.AttemptId);
+            await using var attempt = await sinks.OpenAsync(spec, open.SinkId, open.AttemptId, stopCall).ConfigureAwait(false);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(stopCall, attempt.AbortRequested);
             try
             {
@@ -168,7 +174,9 @@ internal sealed class ExchangeSpoolService(
         try
         {
             using var stop = StopToken(call);
-            await sources.ReadAsync(ProtocolMapping.ToSourceRequest(request),
+            var source = ProtocolMapping.ToSourceRequest(request);
+            CallSubject.RecordSource(call, source.Exchanges.Select(exchange => exchange.Exchange.Key), source.Handles.Select(handle => handle.PartitionId));
+            await sources.ReadAsync(source,
                 async (block, token) =>
                 {
                     await responses.WriteAsync(new PageBatch { PageCount = block.PageCount, Pages = new ReadOnlySequence<byte>(block.PayloadMemory) }, token)

@@ -43,23 +43,49 @@ internal sealed class SpoolErrorInterceptor(SpoolMetrics metrics, IHostApplicati
         }
     }
 
+    /// <summary>
+    /// Failures that lose a sink, source or exchange for a reason on the server's side, which an
+    /// operator must see: not those the client caused (bad requests, its own cancellation or abort).
+    /// </summary>
+    private static readonly HashSet<string> LostWorkReasons =
+    [
+        ErrorReasons.DataLoss, ErrorReasons.StorageUnavailable, ErrorReasons.StorageFull, ErrorReasons.StorageAccessDenied,
+        ErrorReasons.ShuttingDown, ErrorReasons.MemoryExhausted, ErrorReasons.EncryptionKeyUnknown,
+    ];
+
+    /// <summary>Storage failures keep their exception in the log: its inner exceptions say what the backend answered.</summary>
+    private static readonly HashSet<string> StorageReasons =
+        [ErrorReasons.StorageUnavailable, ErrorReasons.StorageFull, ErrorReasons.StorageAccessDenied];
+
     private RpcException ToRpcException(Exception exception, ServerCallContext context)
     {
         var (code, reason, message) = Classify(exception, context);
-        switch (reason)
+        if (reason == ErrorReasons.DataLoss)
+            metrics.IntegrityFailure();
+        if (reason == ErrorReasons.Internal)
+            LogLostWork(context, LogLevel.Error, reason, message, exception);
+        else if (LostWorkReasons.Contains(reason))
+            LogLostWork(context, LogLevel.Warning, reason, message, StorageReasons.Contains(reason) ? exception : null);
+        return SpoolErrors.ToRpcException(code, reason, message);
+    }
+
+    private void LogLostWork(ServerCallContext context, LogLevel level, string reason, string message, Exception? exception)
+    {
+        switch (CallSubject.Of(context))
         {
-            case ErrorReasons.DataLoss:
-                metrics.IntegrityFailure();
-                ServerLog.DataLoss(logger, context.Method, message);
+            case { SinkId: { } sinkId, AttemptId: { } attemptId } sink:
+                ServerLog.SinkLost(logger, level, context.Method, sink.ExchangeIds, sinkId, attemptId, context.Peer, reason, message, exception);
                 break;
-            case ErrorReasons.StorageUnavailable or ErrorReasons.StorageFull:
-                ServerLog.StorageFailed(logger, context.Method, message, exception);
+            case { Partitions: { } partitions } source:
+                ServerLog.SourceLost(logger, level, context.Method, source.ExchangeIds, partitions, context.Peer, reason, message, exception);
                 break;
-            case ErrorReasons.Internal:
-                ServerLog.HandlerFailed(logger, context.Method, exception);
+            case { } exchange:
+                ServerLog.ExchangeCallFailed(logger, level, context.Method, exchange.ExchangeIds, context.Peer, reason, message, exception);
+                break;
+            default:
+                ServerLog.CallFailed(logger, level, context.Method, context.Peer, reason, message, exception);
                 break;
         }
-        return SpoolErrors.ToRpcException(code, reason, message);
     }
 
     private (StatusCode Code, string Reason, string Message) Classify(Exception exception, ServerCallContext context) => exception switch

@@ -31,10 +31,19 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
-    public void Plugin_keys_are_not_options_of_the_server()
+    public void Plugin_keys_on_the_command_line_are_ignored_as_in_the_file()
     {
-        Assert.Equal("--exchange.spool.client.request-timeout: unknown option (see --help)",
-            _fixture.LoadError("--exchange.spool.client.request-timeout=10s"));
+        var fromCommandLine = _fixture.LoadConfiguration("--exchange.spool.client.control-timeout=10s", "--exchange.spool.client.max-data-connections", "2");
+        var fromFile = _fixture.LoadFile("exchange.spool.client.control-timeout=10s", "exchange.spool.client.max-data-connections=2");
+
+        Assert.Equal(fromFile.Settings, fromCommandLine.Settings);
+        Assert.DoesNotContain(fromCommandLine.Settings, setting => setting.Key.StartsWith(SettingDefinitions.PluginKeyPrefix, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Plugin_key_on_the_command_line_still_needs_a_value()
+    {
+        Assert.Equal("--exchange.spool.client.control-timeout: a value is required", _fixture.LoadError("--exchange.spool.client.control-timeout"));
     }
 
     [Fact]

@@ -122,7 +122,7 @@ public sealed class EncryptionConfigurationTests : IDisposable
     {
         Assert.Equal(BlockCompression.Lz4, _fixture.LoadConfiguration("--exchange.spool.compression=lz4").Spool.Compression);
         Assert.Equal(BlockCompression.None, _fixture.LoadConfiguration().Spool.Compression);
-        Assert.Equal("exchange.spool.compression: 'zstd' is not a compression (examples: none, lz4)",
+        Assert.Equal("exchange.spool.compression: 'zstd' is not an accepted value (accepted: none, lz4)",
             _fixture.LoadError("--exchange.spool.compression=zstd"));
     }
 }

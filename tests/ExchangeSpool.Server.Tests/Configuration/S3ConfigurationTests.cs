@@ -115,7 +115,9 @@ public sealed class S3ConfigurationTests : IDisposable
         "exchange.s3.region=us-east-1", "exchange.s3.aws-access-key=AK")]
     [InlineData("exchange.s3.sse.kms-key-id: is required when exchange.s3.sse.type=KMS", "exchange.s3.region=us-east-1", "exchange.s3.sse.type=KMS")]
     [InlineData("exchange.s3.sse.kms-key-id: is only used with exchange.s3.sse.type=KMS", "exchange.s3.region=us-east-1", "exchange.s3.sse.kms-key-id=k")]
-    [InlineData("exchange.s3.sse.type: 'AES' is not a server-side encryption type (examples: NONE, S3, KMS)", "exchange.s3.sse.type=AES")]
+    [InlineData("exchange.s3.sse.type: 'AES' is not an accepted value (accepted: NONE, S3, KMS)", "exchange.s3.sse.type=AES")]
+    [InlineData("exchange.s3.storage-class: 'STANDRAD' is not an accepted value (accepted: STANDARD, REDUCED_REDUNDANCY, STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER, DEEP_ARCHIVE, OUTPOSTS, GLACIER_IR, SNOW, EXPRESS_ONEZONE)",
+        "exchange.s3.region=us-east-1", "exchange.s3.storage-class=STANDRAD")]
     [InlineData("exchange.s3.endpoint: 'minio:9000' is not an http(s) URL (examples: http://minio:9000, https://s3.example.com)", "exchange.s3.endpoint=minio:9000")]
     [InlineData("exchange.spool.s3.ca-certificate-file: needs an https:// exchange.s3.endpoint",
         "exchange.s3.endpoint=http://minio:9000", "exchange.spool.s3.ca-certificate-file=/etc/hostname")]

@@ -93,6 +93,9 @@ public sealed class SettingMappingTests : IDisposable
             $"exchange.spool.tls.certificate-file={certificateFile}",
             $"exchange.spool.tls.key-file={keyFile}",
             $"exchange.spool.auth.token-file={tokenFile}",
+            "exchange.spool.log-level=debug",
+            "exchange.spool.log-format=json",
+            "exchange.spool.startup-check-timeout=45s",
             "exchange.encryption-enabled=true",
             $"exchange.spool.encryption.key={Convert.ToBase64String(Enumerable.Range(1, 32).Select(b => (byte)b).ToArray())}",
             "exchange.spool.encryption.key-file=",
@@ -131,6 +134,9 @@ public sealed class SettingMappingTests : IDisposable
         Assert.Equal(certificateFile, configuration.Server.TlsCertificateFile);
         Assert.Equal(keyFile, configuration.Server.TlsKeyFile);
         Assert.Equal(tokenFile, configuration.Server.AuthTokenFile);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Debug, configuration.Server.LogLevel);
+        Assert.Equal(LogFormat.Json, configuration.Server.LogFormat);
+        Assert.Equal(TimeSpan.FromSeconds(45), configuration.Server.StartupCheckTimeout);
         Assert.Equal(Core.Compression.BlockCompression.Lz4, spool.Compression);
         var encryption = configuration.Encryption;
         Assert.True(encryption.Enabled && encryption.ClusterMode);

@@ -30,6 +30,17 @@ internal sealed class SpoolProcess : IDisposable
 
     public string Output => _process.Output;
 
+    /// <summary>The first stdout line (printed or still to come) that <paramref name="matches"/> accepts.</summary>
+    public Task<string> WaitForLineAsync(Func<string, bool> matches) => _process.WaitForLineAsync(matches, Timeout);
+
+    /// <summary>Stops the server as an operator does (SIGTERM to its pid) and waits until it exited, its output read to the end.</summary>
+    public async Task<int> StopAsync()
+    {
+        using (var kill = ChildProcess.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], BaseDirectory))
+            await kill.WaitForExitAsync(Timeout);
+        return await _process.WaitForExitAsync(Timeout);
+    }
+
     /// <summary>Starts the server and waits until it prints that it is listening.</summary>
     public static Task<SpoolProcess> StartAsync(params string[] extraArguments) => StartAsync(extraArguments, umask: null);
 
@@ -69,12 +80,30 @@ internal sealed class SpoolProcess : IDisposable
     }
 
     /// <summary>Runs the program with exactly these arguments (in an empty working directory) until it exits.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunToExitAsync(params string[] arguments)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunToExitAsync(params string[] arguments) =>
+        RunToExitAsync(arguments, variables: null);
+
+    /// <summary>
+    /// The same as an unprivileged user: when the tests run as root, the program runs as nobody (uid
+    /// and gid 65534, through util-linux's setpriv), for checks of file permissions, which root bypasses.
+    /// </summary>
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunToExitUnprivilegedAsync(params string[] arguments) =>
+        RunToExitAsync(arguments, variables: null, unprivileged: Environment.IsPrivilegedProcess);
+
+    /// <summary>Runs the program on a properties file, with these environment variables and a free loopback port, until it exits.</summary>
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunWithConfigToExitAsync(string configFile, IReadOnlyDictionary<string, string> variables) =>
+        RunToExitAsync(["--exchange.spool.address=127.0.0.1:0", "--config", configFile], variables);
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunToExitAsync(string[] arguments, IReadOnlyDictionary<string, string>? variables,
+        bool unprivileged = false)
     {
         var workingDirectory = Directory.CreateTempSubdirectory("exchange-spool-process-").FullName;
         try
         {
-            using var process = Run(arguments, workingDirectory);
+            using var process = unprivileged
+                ? ChildProcess.Start("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", DotnetHost, Executable.Value, .. arguments],
+                    workingDirectory, clearedVariablePrefixes: ["EXCHANGE_"])
+                : Run(arguments, workingDirectory, variables: variables);
             var exitCode = await process.WaitForExitAsync(Timeout);
             return (exitCode, process.Stdout, process.Stderr);
         }
