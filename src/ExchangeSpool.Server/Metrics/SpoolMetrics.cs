@@ -10,8 +10,11 @@ public sealed class SpoolMetrics : IDisposable
 
     public const string Http2ConnectionErrorsName = "exchangespool.http2.connection_errors";
 
+    public const string OrphanedExchangesName = "exchangespool.orphans.swept";
+
     private readonly Counter<long> _integrityFailures;
     private readonly Counter<long> _http2ConnectionErrors;
+    private readonly Counter<long> _orphanSweeps;
 
     public SpoolMetrics()
     {
@@ -20,6 +23,8 @@ public sealed class SpoolMetrics : IDisposable
             description: "Reads refused because spooled data failed verification (checksum, authentication, length, identity).");
         _http2ConnectionErrors = Meter.CreateCounter<long>(Http2ConnectionErrorsName, unit: "{connection}",
             description: "Client connections the server closed with an HTTP/2 connection error (GOAWAY), failing every call on them.");
+        _orphanSweeps = Meter.CreateCounter<long>(OrphanedExchangesName, unit: "{exchange}",
+            description: "Exchanges the orphan sweeper found idle past exchange.spool.orphan-ttl, by outcome: deleted, revived (used again while being swept: closed, kept), failed (tried again next sweep).");
     }
 
     public Meter Meter { get; }
@@ -27,6 +32,13 @@ public sealed class SpoolMetrics : IDisposable
     public void IntegrityFailure() => _integrityFailures.Add(1);
 
     public void Http2ConnectionError() => _http2ConnectionErrors.Add(1);
+
+    public void OrphansSwept(int deleted, int revived, int failed)
+    {
+        _orphanSweeps.Add(deleted, new KeyValuePair<string, object?>("outcome", "deleted"));
+        _orphanSweeps.Add(revived, new KeyValuePair<string, object?>("outcome", "revived"));
+        _orphanSweeps.Add(failed, new KeyValuePair<string, object?>("outcome", "failed"));
+    }
 
     /// <summary>Gauges read when scraped: what the memory budget holds and how many streams are open.</summary>
     public void ObserveServer(Func<long> memoryUsed, long memoryLimit, Func<int> activeSinks, Func<int> activeSources)

@@ -1,9 +1,15 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 using ExchangeSpool.Core;
+using ExchangeSpool.Core.Cleanup;
+using ExchangeSpool.Core.Planning;
+using ExchangeSpool.Core.Sinks;
 using ExchangeSpool.Core.Buffers;
 using ExchangeSpool.Core.Configuration;
 using ExchangeSpool.Core.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ExchangeSpool.ContractTests.Storage;
 
@@ -311,6 +317,114 @@ public abstract class StorageContractTests : IAsyncLifetime
         await aborted.DisposeAsync();
 
         Assert.Equal(0, Budget.Used);
+    }
+
+    [Fact]
+    public async Task OrphanSweep_DeletesAnExchangeNoServerUsedForLongerThanTheTtl()
+    {
+        var writer = SpoolServer();
+        var sweeper = SpoolServer();
+        var exchange = await CommitAttemptAsync(writer, "idle");
+
+        Clock.Advance(OrphanTtl + TimeSpan.FromMinutes(1));
+        var sweep = await new OrphanSweeper(sweeper).SweepAsync(OrphanTtl, dryRun: false, default);
+
+        Assert.Equal([exchange.Key], sweep.Deleted);
+        Assert.Null(await writer.TryLoadManifestAsync(new SinkAttemptId(exchange.Key, 0, 0), default));
+        Assert.Empty(await ListAsync(writer.Layout.ActivityRecord(exchange.Key)));
+        Assert.Empty(await writer.Activity.ListRecordedAsync(default).ToListAsync());
+        Assert.True(await writer.Tombstones.IsClosedAsync(exchange.Key, default));
+    }
+
+    [Fact]
+    public async Task OrphanSweep_KeepsAnExchangeAnotherServerUsedWithinTheTtl()
+    {
+        var writer = SpoolServer();
+        var sweeper = SpoolServer();
+        var exchange = await CommitAttemptAsync(writer, "used");
+        Clock.Advance(OrphanTtl + TimeSpan.FromMinutes(1));
+
+        await new HandlePlanner(writer, new SinkRegistry(writer)).PlanAsync(exchange, [(0, 0)], default);
+        var sweep = await new OrphanSweeper(sweeper).SweepAsync(OrphanTtl, dryRun: false, default);
+
+        Assert.Empty(sweep.Deleted);
+        Assert.NotNull(await sweeper.TryLoadManifestAsync(new SinkAttemptId(exchange.Key, 0, 0), default));
+        Assert.False(await sweeper.Tombstones.IsClosedAsync(exchange.Key, default));
+    }
+
+    [Fact]
+    public async Task OrphanSweep_KeepsAnExchangeWithASinkOpenOnThisServer_HoweverLongItWasIdle()
+    {
+        var server = SpoolServer();
+        var exchange = new ExchangeSpec(new ExchangeKey("q", "open"), 1, false, new byte[ExchangeSpec.SaltSize]);
+        await using var attempt = await new SinkRegistry(server).OpenAsync(exchange, 0, 0, default);
+        await attempt.AddPagesAsync(OnePage(), 1, default);
+
+        Clock.Advance(OrphanTtl + TimeSpan.FromMinutes(1));
+        var sweep = await new OrphanSweeper(server).SweepAsync(OrphanTtl, dryRun: false, default);
+
+        Assert.Empty(sweep.Deleted);
+        await attempt.FinishAsync(default);
+        Assert.NotNull(await server.TryLoadManifestAsync(new SinkAttemptId(exchange.Key, 0, 0), default));
+    }
+
+    [Fact]
+    public async Task OrphanSweep_DryRun_ReportsAnIdleExchangeAndDeletesNothing()
+    {
+        var server = SpoolServer();
+        var exchange = await CommitAttemptAsync(server, "dry");
+
+        Clock.Advance(OrphanTtl + TimeSpan.FromMinutes(1));
+        var sweep = await new OrphanSweeper(server).SweepAsync(OrphanTtl, dryRun: true, default);
+
+        Assert.Equal([exchange.Key], sweep.Deleted);
+        Assert.NotNull(await server.TryLoadManifestAsync(new SinkAttemptId(exchange.Key, 0, 0), default));
+        Assert.False(await server.Tombstones.IsClosedAsync(exchange.Key, default));
+    }
+
+    [Fact]
+    public async Task OrphanSweep_OfAClosedExchangesLeftovers_DeletesThemAndKeepsItsTombstone()
+    {
+        var server = SpoolServer();
+        var exchange = await CommitAttemptAsync(server, "closed");
+        await server.Tombstones.MarkClosedAsync(exchange.Key, default);
+        var tombstone = await Storage.ReadSmallFileAsync(server.Layout.Tombstone(exchange.Key), 256, default);
+
+        Clock.Advance(OrphanTtl + TimeSpan.FromMinutes(1));
+        var sweep = await new OrphanSweeper(SpoolServer()).SweepAsync(OrphanTtl, dryRun: false, default);
+
+        Assert.Equal([exchange.Key], sweep.Deleted);
+        Assert.Null(await server.TryLoadManifestAsync(new SinkAttemptId(exchange.Key, 0, 0), default));
+        Assert.Equal(tombstone, await Storage.ReadSmallFileAsync(server.Layout.Tombstone(exchange.Key), 256, default));
+    }
+
+    private static readonly TimeSpan OrphanTtl = TimeSpan.FromHours(1);
+
+    /// <summary>The one clock of every server a test makes: activity is recorded and judged by it, not by the storage's.</summary>
+    private FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
+    /// <summary>One server's core over the storage under test, as a second server sharing it would have its own.</summary>
+    private SpoolContext SpoolServer() =>
+        new(new SpoolOptions { OrphanTtl = OrphanTtl, MemoryLimit = 64 * MiB }, Storage, clock: Clock, budget: Budget);
+
+    /// <summary>Commits attempt 0 of sink 0 of a new one-partition exchange with one page.</summary>
+    private static async Task<ExchangeSpec> CommitAttemptAsync(SpoolContext server, string exchangeId)
+    {
+        var exchange = new ExchangeSpec(new ExchangeKey("q", exchangeId), 1, false, new byte[ExchangeSpec.SaltSize]);
+        await using var attempt = await new SinkRegistry(server).OpenAsync(exchange, 0, 0, default);
+        await attempt.AddPagesAsync(OnePage(), 1, default);
+        await attempt.FinishAsync(default);
+        return exchange;
+    }
+
+    /// <summary>One 100-byte page for partition 0, framed as a sink batch carries it: [partition][length][payload].</summary>
+    private static ReadOnlySequence<byte> OnePage()
+    {
+        var frame = new byte[8 + 100];
+        BinaryPrimitives.WriteInt32LittleEndian(frame, 0);
+        BinaryPrimitives.WriteInt32LittleEndian(frame.AsSpan(4), 100);
+        RandomNumberGenerator.Fill(frame.AsSpan(8));
+        return new ReadOnlySequence<byte>(frame);
     }
 
     /// <summary>Writes <paramref name="data"/> in blocks of <paramref name="blockSize"/> and completes the file.</summary>
