@@ -1,8 +1,13 @@
 using System.Reflection;
 using ExchangeSpool.Server;
+using ExchangeSpool.Server.Cli;
 using ExchangeSpool.Server.Configuration;
+using Spectre.Console;
 
 const string ProgramName = "exchange-spool";
+
+if (OperatorCli.Handles(args))
+    return await OperatorCli.RunAsync(ProgramName, args, Environment.GetEnvironmentVariable, AnsiConsole.Console);
 
 ServerConfiguration configuration;
 try

@@ -11,7 +11,8 @@ namespace ExchangeSpool.Core.Cleanup;
 /// have no touch, and the name carries the time so that no backend's clock matters); at most once per
 /// <see cref="RefreshInterval"/> per exchange and server, and again every interval while the exchange
 /// stays in use here (<see cref="RefreshAsync"/>), never per page. Each server deletes the record it
-/// wrote before once it has written a newer one.
+/// wrote before once it has written a newer one. A record holds the exchange's key salt (not a
+/// secret: the master key is), so that an operator's tool can verify an encrypted exchange.
 /// <para>
 /// A record is written before the exchange's tombstone is checked, and the sweeper writes the
 /// tombstone before it reads the records a last time: whichever comes second sees the other, so an
@@ -26,7 +27,10 @@ public sealed class ExchangeActivity
     private readonly ExchangeLayout _layout;
     private readonly ExchangeTombstones _tombstones;
     private readonly TimeProvider _clock;
-    private readonly Dictionary<ExchangeKey, int> _users = [];
+    private const int MaxRecordSize = 256;
+    private const string SaltPrefix = "salt ";
+
+    private readonly Dictionary<ExchangeKey, (int Count, ExchangeSpec Exchange)> _users = [];
     private readonly Dictionary<ExchangeKey, Recorded> _recorded = [];
 
     public ExchangeActivity(IExchangeStorage storage, ExchangeLayout layout, ExchangeTombstones tombstones, TimeProvider clock, TimeSpan refreshInterval)
@@ -51,15 +55,15 @@ public sealed class ExchangeActivity
     }
 
     /// <summary>Marks the exchange in use on this server (the sweeper of this server skips it) until the result is disposed.</summary>
-    public IDisposable Enter(ExchangeKey exchange)
+    public IDisposable Enter(ExchangeSpec exchange)
     {
         lock (_users)
-            _users[exchange] = _users.GetValueOrDefault(exchange) + 1;
-        return new Use(this, exchange);
+            _users[exchange.Key] = (_users.GetValueOrDefault(exchange.Key).Count + 1, exchange);
+        return new Use(this, exchange.Key);
     }
 
     /// <summary>Enters the exchange (<see cref="Enter"/>) and records its activity (<see cref="RecordAsync"/>).</summary>
-    public async Task<IDisposable> EnterAndRecordAsync(ExchangeKey exchange, string consequence, CancellationToken cancellationToken)
+    public async Task<IDisposable> EnterAndRecordAsync(ExchangeSpec exchange, string consequence, CancellationToken cancellationToken)
     {
         var use = Enter(exchange);
         try
@@ -81,15 +85,15 @@ public sealed class ExchangeActivity
     /// </summary>
     public async Task<IReadOnlyList<ExchangeKey>> RefreshAsync(CancellationToken cancellationToken)
     {
-        ExchangeKey[] inUse;
+        ExchangeSpec[] inUse;
         lock (_users)
-            inUse = [.. _users.Keys];
+            inUse = [.. _users.Values.Select(use => use.Exchange)];
         var now = _clock.GetUtcNow();
         lock (_recorded)
         {
             foreach (var (exchange, recorded) in _recorded.ToList())
             {
-                if (!inUse.Contains(exchange) && now - recorded.At >= RefreshInterval)
+                if (!inUse.Any(use => use.Key == exchange) && now - recorded.At >= RefreshInterval)
                     _recorded.Remove(exchange);
             }
         }
@@ -102,7 +106,7 @@ public sealed class ExchangeActivity
             }
             catch (SpoolException e) when (e.Reason == SpoolErrorReason.ExchangeClosed)
             {
-                closed.Add(exchange);
+                closed.Add(exchange.Key);
             }
         }
         return closed;
@@ -118,6 +122,22 @@ public sealed class ExchangeActivity
                 newest = at;
         }
         return newest;
+    }
+
+    /// <summary>The exchange's key salt as its newest activity record holds it, or null when it has no record.</summary>
+    public async Task<byte[]?> ReadSaltAsync(ExchangeKey exchange, CancellationToken cancellationToken)
+    {
+        var directory = _layout.ActivityRecord(exchange);
+        string? newest = null;
+        await foreach (var entry in _storage.ListAsync(directory, cancellationToken).ConfigureAwait(false))
+        {
+            if (!entry.IsDirectory && TryParseTime(entry.Name, out _) && (newest is null || string.CompareOrdinal(entry.Name, newest) > 0))
+                newest = entry.Name;
+        }
+        if (newest is null || await _storage.ReadSmallFileAsync(ExchangeLayout.EntryOf(directory, newest), MaxRecordSize, cancellationToken).ConfigureAwait(false) is not { } content)
+            return null;
+        var salt = Encoding.UTF8.GetString(content).Split('\n').FirstOrDefault(line => line.StartsWith(SaltPrefix, StringComparison.Ordinal));
+        return salt is null ? null : Convert.FromBase64String(salt[SaltPrefix.Length..]);
     }
 
     /// <summary>Every exchange with an activity record, in every base directory: every exchange that has written anything and was not deleted.</summary>
@@ -138,8 +158,9 @@ public sealed class ExchangeActivity
     /// than <see cref="RefreshInterval"/>; having recorded, throws ExchangeClosed, saying
     /// <paramref name="consequence"/>, when the exchange is closed.
     /// </summary>
-    public async Task RecordAsync(ExchangeKey exchange, string consequence, CancellationToken cancellationToken)
+    public async Task RecordAsync(ExchangeSpec spec, string consequence, CancellationToken cancellationToken)
     {
+        var exchange = spec.Key;
         var now = _clock.GetUtcNow();
         Recorded? previous;
         var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -160,7 +181,7 @@ public sealed class ExchangeActivity
         var record = ExchangeLayout.EntryOf(_layout.ActivityRecord(exchange), name);
         try
         {
-            await _storage.WriteAtomicAsync(record, Encoding.UTF8.GetBytes($"{now:O}\n"), cancellationToken).ConfigureAwait(false);
+            await _storage.WriteAtomicAsync(record, Encoding.UTF8.GetBytes($"{now:O}\n{SaltPrefix}{Convert.ToBase64String(spec.Salt.Span)}\n"), cancellationToken).ConfigureAwait(false);
             if (await _tombstones.IsClosedAsync(exchange, cancellationToken).ConfigureAwait(false))
             {
                 // A closed exchange does not come back as an exchange with a record.
@@ -194,10 +215,11 @@ public sealed class ExchangeActivity
     {
         lock (_users)
         {
-            if (_users[exchange] == 1)
+            var (count, spec) = _users[exchange];
+            if (count == 1)
                 _users.Remove(exchange);
             else
-                _users[exchange]--;
+                _users[exchange] = (count - 1, spec);
         }
     }
 

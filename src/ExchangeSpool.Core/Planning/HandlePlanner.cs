@@ -20,7 +20,7 @@ public sealed class HandlePlanner(SpoolContext context, SinkRegistry sinks)
         exchange.Validated(context.Options.MaxOutputPartitionCount);
         CheckWinners(exchange, winners);
         const string NotPlanned = "its source handles cannot be planned";
-        using var use = await context.Activity.EnterAndRecordAsync(exchange.Key, NotPlanned, cancellationToken).ConfigureAwait(false);
+        using var use = await context.Activity.EnterAndRecordAsync(exchange, NotPlanned, cancellationToken).ConfigureAwait(false);
         await context.Tombstones.ThrowIfClosedAsync(exchange.Key, NotPlanned, cancellationToken).ConfigureAwait(false);
         var filesByPartition = new List<SourceFileRef>[exchange.PartitionCount];
         var manifests = new Format.CommitManifest[winners.Count];

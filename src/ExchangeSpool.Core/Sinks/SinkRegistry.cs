@@ -25,7 +25,7 @@ public sealed class SinkRegistry(SpoolContext context)
             throw SpoolException.InvalidArgument(
                 $"attempt id {attemptId} of sink {sinkId} of exchange {exchange.Key} is above the limit {SinkAttemptId.MaxSelectableAttemptId}: an output selector byte holds 0..{SinkAttemptId.MaxSelectableAttemptId}");
         // In use here from before the attempt is registered until it is disposed: this server's sweeper never takes its exchange.
-        var use = context.Activity.Enter(id.Exchange);
+        var use = context.Activity.Enter(exchange);
         var attempt = new SinkAttempt(context, exchange, id, a =>
         {
             _active.TryRemove(new KeyValuePair<SinkAttemptId, SinkAttempt>(a.Id, a));
@@ -41,7 +41,7 @@ public sealed class SinkRegistry(SpoolContext context)
         try
         {
             // Recorded before the checks below, so that another server's sweeper either sees the record or closed the exchange before them.
-            await context.Activity.RecordAsync(id.Exchange, $"{id} cannot be written", cancellationToken).ConfigureAwait(false);
+            await context.Activity.RecordAsync(exchange, $"{id} cannot be written", cancellationToken).ConfigureAwait(false);
             var closed = context.Tombstones.IsClosedAsync(id.Exchange, cancellationToken).AsTask();
             var committed = IsCommittedAsync(id, cancellationToken);
             await Task.WhenAll(closed, committed).ConfigureAwait(false);

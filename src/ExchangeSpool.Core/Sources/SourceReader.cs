@@ -24,7 +24,7 @@ public sealed class SourceReader(SpoolContext context)
         var uses = new List<IDisposable>();
         try
         {
-            foreach (var exchange in request.Exchanges.Select(e => e.Exchange.Validated(context.Options.MaxOutputPartitionCount).Key).Distinct())
+            foreach (var exchange in request.Exchanges.Select(e => e.Exchange.Validated(context.Options.MaxOutputPartitionCount)).DistinctBy(e => e.Key))
                 uses.Add(await context.Activity.EnterAndRecordAsync(exchange, "its sources cannot be read", cancellationToken).ConfigureAwait(false));
             var files = await ResolveFilesAsync(request, cancellationToken).ConfigureAwait(false);
             await new SourceStream(context, files, cancellationToken).RunAsync(emit, cancellationToken).ConfigureAwait(false);
