@@ -197,7 +197,7 @@ internal sealed class CliRun(SpoolContext context, IAnsiConsole console)
         return 0;
     }
 
-    /// <summary>Reads and checks every block of every committed file; exit 1 when any file is damaged.</summary>
+    /// <summary>Reads and checks every block of every committed file; exit 1 when any file is damaged or cannot be read with the configured keys.</summary>
     private async Task<int> VerifyAsync(ExchangeKey exchange, CancellationToken cancellationToken)
     {
         var committed = (await _inventory.AttemptsAsync(exchange, cancellationToken)).Where(attempt => attempt.Manifest is not null).ToList();
@@ -209,7 +209,7 @@ internal sealed class CliRun(SpoolContext context, IAnsiConsole console)
         var salt = await context.Activity.ReadSaltAsync(exchange, cancellationToken) ?? [];
         var partitions = committed.SelectMany(attempt => attempt.Manifest!.Files).Max(file => file.PartitionId) + 1;
         var spec = new ExchangeSpec(exchange, partitions, false, salt);
-        var damaged = new List<string>();
+        var findings = new List<(string Kind, string Problem)>();
         var files = 0;
         await console.Progress().AutoClear(true).StartAsync(async progress =>
         {
@@ -218,21 +218,25 @@ internal sealed class CliRun(SpoolContext context, IAnsiConsole console)
             {
                 foreach (var file in attempt.Manifest!.Files)
                 {
-                    if (await FindDamageAsync(spec, attempt, file, cancellationToken) is { } problem)
-                        damaged.Add(problem);
+                    if (await CheckFileAsync(spec, attempt, file, cancellationToken) is { } finding)
+                        findings.Add(finding);
                     files++;
                     task.Increment(1);
                 }
             }
         });
-        foreach (var problem in damaged)
-            console.WriteLine($"damaged: {problem}");
-        console.WriteLine($"exchange {exchange}: {files} committed files of {committed.Count} attempts read, {damaged.Count} damaged");
-        return damaged.Count == 0 ? 0 : 1;
+        foreach (var (kind, problem) in findings)
+            console.WriteLine($"{kind}: {problem}");
+        console.WriteLine($"exchange {exchange}: {files} committed files of {committed.Count} attempts read, " +
+            $"{findings.Count(f => f.Kind == Damaged)} damaged, {findings.Count(f => f.Kind == Unreadable)} unreadable with the configured keys");
+        return findings.Count == 0 ? 0 : 1;
     }
 
+    private const string Damaged = "damaged";
+    private const string Unreadable = "unreadable";
+
     /// <summary>Reads every block of one file as a source would (checksums, authentication, lengths); returns what is wrong, or null.</summary>
-    private async Task<string?> FindDamageAsync(ExchangeSpec exchange, AttemptDirectory attempt, ManifestFile file, CancellationToken cancellationToken)
+    private async Task<(string Kind, string Problem)?> CheckFileAsync(ExchangeSpec exchange, AttemptDirectory attempt, ManifestFile file, CancellationToken cancellationToken)
     {
         try
         {
@@ -241,9 +245,13 @@ internal sealed class CliRun(SpoolContext context, IAnsiConsole console)
                 context.Pool.Return(block);
             return null;
         }
-        catch (SpoolException e) when (e.Code is SpoolErrorCode.DataLoss or SpoolErrorCode.FailedPrecondition)
+        catch (SpoolException e) when (e.Code == SpoolErrorCode.DataLoss)
         {
-            return e.Message;
+            return (Damaged, e.Message);
+        }
+        catch (SpoolException e) when (e.Reason == SpoolErrorReason.EncryptionKeyUnknown)
+        {
+            return (Unreadable, e.Message);
         }
     }
 

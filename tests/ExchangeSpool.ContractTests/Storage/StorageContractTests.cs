@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Buffers.Binary;
 using System.Security.Cryptography;
 using ExchangeSpool.Core;
 using ExchangeSpool.Core.Cleanup;
@@ -8,6 +6,8 @@ using ExchangeSpool.Core.Sinks;
 using ExchangeSpool.Core.Buffers;
 using ExchangeSpool.Core.Configuration;
 using ExchangeSpool.Core.Storage;
+using ExchangeSpool.Server.Tests.Cli;
+using ExchangeSpool.Server.Tests.Process;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
@@ -24,6 +24,7 @@ public abstract class StorageContractTests : IAsyncLifetime
     protected const int MiB = 1024 * 1024;
 
     private IExchangeStorage? _storage;
+    private IReadOnlyList<string> _baseDirectories = [];
 
     /// <summary>The backend under test.</summary>
     protected abstract IStorageBackend Backend { get; }
@@ -44,7 +45,7 @@ public abstract class StorageContractTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var baseDirectories = await CreateBaseDirectoriesAsync();
+        var baseDirectories = _baseDirectories = await CreateBaseDirectoriesAsync();
         var options = new BoundOptions();
         foreach (var definition in Backend.Settings)
             definition.Apply(options, definition.DefaultText);
@@ -324,7 +325,7 @@ public abstract class StorageContractTests : IAsyncLifetime
     {
         var writer = SpoolServer();
         var sweeper = SpoolServer();
-        var exchange = await CommitAttemptAsync(writer, "idle");
+        var exchange = await CommittedExchanges.CommitAsync(writer, "idle");
 
         Clock.Advance(OrphanTtl + TimeSpan.FromMinutes(1));
         var sweep = await new OrphanSweeper(sweeper).SweepAsync(OrphanTtl, dryRun: false, default);
@@ -341,7 +342,7 @@ public abstract class StorageContractTests : IAsyncLifetime
     {
         var writer = SpoolServer();
         var sweeper = SpoolServer();
-        var exchange = await CommitAttemptAsync(writer, "used");
+        var exchange = await CommittedExchanges.CommitAsync(writer, "used");
         Clock.Advance(OrphanTtl + TimeSpan.FromMinutes(1));
 
         await new HandlePlanner(writer, new SinkRegistry(writer)).PlanAsync(exchange, [(0, 0)], default);
@@ -356,9 +357,9 @@ public abstract class StorageContractTests : IAsyncLifetime
     public async Task OrphanSweep_KeepsAnExchangeWithASinkOpenOnThisServer_HoweverLongItWasIdle()
     {
         var server = SpoolServer();
-        var exchange = new ExchangeSpec(new ExchangeKey("q", "open"), 1, false, new byte[ExchangeSpec.SaltSize]);
+        var exchange = CommittedExchanges.Spec("open");
         await using var attempt = await new SinkRegistry(server).OpenAsync(exchange, 0, 0, default);
-        await attempt.AddPagesAsync(OnePage(), 1, default);
+        await attempt.AddPagesAsync(CommittedExchanges.Pages(), 1, default);
 
         Clock.Advance(OrphanTtl + TimeSpan.FromMinutes(1));
         var sweep = await new OrphanSweeper(server).SweepAsync(OrphanTtl, dryRun: false, default);
@@ -372,7 +373,7 @@ public abstract class StorageContractTests : IAsyncLifetime
     public async Task OrphanSweep_DryRun_ReportsAnIdleExchangeAndDeletesNothing()
     {
         var server = SpoolServer();
-        var exchange = await CommitAttemptAsync(server, "dry");
+        var exchange = await CommittedExchanges.CommitAsync(server, "dry");
 
         Clock.Advance(OrphanTtl + TimeSpan.FromMinutes(1));
         var sweep = await new OrphanSweeper(server).SweepAsync(OrphanTtl, dryRun: true, default);
@@ -386,7 +387,7 @@ public abstract class StorageContractTests : IAsyncLifetime
     public async Task OrphanSweep_OfAClosedExchangesLeftovers_DeletesThemAndKeepsItsTombstone()
     {
         var server = SpoolServer();
-        var exchange = await CommitAttemptAsync(server, "closed");
+        var exchange = await CommittedExchanges.CommitAsync(server, "closed");
         await server.Tombstones.MarkClosedAsync(exchange.Key, default);
         var tombstone = await Storage.ReadSmallFileAsync(server.Layout.Tombstone(exchange.Key), 256, default);
 
@@ -398,34 +399,36 @@ public abstract class StorageContractTests : IAsyncLifetime
         Assert.Equal(tombstone, await Storage.ReadSmallFileAsync(server.Layout.Tombstone(exchange.Key), 256, default));
     }
 
+    [Fact]
+    public async Task OperatorCli_ListsAnExchangeInThisStorage_AndDeletesIt()
+    {
+        var server = SpoolServer();
+        var exchange = await CommittedExchanges.CommitAsync(server, "cli", sinks: 2);
+
+        var listed = await RunCliAsync("exchanges", "list");
+        var deleted = await RunCliAsync("exchanges", "delete", exchange.Key.ToString());
+        var listedAfter = await RunCliAsync("exchanges", "list");
+
+        Assert.True(listed.ExitCode == 0, listed.Stderr);
+        Assert.Matches(@"q\.cli\s+│\s+q\s+│.*│\s+2\s+│\s+2\s+│\s+open", listed.Stdout);
+        Assert.True(deleted.ExitCode == 0, deleted.Stderr);
+        Assert.Null(await server.TryLoadManifestAsync(new SinkAttemptId(exchange.Key, 0, 0), default));
+        Assert.True(await SpoolServer().Tombstones.IsClosedAsync(exchange.Key, default));
+        Assert.DoesNotContain("q.cli", listedAfter.Stdout);
+    }
+
     private static readonly TimeSpan OrphanTtl = TimeSpan.FromHours(1);
 
     /// <summary>The one clock of every server a test makes: activity is recorded and judged by it, not by the storage's.</summary>
     private FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
 
+    /// <summary>Runs the real <c>exchange-spool</c> with these arguments on this storage, configured as a server on it would be.</summary>
+    private Task<(int ExitCode, string Stdout, string Stderr)> RunCliAsync(params string[] arguments) =>
+        SpoolProcess.RunToExitAsync([.. arguments, $"--exchange.base-directories={string.Join(',', _baseDirectories)}", .. Settings.Select(setting => $"--{setting}")]);
+
     /// <summary>One server's core over the storage under test, as a second server sharing it would have its own.</summary>
     private SpoolContext SpoolServer() =>
         new(new SpoolOptions { OrphanTtl = OrphanTtl, MemoryLimit = 64 * MiB }, Storage, clock: Clock, budget: Budget);
-
-    /// <summary>Commits attempt 0 of sink 0 of a new one-partition exchange with one page.</summary>
-    private static async Task<ExchangeSpec> CommitAttemptAsync(SpoolContext server, string exchangeId)
-    {
-        var exchange = new ExchangeSpec(new ExchangeKey("q", exchangeId), 1, false, new byte[ExchangeSpec.SaltSize]);
-        await using var attempt = await new SinkRegistry(server).OpenAsync(exchange, 0, 0, default);
-        await attempt.AddPagesAsync(OnePage(), 1, default);
-        await attempt.FinishAsync(default);
-        return exchange;
-    }
-
-    /// <summary>One 100-byte page for partition 0, framed as a sink batch carries it: [partition][length][payload].</summary>
-    private static ReadOnlySequence<byte> OnePage()
-    {
-        var frame = new byte[8 + 100];
-        BinaryPrimitives.WriteInt32LittleEndian(frame, 0);
-        BinaryPrimitives.WriteInt32LittleEndian(frame.AsSpan(4), 100);
-        RandomNumberGenerator.Fill(frame.AsSpan(8));
-        return new ReadOnlySequence<byte>(frame);
-    }
 
     /// <summary>Writes <paramref name="data"/> in blocks of <paramref name="blockSize"/> and completes the file.</summary>
     protected async Task WriteAsync(StoragePath path, byte[] data, int blockSize)
