@@ -56,7 +56,7 @@ public sealed class SinkRegistry(SpoolContext context)
             use.Dispose();
             await attempt.DiscardUnusedAsync().ConfigureAwait(false);
             if (e is SpoolException { Reason: SpoolErrorReason.StorageUnavailable or SpoolErrorReason.StorageFull } storage)
-                throw storage.While($"{id} was opening (checking that its exchange is not closed and that it is not committed yet)");
+                throw storage.While($"{id} was opening (recording its exchange's activity, checking that the exchange is not closed and that the attempt is not committed yet)");
             throw;
         }
         return attempt;
