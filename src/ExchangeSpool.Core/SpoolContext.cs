@@ -11,7 +11,7 @@ namespace ExchangeSpool.Core;
 public sealed class SpoolContext
 {
     /// <param name="keys">The master keys when encryption is enabled, null when it is not.</param>
-    /// <param name="clock">The clock that tells how long a stream has stalled; the system's by default.</param>
+    /// <param name="clock">The clock that tells how long a stream has stalled and when an exchange was last used; the system's by default.</param>
     /// <param name="budget">
     /// The budget from <see cref="CreateBudget"/> when the storage was given it too (so that its
     /// buffers count against the same limit); a new one when null.
@@ -24,10 +24,12 @@ public sealed class SpoolContext
         Layout = new ExchangeLayout(storage.BaseDirectories.Count);
         Budget = budget ?? CreateBudget(options);
         Pool = new BufferPool(Budget, MaxPayloadSize(options));
-        Reclaimer = new MemoryReclaimer(Budget, clock ?? TimeProvider.System, MemoryReclaimer.DefaultStallTime);
+        clock ??= TimeProvider.System;
+        Reclaimer = new MemoryReclaimer(Budget, clock, MemoryReclaimer.DefaultStallTime);
         BlockCapacity = Pool.CapacityFor(options.SinkBufferSize);
         Cleanups = new BackgroundCleanups();
         Tombstones = new ExchangeTombstones(storage, Layout, options.ClosedExchangeRetention, Cleanups);
+        Activity = new ExchangeActivity(storage, Layout, Tombstones, clock, options.ActivityRefreshInterval);
     }
 
     /// <summary>The one memory budget of a server with these options, created before its storage so that backends can charge their buffers to it.</summary>
@@ -58,6 +60,9 @@ public sealed class SpoolContext
     /// <summary>Which exchanges are closed, as every server sharing the storage sees it.</summary>
     public ExchangeTombstones Tombstones { get; }
 
+    /// <summary>When each exchange was last used, as every server sharing the storage sees it; which ones this server uses now.</summary>
+    public ExchangeActivity Activity { get; }
+
     /// <summary>The size a partition's buffer grows to before it is sealed: the sink buffer size, rounded up to the pool's classes.</summary>
     public int BlockCapacity { get; }
 
@@ -79,8 +84,14 @@ public sealed class SpoolContext
         await TryLoadManifestAsync(attempt, cancellationToken).ConfigureAwait(false)
         ?? throw new SpoolException(SpoolErrorReason.AttemptNotCommitted, $"{attempt} has no commit manifest: it did not finish, or it was aborted");
 
-    /// <summary>Deletes everything an exchange wrote, in every base directory (its tombstone is elsewhere and stays).</summary>
-    public async Task DeleteExchangeAsync(ExchangeKey exchange, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Deletes everything an exchange wrote, in every base directory, then its activity record (so a
+    /// deletion cut short is found again by the orphan sweeper); its tombstone is elsewhere and stays.
+    /// </summary>
+    public async Task DeleteExchangeAsync(ExchangeKey exchange, CancellationToken cancellationToken)
+    {
         await Parallel.ForEachAsync(Layout.ExchangeRoots(exchange), cancellationToken,
             async (root, token) => await Storage.DeleteDirectoryAsync(root, token).ConfigureAwait(false)).ConfigureAwait(false);
+        await Storage.DeleteDirectoryAsync(Layout.ActivityRecord(exchange), cancellationToken).ConfigureAwait(false);
+    }
 }

@@ -2,11 +2,15 @@ using System.Reflection;
 using ExchangeSpool.Server;
 using ExchangeSpool.Server.Cli;
 using ExchangeSpool.Server.Configuration;
+using Spectre.Console;
 
 const string ProgramName = "exchange-spool";
 
 if (RoundTripCheck.Handles(args))
     return await RoundTripCheck.RunAsync(ProgramName, args, Console.Out, Console.Error);
+
+if (OperatorCli.Handles(args))
+    return await OperatorCli.RunAsync(ProgramName, args, Environment.GetEnvironmentVariable, AnsiConsole.Console);
 
 ServerConfiguration configuration;
 try

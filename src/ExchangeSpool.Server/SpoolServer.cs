@@ -124,6 +124,7 @@ public sealed class SpoolServer : IAsyncDisposable
         builder.Services.AddSingleton<HandlePlanner>();
         builder.Services.AddSingleton<SourceReader>();
         builder.Services.AddSingleton<ExchangeDeletions>();
+        builder.Services.AddHostedService<OrphanSweepService>();
         builder.Services.AddSingleton(services => ActivatorUtilities.CreateInstance<ExchangeSpoolService>(services, configuration.Server));
 
         var app = builder.Build();

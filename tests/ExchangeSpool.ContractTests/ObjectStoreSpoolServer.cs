@@ -17,10 +17,14 @@ public abstract class ObjectStoreSpoolServer : SpoolServerFixture
             .Distinct()
             .ToList();
 
-    /// <remarks>Tombstones of closed exchanges are meant to stay (until swept); they hold no exchange data.</remarks>
+    /// <remarks>
+    /// Tombstones of closed exchanges are meant to stay (until swept), and activity records as long as
+    /// their exchange is not closed; neither holds exchange data.
+    /// </remarks>
     public override async Task<IReadOnlyList<string>> FilesOfQueryAsync(string queryId) =>
         (await ListObjectsAsync())
             .Where(name => name.Contains($".{queryId}.", StringComparison.Ordinal)
-                && !name.Contains($"{ExchangeLayout.TombstoneDirectoryName}/", StringComparison.Ordinal))
+                && !name.Contains($"{ExchangeLayout.TombstoneDirectoryName}/", StringComparison.Ordinal)
+                && !name.Contains($"{ExchangeLayout.ActivityDirectoryName}/", StringComparison.Ordinal))
             .ToList();
 }

@@ -42,6 +42,13 @@ public static class SettingParsers
             ? duration
             : throw NotA(key, text, "a positive duration", Duration.Examples);
 
+    /// <summary>A duration where 0 means off.</summary>
+    public static TimeSpan DurationOrZero(string key, string text) =>
+        text == "0" ? TimeSpan.Zero
+            : Duration.TryParse(text, out var duration) && duration >= TimeSpan.Zero
+            ? duration
+            : throw NotA(key, text, "a duration, or 0 for off", Duration.Examples);
+
     /// <summary>Optional text, such as a path: empty means not set.</summary>
     public static string? OptionalText(string key, string text) => text.Length == 0 ? null : text;
 

@@ -17,6 +17,19 @@ public sealed record SpoolOptions
     /// <summary><c>exchange.spool.closed-exchange-retention</c>: how long a closed exchange's tombstone refuses late writes before it is swept.</summary>
     public TimeSpan ClosedExchangeRetention { get; init; } = TimeSpan.FromHours(24);
 
+    /// <summary><c>exchange.spool.orphan-ttl</c>: exchanges no server used for this long are deleted by the orphan sweeper; zero: this server does not sweep.</summary>
+    public TimeSpan OrphanTtl { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary><c>exchange.spool.orphan-sweep-interval</c>: how often this server sweeps orphaned exchanges.</summary>
+    public TimeSpan OrphanSweepInterval { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// How often an exchange in use gets a newer activity record: a quarter of the orphan TTL, at most
+    /// <see cref="MaxActivityRefreshInterval"/> (which also holds when this server does not sweep, for the others that may).
+    /// </summary>
+    public TimeSpan ActivityRefreshInterval =>
+        OrphanTtl == TimeSpan.Zero || OrphanTtl / 4 > MaxActivityRefreshInterval ? MaxActivityRefreshInterval : OrphanTtl / 4;
+
     /// <summary><c>exchange.max-page-storage-size</c>: the largest page, including its 4-byte frame.</summary>
     public long MaxPageStorageSize { get; init; } = 16 * MiB;
 
@@ -51,6 +64,8 @@ public sealed record SpoolOptions
     public const int MaxPartitionCountLimit = 10_000;
     public const long MaxPageStorageSizeLimit = 256 * MiB;
     public static readonly TimeSpan MinClosedExchangeRetention = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan MinOrphanTtl = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan MaxActivityRefreshInterval = TimeSpan.FromMinutes(5);
 
     /// <summary>Returns the first invalid setting as (key, problem), or null when all are valid.</summary>
     public (string Key, string Problem)? FindInvalidSetting()
@@ -59,6 +74,8 @@ public sealed record SpoolOptions
             return ("exchange.base-directories", "at least one directory is required");
         if (ClosedExchangeRetention < MinClosedExchangeRetention)
             return ("exchange.spool.closed-exchange-retention", $"must be at least {MinClosedExchangeRetention.TotalMinutes:0}m, so that late writes of a closed exchange are still refused");
+        if (OrphanTtl != TimeSpan.Zero && OrphanTtl < MinOrphanTtl)
+            return ("exchange.spool.orphan-ttl", $"must be 0 (off) or at least {MinOrphanTtl.TotalMinutes:0}m, well above the time an exchange may sit unused while its query runs");
         if (MaxPageStorageSize is < 1024 or > MaxPageStorageSizeLimit)
             return ("exchange.max-page-storage-size", $"must be between 1kB and {MaxPageStorageSizeLimit / MiB}MB");
         if (SinkBufferPoolMinSize < 1)

@@ -19,7 +19,9 @@ public sealed class HandlePlanner(SpoolContext context, SinkRegistry sinks)
     {
         exchange.Validated(context.Options.MaxOutputPartitionCount);
         CheckWinners(exchange, winners);
-        await context.Tombstones.ThrowIfClosedAsync(exchange.Key, "its source handles cannot be planned", cancellationToken).ConfigureAwait(false);
+        const string NotPlanned = "its source handles cannot be planned";
+        using var use = await context.Activity.EnterAndRecordAsync(exchange, NotPlanned, cancellationToken).ConfigureAwait(false);
+        await context.Tombstones.ThrowIfClosedAsync(exchange.Key, NotPlanned, cancellationToken).ConfigureAwait(false);
         var filesByPartition = new List<SourceFileRef>[exchange.PartitionCount];
         var manifests = new Format.CommitManifest[winners.Count];
         await Parallel.ForAsync(0, winners.Count,

@@ -24,15 +24,24 @@ public sealed class SinkRegistry(SpoolContext context)
         if (attemptId > SinkAttemptId.MaxSelectableAttemptId)
             throw SpoolException.InvalidArgument(
                 $"attempt id {attemptId} of sink {sinkId} of exchange {exchange.Key} is above the limit {SinkAttemptId.MaxSelectableAttemptId}: an output selector byte holds 0..{SinkAttemptId.MaxSelectableAttemptId}");
-        var attempt = new SinkAttempt(context, exchange, id, a => _active.TryRemove(new KeyValuePair<SinkAttemptId, SinkAttempt>(a.Id, a)));
+        // In use here from before the attempt is registered until it is disposed: this server's sweeper never takes its exchange.
+        var use = context.Activity.Enter(exchange);
+        var attempt = new SinkAttempt(context, exchange, id, a =>
+        {
+            _active.TryRemove(new KeyValuePair<SinkAttemptId, SinkAttempt>(a.Id, a));
+            use.Dispose();
+        });
         if (!_active.TryAdd(id, attempt))
         {
+            use.Dispose();
             // The files in that attempt's directory are the other stream's: leave them alone.
             await attempt.DiscardUnusedAsync().ConfigureAwait(false);
             throw new SpoolException(SpoolErrorReason.AttemptBusy, $"{id} is already being written by another stream");
         }
         try
         {
+            // Recorded before the checks below, so that another server's sweeper either sees the record or closed the exchange before them.
+            await context.Activity.RecordAsync(exchange, $"{id} cannot be written", cancellationToken).ConfigureAwait(false);
             var closed = context.Tombstones.IsClosedAsync(id.Exchange, cancellationToken).AsTask();
             var committed = IsCommittedAsync(id, cancellationToken);
             await Task.WhenAll(closed, committed).ConfigureAwait(false);
@@ -44,9 +53,10 @@ public sealed class SinkRegistry(SpoolContext context)
         catch (Exception e)
         {
             _active.TryRemove(new KeyValuePair<SinkAttemptId, SinkAttempt>(id, attempt));
+            use.Dispose();
             await attempt.DiscardUnusedAsync().ConfigureAwait(false);
             if (e is SpoolException { Reason: SpoolErrorReason.StorageUnavailable or SpoolErrorReason.StorageFull } storage)
-                throw storage.While($"{id} was opening (checking that its exchange is not closed and that it is not committed yet)");
+                throw storage.While($"{id} was opening (recording its exchange's activity, checking that the exchange is not closed and that the attempt is not committed yet)");
             throw;
         }
         return attempt;

@@ -21,8 +21,19 @@ public sealed class SourceReader(SpoolContext context)
     /// </summary>
     public async Task ReadAsync(SourceRequest request, Func<SpoolBuffer, CancellationToken, ValueTask> emit, CancellationToken cancellationToken)
     {
-        var files = await ResolveFilesAsync(request, cancellationToken).ConfigureAwait(false);
-        await new SourceStream(context, files, cancellationToken).RunAsync(emit, cancellationToken).ConfigureAwait(false);
+        var uses = new List<IDisposable>();
+        try
+        {
+            foreach (var exchange in request.Exchanges.Select(e => e.Exchange.Validated(context.Options.MaxOutputPartitionCount)).DistinctBy(e => e.Key))
+                uses.Add(await context.Activity.EnterAndRecordAsync(exchange, "its sources cannot be read", cancellationToken).ConfigureAwait(false));
+            var files = await ResolveFilesAsync(request, cancellationToken).ConfigureAwait(false);
+            await new SourceStream(context, files, cancellationToken).RunAsync(emit, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var use in uses)
+                use.Dispose();
+        }
     }
 
     /// <summary>Checks every file against the selector and its attempt's manifest; returns them in handle order.</summary>

@@ -25,6 +25,12 @@ public sealed class ExchangeLayout(int baseDirectoryCount)
     /// </summary>
     public const string WriteProbePrefix = "write-probe-";
 
+    /// <summary>
+    /// Where each exchange's last activity is recorded (see <see cref="Cleanup.ExchangeActivity"/>), next to
+    /// the exchange directories of a base directory; no dot, so no exchange directory can have its name.
+    /// </summary>
+    public const string ActivityDirectoryName = "exchange-activity";
+
     public int BaseDirectoryCount { get; } = baseDirectoryCount;
 
     /// <summary>A fresh probe file in base directory <paramref name="baseIndex"/>; unique, so servers starting together on one storage never meet.</summary>
@@ -43,7 +49,40 @@ public sealed class ExchangeLayout(int baseDirectoryCount)
 
     /// <summary>The tombstone of a closed exchange, in the base directory its name hashes to.</summary>
     public StoragePath Tombstone(ExchangeKey exchange) =>
-        new((int)(HashOf(exchange) % (uint)BaseDirectoryCount), $"{TombstoneDirectoryName}/{ExchangeDirectory(exchange)}");
+        new(HomeIndexOf(exchange), $"{TombstoneDirectoryName}/{ExchangeDirectory(exchange)}");
+
+    /// <summary>The directory of an exchange's activity records, in the base directory its name hashes to (its tombstone's).</summary>
+    public StoragePath ActivityRecord(ExchangeKey exchange) =>
+        new(HomeIndexOf(exchange), $"{ActivityDirectoryName}/{ExchangeDirectory(exchange)}");
+
+    /// <summary>The activity directory of every base directory: together they name every exchange that has written anything.</summary>
+    public IEnumerable<StoragePath> ActivityDirectories() =>
+        Enumerable.Range(0, BaseDirectoryCount).Select(i => new StoragePath(i, ActivityDirectoryName));
+
+    /// <summary>
+    /// The exchange an exchange directory's name stands for, or false when <paramref name="name"/> is no
+    /// such name (its prefix must be the hash of its ids, so a stray entry is never taken for an exchange).
+    /// </summary>
+    public static bool TryParseExchangeDirectory(string name, out ExchangeKey exchange)
+    {
+        exchange = default;
+        var parts = name.Split('.');
+        if (parts.Length != 3)
+            return false;
+        var candidate = new ExchangeKey(parts[1], parts[2]);
+        try
+        {
+            candidate.Validated();
+        }
+        catch (SpoolException)
+        {
+            return false;
+        }
+        if (ExchangeDirectory(candidate) != name)
+            return false;
+        exchange = candidate;
+        return true;
+    }
 
     /// <summary>The tombstone directory of every base directory, for sweeping.</summary>
     public IEnumerable<StoragePath> TombstoneDirectories() =>
@@ -75,6 +114,8 @@ public sealed class ExchangeLayout(int baseDirectoryCount)
 
     private static StoragePath Child(StoragePath directory, string name) =>
         directory with { RelativePath = $"{directory.RelativePath}/{name}" };
+
+    private int HomeIndexOf(ExchangeKey exchange) => (int)(HashOf(exchange) % (uint)BaseDirectoryCount);
 
     private static uint HashOf(ExchangeKey exchange) => Crc32C.Compute(Encoding.UTF8.GetBytes(exchange.ToString()));
 }

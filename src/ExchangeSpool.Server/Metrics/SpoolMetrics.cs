@@ -25,6 +25,9 @@ public sealed class SpoolMetrics : IDisposable
     private long _bytesRead;
     private long _pagesRead;
     private long _commits;
+    private long _orphansDeleted;
+    private long _orphansRevived;
+    private long _orphansFailed;
 
     public SpoolMetrics()
     {
@@ -46,6 +49,13 @@ public sealed class SpoolMetrics : IDisposable
         var version = typeof(SpoolMetrics).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
         Meter.CreateObservableGauge("exchangespool.build.info", () => new Measurement<int>(1, new KeyValuePair<string, object?>("version", version)),
             description: "Always 1; the server's version in the version label.");
+        Meter.CreateObservableCounter("exchangespool.orphans.swept", () => new[]
+            {
+                Outcome(ref _orphansDeleted, "deleted"),
+                Outcome(ref _orphansRevived, "revived"),
+                Outcome(ref _orphansFailed, "failed"),
+            }, unit: "{exchange}",
+            description: "Exchanges the orphan sweeper found idle past exchange.spool.orphan-ttl, by outcome: deleted, revived (used again while being swept: closed, kept), failed (tried again next sweep).");
     }
 
     public Meter Meter { get; }
@@ -72,6 +82,19 @@ public sealed class SpoolMetrics : IDisposable
     }
 
     public void Committed() => Interlocked.Increment(ref _commits);
+
+    /// <summary>Exchanges the orphan sweeper deleted so far, for tests.</summary>
+    public long OrphansDeleted => Interlocked.Read(ref _orphansDeleted);
+
+    public void OrphansSwept(int deleted, int revived, int failed)
+    {
+        Interlocked.Add(ref _orphansDeleted, deleted);
+        Interlocked.Add(ref _orphansRevived, revived);
+        Interlocked.Add(ref _orphansFailed, failed);
+    }
+
+    private static Measurement<long> Outcome(ref long count, string outcome) =>
+        new(Interlocked.Read(ref count), new KeyValuePair<string, object?>("outcome", outcome));
 
     /// <summary>Gauges read when scraped: what the memory budget holds and how many streams are open.</summary>
     public void ObserveServer(Func<long> memoryUsed, long memoryLimit, Func<int> memoryWaiters, Func<int> activeSinks, Func<int> activeSources)

@@ -28,14 +28,16 @@ public class HdfsSpoolServer : SpoolServerFixture
     /// <summary>Exchange directories are real directories on HDFS: one left empty is a leak too.</summary>
     public override async Task<IReadOnlyList<string>> ExchangeDirectoriesOfQueryAsync(string queryId) =>
         (await Hdfs.EntriesAsync(path => Path.GetFileName(path).Contains($".{queryId}.", StringComparison.Ordinal)))
-            .Where(entry => entry.IsDirectory && !entry.Path.Contains($"/{ExchangeLayout.TombstoneDirectoryName}/", StringComparison.Ordinal))
+            .Where(entry => entry.IsDirectory && !entry.Path.Contains($"/{ExchangeLayout.TombstoneDirectoryName}/", StringComparison.Ordinal)
+                && !entry.Path.Contains($"/{ExchangeLayout.ActivityDirectoryName}/", StringComparison.Ordinal))
             .Select(entry => entry.Path)
             .ToList();
 
-    /// <summary>Tombstones of closed exchanges are meant to stay (until swept); they hold no exchange data.</summary>
+    /// <summary>Tombstones of closed exchanges are meant to stay (until swept), and activity records until their exchange closes; neither holds exchange data.</summary>
     public override async Task<IReadOnlyList<string>> FilesOfQueryAsync(string queryId) =>
         (await Hdfs.EntriesAsync(path => path.Contains($".{queryId}.", StringComparison.Ordinal)
-                && !path.Contains($"/{ExchangeLayout.TombstoneDirectoryName}/", StringComparison.Ordinal)))
+                && !path.Contains($"/{ExchangeLayout.TombstoneDirectoryName}/", StringComparison.Ordinal)
+                && !path.Contains($"/{ExchangeLayout.ActivityDirectoryName}/", StringComparison.Ordinal)))
             .Where(entry => !entry.IsDirectory)
             .Select(entry => entry.Path)
             .ToList();

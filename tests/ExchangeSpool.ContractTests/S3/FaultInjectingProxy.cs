@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using ExchangeSpool.ContractTests.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -78,6 +79,7 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
     private int _remaining;
     private int _injected;
     private int _forwarded;
+    private readonly ConcurrentQueue<string> _forwardedPaths = new();
 
     private FaultInjectingProxy(WebApplication app, Uri target)
     {
@@ -96,6 +98,9 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
 
     /// <summary>Requests forwarded and answered in full.</summary>
     public int Forwarded => Volatile.Read(ref _forwarded);
+
+    /// <summary>Requests forwarded and answered in full whose path contains <paramref name="text"/> (a query's id: its own requests, not another test's clean-ups).</summary>
+    public int ForwardedWith(string text) => _forwardedPaths.Count(path => path.Contains(text, StringComparison.Ordinal));
 
     public static async Task<FaultInjectingProxy> StartAsync(Uri target)
     {
@@ -194,6 +199,7 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
             return;
         }
         await body.CopyToAsync(context.Response.Body, context.RequestAborted);
+        _forwardedPaths.Enqueue(context.Request.Path.Value ?? "");
         Interlocked.Increment(ref _forwarded);
     }
 

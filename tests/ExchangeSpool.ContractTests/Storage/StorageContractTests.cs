@@ -1,9 +1,15 @@
 using System.Security.Cryptography;
 using ExchangeSpool.Core;
+using ExchangeSpool.Core.Cleanup;
+using ExchangeSpool.Core.Planning;
+using ExchangeSpool.Core.Sinks;
 using ExchangeSpool.Core.Buffers;
 using ExchangeSpool.Core.Configuration;
 using ExchangeSpool.Core.Storage;
+using ExchangeSpool.Server.Tests.Cli;
+using ExchangeSpool.Server.Tests.Process;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ExchangeSpool.ContractTests.Storage;
 
@@ -18,6 +24,7 @@ public abstract class StorageContractTests : IAsyncLifetime
     protected const int MiB = 1024 * 1024;
 
     private IExchangeStorage? _storage;
+    private IReadOnlyList<string> _baseDirectories = [];
 
     /// <summary>The backend under test.</summary>
     protected abstract IStorageBackend Backend { get; }
@@ -38,7 +45,7 @@ public abstract class StorageContractTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var baseDirectories = await CreateBaseDirectoriesAsync();
+        var baseDirectories = _baseDirectories = await CreateBaseDirectoriesAsync();
         var options = new BoundOptions();
         foreach (var definition in Backend.Settings)
             definition.Apply(options, definition.DefaultText);
@@ -325,6 +332,116 @@ public abstract class StorageContractTests : IAsyncLifetime
 
         Assert.Equal(0, Budget.Used);
     }
+
+    [Fact]
+    public async Task OrphanSweep_DeletesAnExchangeNoServerUsedForLongerThanTheTtl()
+    {
+        var writer = SpoolServer();
+        var sweeper = SpoolServer();
+        var exchange = await CommittedExchanges.CommitAsync(writer, "idle");
+
+        Clock.Advance(OrphanTtl + TimeSpan.FromMinutes(1));
+        var sweep = await new OrphanSweeper(sweeper).SweepAsync(OrphanTtl, dryRun: false, default);
+
+        Assert.Equal([exchange.Key], sweep.Deleted);
+        Assert.Null(await writer.TryLoadManifestAsync(new SinkAttemptId(exchange.Key, 0, 0), default));
+        Assert.Empty(await ListAsync(writer.Layout.ActivityRecord(exchange.Key)));
+        Assert.Empty(await writer.Activity.ListRecordedAsync(default).ToListAsync());
+        Assert.True(await writer.Tombstones.IsClosedAsync(exchange.Key, default));
+    }
+
+    [Fact]
+    public async Task OrphanSweep_KeepsAnExchangeAnotherServerUsedWithinTheTtl()
+    {
+        var writer = SpoolServer();
+        var sweeper = SpoolServer();
+        var exchange = await CommittedExchanges.CommitAsync(writer, "used");
+        Clock.Advance(OrphanTtl + TimeSpan.FromMinutes(1));
+
+        await new HandlePlanner(writer, new SinkRegistry(writer)).PlanAsync(exchange, [(0, 0)], default);
+        var sweep = await new OrphanSweeper(sweeper).SweepAsync(OrphanTtl, dryRun: false, default);
+
+        Assert.Empty(sweep.Deleted);
+        Assert.NotNull(await sweeper.TryLoadManifestAsync(new SinkAttemptId(exchange.Key, 0, 0), default));
+        Assert.False(await sweeper.Tombstones.IsClosedAsync(exchange.Key, default));
+    }
+
+    [Fact]
+    public async Task OrphanSweep_KeepsAnExchangeWithASinkOpenOnThisServer_HoweverLongItWasIdle()
+    {
+        var server = SpoolServer();
+        var exchange = CommittedExchanges.Spec("open");
+        await using var attempt = await new SinkRegistry(server).OpenAsync(exchange, 0, 0, default);
+        await attempt.AddPagesAsync(CommittedExchanges.Pages(), 1, default);
+
+        Clock.Advance(OrphanTtl + TimeSpan.FromMinutes(1));
+        var sweep = await new OrphanSweeper(server).SweepAsync(OrphanTtl, dryRun: false, default);
+
+        Assert.Empty(sweep.Deleted);
+        await attempt.FinishAsync(default);
+        Assert.NotNull(await server.TryLoadManifestAsync(new SinkAttemptId(exchange.Key, 0, 0), default));
+    }
+
+    [Fact]
+    public async Task OrphanSweep_DryRun_ReportsAnIdleExchangeAndDeletesNothing()
+    {
+        var server = SpoolServer();
+        var exchange = await CommittedExchanges.CommitAsync(server, "dry");
+
+        Clock.Advance(OrphanTtl + TimeSpan.FromMinutes(1));
+        var sweep = await new OrphanSweeper(server).SweepAsync(OrphanTtl, dryRun: true, default);
+
+        Assert.Equal([exchange.Key], sweep.Deleted);
+        Assert.NotNull(await server.TryLoadManifestAsync(new SinkAttemptId(exchange.Key, 0, 0), default));
+        Assert.False(await server.Tombstones.IsClosedAsync(exchange.Key, default));
+    }
+
+    [Fact]
+    public async Task OrphanSweep_OfAClosedExchangesLeftovers_DeletesThemAndKeepsItsTombstone()
+    {
+        var server = SpoolServer();
+        var exchange = await CommittedExchanges.CommitAsync(server, "closed");
+        await server.Tombstones.MarkClosedAsync(exchange.Key, default);
+        var tombstone = await Storage.ReadSmallFileAsync(server.Layout.Tombstone(exchange.Key), 256, default);
+
+        Clock.Advance(OrphanTtl + TimeSpan.FromMinutes(1));
+        var sweep = await new OrphanSweeper(SpoolServer()).SweepAsync(OrphanTtl, dryRun: false, default);
+
+        Assert.Equal([exchange.Key], sweep.Deleted);
+        Assert.Null(await server.TryLoadManifestAsync(new SinkAttemptId(exchange.Key, 0, 0), default));
+        Assert.Equal(tombstone, await Storage.ReadSmallFileAsync(server.Layout.Tombstone(exchange.Key), 256, default));
+    }
+
+    [Fact]
+    public async Task OperatorCli_ListsAnExchangeInThisStorage_AndDeletesIt()
+    {
+        var server = SpoolServer();
+        var exchange = await CommittedExchanges.CommitAsync(server, "cli", sinks: 2);
+
+        var listed = await RunCliAsync("exchanges", "list");
+        var deleted = await RunCliAsync("exchanges", "delete", exchange.Key.ToString());
+        var listedAfter = await RunCliAsync("exchanges", "list");
+
+        Assert.True(listed.ExitCode == 0, listed.Stderr);
+        Assert.Matches(@"q\.cli\s+│\s+q\s+│.*│\s+2\s+│\s+2\s+│\s+open", listed.Stdout);
+        Assert.True(deleted.ExitCode == 0, deleted.Stderr);
+        Assert.Null(await server.TryLoadManifestAsync(new SinkAttemptId(exchange.Key, 0, 0), default));
+        Assert.True(await SpoolServer().Tombstones.IsClosedAsync(exchange.Key, default));
+        Assert.DoesNotContain("q.cli", listedAfter.Stdout);
+    }
+
+    private static readonly TimeSpan OrphanTtl = TimeSpan.FromHours(1);
+
+    /// <summary>The one clock of every server a test makes: activity is recorded and judged by it, not by the storage's.</summary>
+    private FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
+    /// <summary>Runs the real <c>exchange-spool</c> with these arguments on this storage, configured as a server on it would be.</summary>
+    private Task<(int ExitCode, string Stdout, string Stderr)> RunCliAsync(params string[] arguments) =>
+        SpoolProcess.RunToExitAsync([.. arguments, $"--exchange.base-directories={string.Join(',', _baseDirectories)}", .. Settings.Select(setting => $"--{setting}")]);
+
+    /// <summary>One server's core over the storage under test, as a second server sharing it would have its own.</summary>
+    private SpoolContext SpoolServer() =>
+        new(new SpoolOptions { OrphanTtl = OrphanTtl, MemoryLimit = 64 * MiB }, Storage, clock: Clock, budget: Budget);
 
     /// <summary>Writes <paramref name="data"/> in blocks of <paramref name="blockSize"/> and completes the file.</summary>
     protected async Task WriteAsync(StoragePath path, byte[] data, int blockSize)

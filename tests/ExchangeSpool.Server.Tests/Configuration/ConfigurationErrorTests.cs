@@ -48,6 +48,21 @@ public sealed class ConfigurationErrorTests : IDisposable
     }
 
     [Theory]
+    [InlineData("exchange.spool.orphan-ttl=30s", "exchange.spool.orphan-ttl: must be 0 (off) or at least 1m, well above the time an exchange may sit unused while its query runs")]
+    [InlineData("exchange.spool.orphan-ttl=soon", "exchange.spool.orphan-ttl: 'soon' is not a duration, or 0 for off (examples: 10s, 1.5m)")]
+    [InlineData("exchange.spool.orphan-sweep-interval=0", "exchange.spool.orphan-sweep-interval: '0' is not a positive duration (examples: 10s, 1.5m)")]
+    public void Bad_orphan_sweeper_setting_names_the_key(string line, string expected)
+    {
+        Assert.Equal(expected, _fixture.LoadFileError(line));
+    }
+
+    [Fact]
+    public void Orphan_ttl_of_zero_turns_this_servers_sweeping_off()
+    {
+        Assert.Equal(TimeSpan.Zero, _fixture.LoadFile("exchange.spool.orphan-ttl=0").Spool.OrphanTtl);
+    }
+
+    [Theory]
     [InlineData("exchange.spool.local.file-mode", "rw-------")]
     [InlineData("exchange.spool.local.file-mode", "0800")]
     [InlineData("exchange.spool.local.directory-mode", "07777")]

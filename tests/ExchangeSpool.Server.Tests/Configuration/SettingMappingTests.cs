@@ -34,6 +34,8 @@ public sealed class SettingMappingTests : IDisposable
         Assert.Equal(256 * MiB, spool.SourceHandleTargetDataSize);
         Assert.Equal(50, spool.MaxOutputPartitionCount);
         Assert.Equal(1024 * MiB, spool.MemoryLimit);
+        Assert.Equal(TimeSpan.FromHours(24), spool.OrphanTtl);
+        Assert.Equal(TimeSpan.FromHours(1), spool.OrphanSweepInterval);
         Assert.Equal(new ListenAddress("127.0.0.1", 9477), configuration.Server.Address);
         Assert.Null(configuration.Server.MetricsAddress);
         Assert.Equal(32 * MiB, configuration.Server.MaxMessageSize);
@@ -86,6 +88,8 @@ public sealed class SettingMappingTests : IDisposable
             "exchange.source-handle-target-data-size=128MB",
             "exchange.max-output-partition-count=1000",
             "exchange.spool.memory-limit=4GB",
+            "exchange.spool.orphan-ttl=6h",
+            "exchange.spool.orphan-sweep-interval=10m",
             "exchange.spool.address=localhost:9500",
             "exchange.spool.metrics-address=0.0.0.0:9501",
             "exchange.spool.max-message-size=12MB",
@@ -127,6 +131,8 @@ public sealed class SettingMappingTests : IDisposable
         Assert.Equal(128 * MiB, spool.SourceHandleTargetDataSize);
         Assert.Equal(1000, spool.MaxOutputPartitionCount);
         Assert.Equal(4096 * MiB, spool.MemoryLimit);
+        Assert.Equal(TimeSpan.FromHours(6), spool.OrphanTtl);
+        Assert.Equal(TimeSpan.FromMinutes(10), spool.OrphanSweepInterval);
         Assert.Equal(new ListenAddress("localhost", 9500), configuration.Server.Address);
         Assert.Equal(new ListenAddress("0.0.0.0", 9501), configuration.Server.MetricsAddress);
         Assert.Equal(12 * MiB, configuration.Server.MaxMessageSize);

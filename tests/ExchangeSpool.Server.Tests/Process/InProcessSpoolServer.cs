@@ -26,13 +26,19 @@ internal sealed class InProcessSpoolServer : IAsyncDisposable
 
     public Uri? MetricsAddress => _server.MetricsAddress;
 
+    public Metrics.SpoolMetrics Metrics => _server.Metrics;
+
     public SpoolClient Client { get; }
 
     /// <summary><paramref name="extraArguments"/>: settings as command-line options.</summary>
-    public static async Task<InProcessSpoolServer> StartAsync(params string[] extraArguments)
+    public static Task<InProcessSpoolServer> StartAsync(params string[] extraArguments) => StartAsync(_ => Task.CompletedTask, extraArguments);
+
+    /// <summary>The same, once <paramref name="prepareStorage"/> has written what the server should find in its base directories.</summary>
+    public static async Task<InProcessSpoolServer> StartAsync(Func<IReadOnlyList<string>, Task> prepareStorage, params string[] extraArguments)
     {
         var root = Directory.CreateTempSubdirectory("exchange-spool-inprocess-").FullName;
         string[] baseDirectories = [Path.Combine(root, "a"), Path.Combine(root, "b")];
+        await prepareStorage(baseDirectories);
         var request = (RunServer)ServerConfiguration.Load(
         [
             "--exchange.spool.address=127.0.0.1:0",
