@@ -22,6 +22,9 @@ public sealed record ServerOptions
     /// <summary><c>exchange.spool.max-streams-per-connection</c>: concurrent calls one HTTP/2 connection may carry.</summary>
     public int MaxStreamsPerConnection { get; init; } = 1000;
 
+    /// <summary><c>exchange.spool.shutdown-grace-period</c>: how long sinks and sources under way may run on once a stop is asked.</summary>
+    public TimeSpan ShutdownGracePeriod { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>
     /// Returns the first invalid setting as (key, problem), or null when all are valid. A message
     /// must carry the largest page the core accepts, hence <paramref name="maxPageStorageSize"/>.

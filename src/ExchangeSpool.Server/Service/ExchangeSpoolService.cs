@@ -7,7 +7,6 @@ using ExchangeSpool.Core.Sources;
 using ExchangeSpool.Protocol;
 using ExchangeSpool.Server.Configuration;
 using Grpc.Core;
-using Microsoft.Extensions.Hosting;
 
 namespace ExchangeSpool.Server.Service;
 
@@ -23,7 +22,7 @@ internal sealed class ExchangeSpoolService(
     HandlePlanner planner,
     SourceReader sources,
     ExchangeDeletions deletions,
-    IHostApplicationLifetime lifetime,
+    ServerDrain drain,
     ServerOptions server)
 {
     /// <summary>Handles a plan result carries per message, well below any message size limit.</summary>
@@ -49,14 +48,16 @@ internal sealed class ExchangeSpoolService(
             MaxPageStorageSize = context.Options.MaxPageStorageSize,
             MaxMessageSize = server.MaxMessageSize,
             MaxStreamsPerConnection = server.MaxStreamsPerConnection,
-            Serving = !lifetime.ApplicationStopping.IsCancellationRequested,
+            Serving = !drain.IsDraining,
             ActiveSinks = sinks.ActiveCount,
             ActiveSources = ActiveSources,
         });
 
     public Task<ExchangeDescriptor> CreateExchange(CreateExchangeRequest request, ServerCallContext call)
     {
-        var spec = lifecycle.Create(ProtocolMapping.ToKey(request.Exchange), request.PartitionCount, request.PreserveOrder);
+        var key = ProtocolMapping.ToKey(request.Exchange);
+        drain.ThrowIfDraining($"to create exchange {key}");
+        var spec = lifecycle.Create(key, request.PartitionCount, request.PreserveOrder);
         return Task.FromResult(ProtocolMapping.ToDescriptor(spec, lifecycle.StorageLocations(spec.Key), context.Options));
     }
 
@@ -105,6 +106,7 @@ internal sealed class ExchangeSpoolService(
         using var stopCall = StopToken(call);
         try
         {
+            using var counted = drain.BeginStream("a new sink");
             return await WriteAttemptAsync(stream, stopCall.Token).ConfigureAwait(false);
         }
         catch (Exception) when (!stream.Ended && !stopCall.IsCancellationRequested)
@@ -144,7 +146,7 @@ internal sealed class ExchangeSpoolService(
                     throw SpoolException.InvalidArgument($"{attempt.Id}: a message followed the finish message");
                 }
                 // From here the commit runs to its end even if the caller goes away: an abort must not undo it.
-                var commit = await attempt.FinishAsync(lifetime.ApplicationStopping).ConfigureAwait(false);
+                var commit = await attempt.FinishAsync(drain.GraceEnded).ConfigureAwait(false);
                 return new SinkResult { PageCount = commit.PageCount, DataSize = commit.DataSize, FileCount = commit.FileCount };
             }
             catch (OperationCanceledException) when (attempt.AbortRequested.IsCancellationRequested && !stopCall.IsCancellationRequested)
@@ -161,6 +163,7 @@ internal sealed class ExchangeSpoolService(
 
     public async Task ReadSource(ReadSourceRequest request, IServerStreamWriter<PageBatch> responses, ServerCallContext call)
     {
+        using var counted = drain.BeginStream("a new source");
         Interlocked.Increment(ref _activeSources);
         try
         {
@@ -181,7 +184,7 @@ internal sealed class ExchangeSpoolService(
             ? ValueTask.CompletedTask
             : attempt.AddPagesAsync(message.Pages, message.PageCount, cancellationToken);
 
-    /// <summary>Ends a long call when its client goes away or the server starts draining.</summary>
+    /// <summary>Ends a long call when its client goes away or the server's grace period for draining is over.</summary>
     private CancellationTokenSource StopToken(ServerCallContext call) =>
-        CancellationTokenSource.CreateLinkedTokenSource(call.CancellationToken, lifetime.ApplicationStopping);
+        CancellationTokenSource.CreateLinkedTokenSource(call.CancellationToken, drain.GraceEnded);
 }

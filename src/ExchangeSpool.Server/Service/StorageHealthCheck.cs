@@ -1,32 +1,38 @@
 using ExchangeSpool.Core;
 using ExchangeSpool.Core.Storage;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Hosting;
 
 namespace ExchangeSpool.Server.Service;
 
 /// <summary>
-/// Behind the gRPC health service (grpc.health.v1): SERVING while every base directory answers a
-/// read, NOT_SERVING once the server is draining or when storage fails.
+/// Part of readiness (<c>/readyz</c>, grpc.health.v1): healthy while a small file can be written to
+/// and deleted from every base directory, which is what sinks need.
 /// </summary>
-internal sealed class StorageHealthCheck(SpoolContext context, IHostApplicationLifetime lifetime) : IHealthCheck
+internal sealed class StorageHealthCheck(SpoolContext context) : IHealthCheck
 {
-    /// <summary>A name no spool file has: reading it asks the storage for something that is not there.</summary>
-    private const string ProbeName = "exchange-spool-health-probe";
+    /// <summary>
+    /// The probe file's name at the root of a base directory, where no exchange lives; each probe
+    /// adds a random suffix, as several servers may share the storage and probe at once.
+    /// </summary>
+    public const string ProbeNamePrefix = "exchange-spool-health-probe-";
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext check, CancellationToken cancellationToken = default)
     {
-        if (lifetime.ApplicationStopping.IsCancellationRequested)
-            return HealthCheckResult.Unhealthy("the server is shutting down");
+        var probe = ProbeNamePrefix + Guid.NewGuid().ToString("N");
+        var index = 0;
         try
         {
-            for (var index = 0; index < context.Storage.BaseDirectories.Count; index++)
-                await context.Storage.ReadSmallFileAsync(new StoragePath(index, ProbeName), 1, cancellationToken).ConfigureAwait(false);
+            for (; index < context.Storage.BaseDirectories.Count; index++)
+            {
+                var path = new StoragePath(index, probe);
+                await context.Storage.WriteAtomicAsync(path, "probe"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+                await context.Storage.DeleteFileAsync(path, cancellationToken).ConfigureAwait(false);
+            }
             return HealthCheckResult.Healthy();
         }
         catch (Exception e) when (e is SpoolException or IOException or UnauthorizedAccessException)
         {
-            return HealthCheckResult.Unhealthy($"storage does not answer: {e.Message}");
+            return HealthCheckResult.Unhealthy($"base directory {context.Storage.BaseDirectories[index]} is not writable: {e.Message}");
         }
     }
 }

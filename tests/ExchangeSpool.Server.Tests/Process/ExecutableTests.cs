@@ -21,7 +21,7 @@ public sealed class ExecutableTests
         var result = await writer.FinishAsync().WaitAsync(SpoolProcess.Timeout);
         exchange.SinkFinished(sink, 0);
         exchange.AllRequiredSinksFinished();
-        var pages = await ReadAllAsync(client, exchange);
+        var pages = await SpooledPages.ReadAllAsync(client, exchange.Descriptor);
         var info = await client.GetServerInfoAsync();
 
         Assert.Equal(2, result.PageCount);
@@ -85,27 +85,5 @@ public sealed class ExecutableTests
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.True(lines.Length == 1, $"stderr has {lines.Length} lines, expected one:\n{stderr}");
         return lines[0];
-    }
-
-    private static async Task<List<byte[]>> ReadAllAsync(SpoolClient client, SpoolExchange exchange)
-    {
-        var handles = new List<SpoolSourceHandle>();
-        await foreach (var batch in exchange.GetSourceHandlesAsync())
-            handles.AddRange(batch.Handles);
-        await using var source = client.CreateSource();
-        source.SetOutputSelector(new OutputSelector.Builder()
-            .SetPartitionCount(exchange.ExchangeId, 1).Include(exchange.ExchangeId, 0, 0).SetFinal().Build());
-        source.AddSourceHandles(handles);
-        source.NoMoreSourceHandles();
-        var pages = new List<byte[]>();
-        using var timeout = new CancellationTokenSource(SpoolProcess.Timeout);
-        while (!source.IsFinished)
-        {
-            if (source.Read() is { } page)
-                pages.Add(page);
-            else
-                await source.IsBlocked().WaitAsync(timeout.Token);
-        }
-        return pages;
     }
 }
