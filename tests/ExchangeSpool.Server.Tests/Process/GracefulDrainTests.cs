@@ -109,13 +109,13 @@ public sealed class GracefulDrainTests
     [Fact]
     public async Task SinkThatNeverFinishes_IsAbortedWhenTheGracePeriodEnds_AndItsFilesAreDeleted()
     {
-        using var spool = await SpoolProcess.StartAsync(MetricsOnFreePort, "--exchange.spool.shutdown-grace-period=2s",
-            "--exchange.spool.sink-buffer-size=4kB");
+        using var spool = await SpoolProcess.StartAsync(MetricsOnFreePort, "--exchange.spool.shutdown-grace-period=2s");
         using var client = new SpoolClient(spool.Address);
         var exchange = await client.CreateExchangeAsync("drain", "abandoned", 1, false);
-        using var sink = await OpenSinkAsync(client, exchange.Descriptor, new string('x', 3000));
-        for (var page = 0; page < 8; page++)
-            await sink.RequestStream.WriteAsync(Batch(new string('y', 3000), finish: false));
+        // More than one 1MB block, so that a sealed block is in a file when the grace period ends.
+        using var sink = await OpenSinkAsync(client, exchange.Descriptor, new string('x', 400_000));
+        for (var page = 0; page < 3; page++)
+            await sink.RequestStream.WriteAsync(Batch(new string('y', 400_000), finish: false));
         await WaitUntilAsync(() => DataFiles(spool).Count > 0, "the sink wrote no .data file");
 
         await spool.TerminateAsync();
