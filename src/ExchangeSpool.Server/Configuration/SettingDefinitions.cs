@@ -58,7 +58,7 @@ public static class SettingDefinitions
             "The `host:port` the server listens on; loopback only in this version (port 0 picks a free port).",
             Address, (server, address) => server with { Address = address }),
         ServerSetting("exchange.spool.metrics-address", "",
-            "The `host:port` serving Prometheus metrics at `/metrics` over plain HTTP (counters and gauges only, no data, so any address is allowed); empty: off.",
+            "The `host:port` serving Prometheus metrics at `/metrics`, and the probes `/healthz` (alive) and `/readyz` (storage writable, not draining), over plain HTTP (no data, so any address is allowed); empty: off.",
             OptionalAddress, (server, address) => server with { MetricsAddress = address }),
         ServerSetting("exchange.spool.max-message-size", "32MB",
             "The largest gRPC message; at least `exchange.max-page-storage-size` + 64kB, at most 1GB.",
