@@ -87,6 +87,7 @@ public sealed class SettingMappingTests : IDisposable
             "exchange.spool.metrics-address=0.0.0.0:9501",
             "exchange.spool.max-message-size=12MB",
             "exchange.spool.max-streams-per-connection=250",
+            "exchange.spool.shutdown-grace-period=45s",
             "exchange.encryption-enabled=true",
             $"exchange.spool.encryption.key={Convert.ToBase64String(Enumerable.Range(1, 32).Select(b => (byte)b).ToArray())}",
             "exchange.spool.encryption.key-file=",
@@ -122,6 +123,7 @@ public sealed class SettingMappingTests : IDisposable
         Assert.Equal(new ListenAddress("0.0.0.0", 9501), configuration.Server.MetricsAddress);
         Assert.Equal(12 * MiB, configuration.Server.MaxMessageSize);
         Assert.Equal(250, configuration.Server.MaxStreamsPerConnection);
+        Assert.Equal(TimeSpan.FromSeconds(45), configuration.Server.ShutdownGracePeriod);
         Assert.Equal(Core.Compression.BlockCompression.Lz4, spool.Compression);
         var encryption = configuration.Encryption;
         Assert.True(encryption.Enabled && encryption.ClusterMode);
