@@ -24,38 +24,28 @@ public sealed class GracefulDrainTests
     [Fact]
     public async Task SinkUnderWayAtSigterm_CommitsWithinTheGracePeriod_AndItsDataReadsBackFromTheNextServer()
     {
-        using var spool = await SpoolProcess.StartAsync(MetricsOnFreePort);
-        using var client = new SpoolClient(spool.Address);
-        var exchange = await client.CreateExchangeAsync("drain", "commit", 1, false);
-        using var sink = await OpenSinkAsync(client, exchange.Descriptor, "before SIGTERM");
+        using var draining = await DrainingServer.StartAsync("before SIGTERM");
 
-        await spool.TerminateAsync();
-        await WaitForStatusAsync(spool, "/readyz", HttpStatusCode.ServiceUnavailable);
-        await sink.RequestStream.WriteAsync(Batch("after SIGTERM", finish: true));
-        await sink.RequestStream.CompleteAsync();
-        var result = await sink.ResponseAsync;
-        var exitCode = await spool.WaitForExitAsync();
-        using var next = await SpoolProcess.StartAsync($"--exchange.base-directories={spool.BaseDirectory}");
+        await draining.Sink.RequestStream.WriteAsync(Batch("after SIGTERM", finish: true));
+        await draining.Sink.RequestStream.CompleteAsync();
+        var result = await draining.Sink.ResponseAsync;
+        var exitCode = await draining.Spool.WaitForExitAsync();
+        using var next = await SpoolProcess.StartAsync($"--exchange.base-directories={draining.Spool.BaseDirectory}");
         using var nextClient = new SpoolClient(next.Address);
-        var pages = await SpooledPages.ReadAllAsync(nextClient, exchange.Descriptor);
+        var pages = await SpooledPages.ReadAllAsync(nextClient, draining.Exchange);
 
         Assert.Equal(2, result.PageCount);
-        Assert.True(exitCode == 0, $"exit code {exitCode}:\n{spool.Output}");
+        Assert.True(exitCode == 0, $"exit code {exitCode}:\n{draining.Spool.Output}");
         Assert.Equal(["before SIGTERM", "after SIGTERM"], pages.Select(page => Encoding.UTF8.GetString(page)));
     }
 
     [Fact]
     public async Task NewSinkAfterSigterm_IsRefusedWithUnavailableShuttingDown()
     {
-        using var spool = await SpoolProcess.StartAsync(MetricsOnFreePort);
-        using var client = new SpoolClient(spool.Address);
-        var exchange = await client.CreateExchangeAsync("drain", "refused", 2, false);
-        using var held = await OpenSinkAsync(client, exchange.Descriptor, "keeps the server draining");
-        await spool.TerminateAsync();
-        await WaitForStatusAsync(spool, "/readyz", HttpStatusCode.ServiceUnavailable);
+        using var draining = await DrainingServer.StartAsync("keeps the server draining");
 
-        using var late = client.CallInvoker.AsyncClientStreamingCall(ExchangeSpoolMethods.WriteSink, null, default);
-        await late.RequestStream.WriteAsync(Open(exchange.Descriptor, sinkId: 1, "too late", finish: true));
+        using var late = draining.Client.CallInvoker.AsyncClientStreamingCall(ExchangeSpoolMethods.WriteSink, null, default);
+        await late.RequestStream.WriteAsync(Open(draining.Exchange, sinkId: 1, "too late", finish: true));
         await late.RequestStream.CompleteAsync();
         var error = await Assert.ThrowsAsync<RpcException>(() => late.ResponseAsync);
 
@@ -66,14 +56,9 @@ public sealed class GracefulDrainTests
     [Fact]
     public async Task NewExchangeAfterSigterm_IsRefusedWithUnavailableShuttingDown()
     {
-        using var spool = await SpoolProcess.StartAsync(MetricsOnFreePort);
-        using var client = new SpoolClient(spool.Address);
-        var exchange = await client.CreateExchangeAsync("drain", "held", 1, false);
-        using var held = await OpenSinkAsync(client, exchange.Descriptor, "keeps the server draining");
-        await spool.TerminateAsync();
-        await WaitForStatusAsync(spool, "/readyz", HttpStatusCode.ServiceUnavailable);
+        using var draining = await DrainingServer.StartAsync("keeps the server draining");
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => client.CreateExchangeAsync("drain", "late", 1, false));
+        var error = await Assert.ThrowsAsync<RpcException>(() => draining.Client.CreateExchangeAsync("drain", "late", 1, false));
 
         Assert.True(error.StatusCode == StatusCode.Unavailable, error.ToString());
         Assert.Equal(ErrorReasons.ShuttingDown, SpoolErrors.Reason(error));
@@ -82,28 +67,22 @@ public sealed class GracefulDrainTests
     [Fact]
     public async Task AfterSigterm_ReadinessAndGrpcHealthFailAtOnce_WhileLivenessAnswers200UntilExit()
     {
-        using var spool = await SpoolProcess.StartAsync(MetricsOnFreePort);
-        using var client = new SpoolClient(spool.Address);
-        using var channel = GrpcChannel.ForAddress(spool.Address);
-        var exchange = await client.CreateExchangeAsync("drain", "probes", 1, false);
-        using var held = await OpenSinkAsync(client, exchange.Descriptor, "keeps the server draining");
-        Assert.Equal(HttpStatusCode.OK, (await GetAsync(spool, "/readyz")).StatusCode);
+        using var draining = await DrainingServer.StartAsync("keeps the server draining");
+        using var channel = GrpcChannel.ForAddress(draining.Spool.Address);
 
-        await spool.TerminateAsync();
-        var readiness = await WaitForStatusAsync(spool, "/readyz", HttpStatusCode.ServiceUnavailable);
-        var liveness = await GetAsync(spool, "/healthz");
+        var liveness = await GetAsync(draining.Spool, "/healthz");
         var grpcHealth = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(30));
-        await held.RequestStream.WriteAsync(Batch("last", finish: true));
-        await held.RequestStream.CompleteAsync();
-        await held.ResponseAsync;
-        var livenessUntilExit = await LivenessUntilRefusedAsync(spool);
-        var exitCode = await spool.WaitForExitAsync();
+        await draining.Sink.RequestStream.WriteAsync(Batch("last", finish: true));
+        await draining.Sink.RequestStream.CompleteAsync();
+        await draining.Sink.ResponseAsync;
+        var livenessUntilExit = await LivenessUntilRefusedAsync(draining.Spool);
+        var exitCode = await draining.Spool.WaitForExitAsync();
 
-        Assert.Contains("draining", await readiness.Content.ReadAsStringAsync());
+        Assert.Contains("draining", await draining.Readiness.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.OK, liveness.StatusCode);
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, grpcHealth.Status);
         Assert.All(livenessUntilExit, status => Assert.Equal(HttpStatusCode.OK, status));
-        Assert.True(exitCode == 0, $"exit code {exitCode}:\n{spool.Output}");
+        Assert.True(exitCode == 0, $"exit code {exitCode}:\n{draining.Spool.Output}");
     }
 
     [Fact]
@@ -127,6 +106,52 @@ public sealed class GracefulDrainTests
         Assert.Empty(DataFiles(spool));
         Assert.True(exitCode == 0, $"exit code {exitCode}:\n{spool.Output}");
         Assert.Contains("ended with 1 sink and source streams still running", spool.Output);
+    }
+
+    /// <summary>
+    /// A server sent SIGTERM while sink 0 of its exchange is open with one page (which keeps it
+    /// draining until the test ends the sink), once its /readyz answered 503.
+    /// </summary>
+    private sealed class DrainingServer(SpoolProcess spool, SpoolClient client, ExchangeDescriptor exchange,
+        AsyncClientStreamingCall<PageBatch, SinkResult> sink, HttpResponseMessage readiness) : IDisposable
+    {
+        public SpoolProcess Spool { get; } = spool;
+
+        public SpoolClient Client { get; } = client;
+
+        public ExchangeDescriptor Exchange { get; } = exchange;
+
+        public AsyncClientStreamingCall<PageBatch, SinkResult> Sink { get; } = sink;
+
+        /// <summary>The first 503 of /readyz after SIGTERM.</summary>
+        public HttpResponseMessage Readiness { get; } = readiness;
+
+        public static async Task<DrainingServer> StartAsync(string firstPage)
+        {
+            var spool = await SpoolProcess.StartAsync(MetricsOnFreePort);
+            var client = new SpoolClient(spool.Address);
+            try
+            {
+                var exchange = await client.CreateExchangeAsync("drain", "e", 2, false);
+                var sink = await OpenSinkAsync(client, exchange.Descriptor, firstPage);
+                await spool.TerminateAsync();
+                var readiness = await WaitForStatusAsync(spool, "/readyz", HttpStatusCode.ServiceUnavailable);
+                return new DrainingServer(spool, client, exchange.Descriptor, sink, readiness);
+            }
+            catch
+            {
+                client.Dispose();
+                spool.Dispose();
+                throw;
+            }
+        }
+
+        public void Dispose()
+        {
+            Sink.Dispose();
+            Client.Dispose();
+            Spool.Dispose();
+        }
     }
 
     /// <summary>Opens a WriteSink stream of sink 0 with one page and returns once the server counts it as active.</summary>
