@@ -16,9 +16,18 @@ internal static class HealthEndpoints
     /// <summary>The tag of the checks <c>/readyz</c> and gRPC health run: storage writable, not draining.</summary>
     public const string ReadinessTag = "ready";
 
-    public static void Add(IHealthChecksBuilder checks) =>
+    private const string StorageCheck = "storage";
+
+    /// <summary>
+    /// Adds the readiness checks. The storage check writes a file, so it runs when asked (/readyz, a
+    /// gRPC Check) and not every 30 s in the background for gRPC Watch calls, which follow draining only.
+    /// </summary>
+    public static void Add(IHealthChecksBuilder checks)
+    {
         checks.AddCheck<DrainHealthCheck>("drain", tags: [ReadinessTag])
-            .AddCheck<StorageHealthCheck>("storage", tags: [ReadinessTag]);
+            .AddCheck<StorageHealthCheck>(StorageCheck, tags: [ReadinessTag]);
+        checks.Services.Configure<HealthCheckPublisherOptions>(publisher => publisher.Predicate = check => check.Name != StorageCheck);
+    }
 
     public static void Use(IApplicationBuilder app)
     {
