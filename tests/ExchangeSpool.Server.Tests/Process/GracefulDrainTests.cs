@@ -65,6 +65,18 @@ public sealed class GracefulDrainTests
     }
 
     [Fact]
+    public async Task NewSourceAfterSigterm_IsRefusedWithUnavailableShuttingDown()
+    {
+        using var draining = await DrainingServer.StartAsync("keeps the server draining");
+
+        using var late = draining.Client.CallInvoker.AsyncServerStreamingCall(ExchangeSpoolMethods.ReadSource, null, default, new ReadSourceRequest());
+        var error = await Assert.ThrowsAsync<RpcException>(() => late.ResponseStream.MoveNext(CancellationToken.None));
+
+        Assert.True(error.StatusCode == StatusCode.Unavailable, error.ToString());
+        Assert.Equal(ErrorReasons.ShuttingDown, SpoolErrors.Reason(error));
+    }
+
+    [Fact]
     public async Task AfterSigterm_ReadinessAndGrpcHealthFailAtOnce_WhileLivenessAnswers200UntilExit()
     {
         using var draining = await DrainingServer.StartAsync("keeps the server draining");
