@@ -1,5 +1,7 @@
+using ExchangeSpool.Core.Storage;
 using ExchangeSpool.Protocol;
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 
 namespace ExchangeSpool.Client;
@@ -13,20 +15,28 @@ public sealed class SpoolClient : IDisposable
 {
     private readonly GrpcChannel _channel;
 
+    /// <exception cref="ArgumentException">The CA file holds no certificate.</exception>
+    /// <exception cref="IOException">The CA or token file cannot be read.</exception>
+    /// <exception cref="InvalidDataException">The token file holds no usable token.</exception>
     public SpoolClient(Uri address, SpoolClientOptions? options = null)
     {
         Options = options ?? new SpoolClientOptions();
+        var handler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = Options.MultipleConnections,
+            InitialHttp2StreamWindowSize = Options.StreamWindowSize,
+        };
+        if (Options.CaCertificateFile is { } caFile)
+            handler.SslOptions.RemoteCertificateValidationCallback = new PrivateCertificateAuthority(caFile, nameof(SpoolClientOptions.CaCertificateFile)).Validate;
         _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
             MaxReceiveMessageSize = Options.MaxMessageSize,
             MaxSendMessageSize = Options.MaxMessageSize,
-            HttpHandler = new SocketsHttpHandler
-            {
-                EnableMultipleHttp2Connections = Options.MultipleConnections,
-                InitialHttp2StreamWindowSize = Options.StreamWindowSize,
-            },
+            HttpHandler = handler,
         });
-        CallInvoker = _channel.CreateCallInvoker();
+        CallInvoker = Options.BearerTokenFile is { } tokenFile
+            ? WithBearerToken(_channel.CreateCallInvoker(), BearerTokens.Scheme + BearerTokens.ReadFile(tokenFile))
+            : _channel.CreateCallInvoker();
     }
 
     public SpoolClientOptions Options { get; }
@@ -63,4 +73,11 @@ public sealed class SpoolClient : IDisposable
         new(deadline: DateTime.UtcNow + Options.ControlCallTimeout, cancellationToken: cancellationToken);
 
     public void Dispose() => _channel.Dispose();
+
+    private static CallInvoker WithBearerToken(CallInvoker invoker, string authorization) =>
+        invoker.Intercept(metadata =>
+        {
+            metadata.Add(BearerTokens.HeaderName, authorization);
+            return metadata;
+        });
 }

@@ -30,4 +30,13 @@ public sealed class SpoolClientOptions
     /// time, hardly raises on loopback.
     /// </summary>
     public int StreamWindowSize { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// A PEM file of the CA that signed the server's certificate (a private CA), trusted besides the
+    /// machine's roots, for an <c>https://</c> address; null: the machine's roots only.
+    /// </summary>
+    public string? CaCertificateFile { get; init; }
+
+    /// <summary>A file holding the server's bearer token (<c>exchange.spool.auth.token-file</c>), sent on every call; read once, when the client is made.</summary>
+    public string? BearerTokenFile { get; init; }
 }

@@ -29,4 +29,5 @@ public static class ErrorReasons
     public const string Cancelled = "CANCELLED";
     public const string DeadlineExceeded = "DEADLINE_EXCEEDED";
     public const string Internal = "INTERNAL";
+    public const string Unauthenticated = "UNAUTHENTICATED";
 }

@@ -53,7 +53,7 @@ catch (IOException e)
 foreach (var setting in configuration.Settings.Where(setting => setting.Source != SettingSource.Default))
     Console.WriteLine($"{ProgramName} setting {setting.ReportLine}");
 var storage = $"{server.Context.Storage.Kind} {string.Join(", ", server.Context.Storage.BaseDirectories)}";
-Console.WriteLine($"{ProgramName} listening on {server.Address} (gRPC, h2c); storage: {storage}; memory limit {configuration.Spool.MemoryLimit} bytes; compression {configuration.Spool.Compression.ToString().ToLowerInvariant()}; {server.EncryptionSummary}" +
+Console.WriteLine($"{ProgramName} listening on {server.Address} (gRPC, {(server.Tls ? "TLS" : "h2c")}{(configuration.Server.AuthTokenFile is null ? "" : ", bearer token required")}); storage: {storage}; memory limit {configuration.Spool.MemoryLimit} bytes; compression {configuration.Spool.Compression.ToString().ToLowerInvariant()}; {server.EncryptionSummary}" +
     (server.MetricsAddress is { } metrics ? $"; metrics on {metrics}metrics" : ""));
 Console.Out.Flush();
 await server.WaitForShutdownAsync();

@@ -7,6 +7,7 @@ using ExchangeSpool.Core.Sources;
 using ExchangeSpool.Core.Storage;
 using ExchangeSpool.Server.Configuration;
 using ExchangeSpool.Server.Metrics;
+using ExchangeSpool.Server.Security;
 using ExchangeSpool.Server.Service;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -33,8 +34,9 @@ public sealed class SpoolServer : IAsyncDisposable
     private readonly Func<ListenOptions?> _metricsListener;
 
     private SpoolServer(WebApplication app, SpoolContext context, SpoolMetrics metrics, PrometheusExporter exporter, string encryptionSummary,
-        Func<ListenOptions> grpcListener, Func<ListenOptions?> metricsListener)
+        Func<ListenOptions> grpcListener, Func<ListenOptions?> metricsListener, bool tls)
     {
+        Tls = tls;
         _app = app;
         Context = context;
         Metrics = metrics;
@@ -52,16 +54,21 @@ public sealed class SpoolServer : IAsyncDisposable
     public string EncryptionSummary { get; }
 
     /// <summary>The address clients connect to, e.g. <c>http://127.0.0.1:9477</c>, known once started (the port bound when 0 was asked).</summary>
-    public Uri Address => ToUri(_grpcListener().IPEndPoint!);
+    public Uri Address => ToUri(_grpcListener().IPEndPoint!, Tls);
 
     /// <summary>Where <c>/metrics</c> is served, when <c>exchange.spool.metrics-address</c> is set.</summary>
-    public Uri? MetricsAddress => _metricsListener()?.IPEndPoint is { } endPoint ? ToUri(endPoint) : null;
+    public Uri? MetricsAddress => _metricsListener()?.IPEndPoint is { } endPoint ? ToUri(endPoint, tls: false) : null;
+
+    /// <summary>Whether gRPC is served over TLS (<c>exchange.spool.tls.certificate-file</c>) rather than h2c.</summary>
+    public bool Tls { get; }
 
     /// <exception cref="ConfigurationException">A standalone key could not be read or written.</exception>
     public static SpoolServer Create(ServerConfiguration configuration, Action<ILoggingBuilder>? logging = null)
     {
         var keys = LoadKeys(configuration.Encryption, out var encryptionSummary);
         var builder = WebApplication.CreateSlimBuilder();
+        if (configuration.Server.TlsEnabled)
+            builder.WebHost.UseKestrelHttpsConfiguration();
         var metrics = new SpoolMetrics();
         var connectionErrors = new Http2ConnectionErrorCounter(metrics);
         builder.Logging.ClearProviders();
@@ -83,6 +90,8 @@ public sealed class SpoolServer : IAsyncDisposable
             kestrel.Listen(ToEndPoint(configuration.Server.Address), listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
+                if (configuration.Server.TlsEnabled)
+                    listen.UseServerCertificate(kestrel.ApplicationServices);
                 grpcListener = listen;
             });
             if (configuration.Server.MetricsAddress is { } metricsAddress)
@@ -95,8 +104,12 @@ public sealed class SpoolServer : IAsyncDisposable
             configuration.Storage.Create(configuration.Spool.BaseDirectories, configuration.Options,
                 new StorageContext(budget, TimeProvider.System, services.GetRequiredService<ILoggerFactory>())),
             keys, budget: budget));
+        builder.Services.AddTransportSecurity(configuration.Server);
         builder.Services.AddGrpc(options =>
         {
+            // First, so that no other interceptor or handler runs for a call without the token.
+            if (configuration.Server.AuthTokenFile is not null)
+                options.Interceptors.Add<BearerTokenInterceptor>();
             options.MaxReceiveMessageSize = configuration.Server.MaxMessageSize;
             options.MaxSendMessageSize = configuration.Server.MaxMessageSize;
             options.Interceptors.Add<SpoolErrorInterceptor>();
@@ -138,7 +151,8 @@ public sealed class SpoolServer : IAsyncDisposable
             () => app.Services.GetRequiredService<SinkRegistry>().ActiveCount, () => service.ActiveSources);
         var exporter = new PrometheusExporter([metrics.Meter, .. context.Storage.Meters]);
         app.MapGet("/metrics", () => Results.Text(exporter.Render(), "text/plain; version=0.0.4"));
-        return new SpoolServer(app, context, metrics, exporter, encryptionSummary, () => grpcListener!, () => metricsListener);
+        return new SpoolServer(app, context, metrics, exporter, encryptionSummary, () => grpcListener!, () => metricsListener,
+            configuration.Server.TlsEnabled);
     }
 
     /// <summary>
@@ -199,7 +213,7 @@ public sealed class SpoolServer : IAsyncDisposable
         Metrics.Dispose();
     }
 
-    private static Uri ToUri(IPEndPoint endPoint) => new($"http://{endPoint}/");
+    private static Uri ToUri(IPEndPoint endPoint, bool tls) => new($"{(tls ? "https" : "http")}://{endPoint}/");
 
     private static IPEndPoint ToEndPoint(ListenAddress address)
     {

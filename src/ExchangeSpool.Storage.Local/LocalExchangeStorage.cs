@@ -241,8 +241,16 @@ public sealed class LocalExchangeStorage : IExchangeStorage
         public async ValueTask DisposeAsync()
         {
             await file.DisposeAsync().ConfigureAwait(false);
-            if (!_completed)
+            if (_completed)
+                return;
+            try
+            {
                 File.Delete(fullPath);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // Its directory went first (another server closed the exchange): the file went with it.
+            }
         }
     }
 

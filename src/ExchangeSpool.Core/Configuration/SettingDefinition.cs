@@ -3,7 +3,7 @@ namespace ExchangeSpool.Core.Configuration;
 /// <summary>
 /// One configuration key: its default and meaning as documented, and how its text is parsed and
 /// bound. The server's list of keys (its own and every storage backend's) is the only list; binding,
-/// environment variable names, help text and the README table all come from it.
+/// environment variable names, help text and the table of docs/configuration.md all come from it.
 /// </summary>
 public sealed class SettingDefinition
 {

@@ -87,14 +87,26 @@ internal sealed class SinkFileWriter
         return _files.OrderBy(f => f.PartitionId).ThenBy(f => f.FileIndex).ToArray();
     }
 
-    /// <summary>Stops writing, drops queued blocks and closes open files; deleting them is the caller's job.</summary>
+    /// <summary>
+    /// Stops writing, drops queued blocks and closes open files; deleting them is the caller's job.
+    /// Every file is closed even when closing one fails (what ended the attempt often breaks that
+    /// too), and such a failure never replaces the attempt's own in what its stream reports.
+    /// </summary>
     public async Task AbortAsync()
     {
         _queue.Writer.TryComplete();
         await _cancel.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
         foreach (var file in _openFiles.Values)
-            await file.Writer.DisposeAsync().ConfigureAwait(false);
+        {
+            try
+            {
+                await file.Writer.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or SpoolException)
+            {
+            }
+        }
         _openFiles.Clear();
     }
 

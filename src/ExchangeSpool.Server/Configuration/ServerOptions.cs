@@ -10,6 +10,11 @@ public sealed record ServerOptions
 
     public const int MaxStreamsPerConnectionLimit = 100_000;
 
+    public const string AddressKey = "exchange.spool.address";
+    public const string TlsCertificateFileKey = "exchange.spool.tls.certificate-file";
+    public const string TlsKeyFileKey = "exchange.spool.tls.key-file";
+    public const string AuthTokenFileKey = "exchange.spool.auth.token-file";
+
     /// <summary><c>exchange.spool.address</c>: where the gRPC service listens.</summary>
     public ListenAddress Address { get; init; } = new("127.0.0.1", 9477);
 
@@ -22,6 +27,17 @@ public sealed record ServerOptions
     /// <summary><c>exchange.spool.max-streams-per-connection</c>: concurrent calls one HTTP/2 connection may carry.</summary>
     public int MaxStreamsPerConnection { get; init; } = 1000;
 
+    /// <summary><c>exchange.spool.tls.certificate-file</c>: the server's PEM certificate; null: plaintext (h2c).</summary>
+    public string? TlsCertificateFile { get; init; }
+
+    /// <summary><c>exchange.spool.tls.key-file</c>: the PEM private key of that certificate.</summary>
+    public string? TlsKeyFile { get; init; }
+
+    /// <summary><c>exchange.spool.auth.token-file</c>: the shared secret clients send as a bearer token; null: no token asked.</summary>
+    public string? AuthTokenFile { get; init; }
+
+    public bool TlsEnabled => TlsCertificateFile is not null;
+
     /// <summary><c>exchange.spool.shutdown-grace-period</c>: how long sinks and sources under way may run on once a stop is asked.</summary>
     public TimeSpan ShutdownGracePeriod { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -31,8 +47,19 @@ public sealed record ServerOptions
     /// </summary>
     public (string Key, string Problem)? FindInvalidSetting(long maxPageStorageSize)
     {
-        if (!Address.IsLoopback)
-            return ("exchange.spool.address", "listening on a non-loopback address requires TLS and a bearer token, which this version does not support yet");
+        if (TlsCertificateFile is null != TlsKeyFile is null)
+            return TlsCertificateFile is null
+                ? (TlsCertificateFileKey, $"is required with {TlsKeyFileKey}: TLS needs the certificate and its private key")
+                : (TlsKeyFileKey, $"is required with {TlsCertificateFileKey}: TLS needs the certificate and its private key");
+        if (!Address.IsLoopback && (!TlsEnabled || AuthTokenFile is null))
+            return (AddressKey, $"listening on the non-loopback address {Address} requires TLS and a bearer token; missing: " +
+                string.Join(" and ", new[]
+                {
+                    TlsEnabled ? null : $"TLS ({TlsCertificateFileKey} and {TlsKeyFileKey})",
+                    AuthTokenFile is null ? $"the token ({AuthTokenFileKey})" : null,
+                }.OfType<string>()));
+        if (TlsCertificateFile is { } certificateFile && PemCertificate.Problem(certificateFile, TlsKeyFile!) is { } unusable)
+            return unusable;
         var smallest = maxPageStorageSize + MessageFramingAllowance;
         if (MaxMessageSize < smallest || MaxMessageSize > MaxMessageSizeLimit)
             return ("exchange.spool.max-message-size",

@@ -2,10 +2,10 @@ using System.Text;
 
 namespace ExchangeSpool.Server.Configuration;
 
-/// <summary>The settings table rendered for people: the README's Markdown table and the <c>--help</c> text.</summary>
+/// <summary>The settings table rendered for people: the Markdown table of docs/configuration.md and the <c>--help</c> text.</summary>
 public static class SettingDocumentation
 {
-    /// <summary>One row per key: <c>| key | default | meaning |</c>; README.md carries this table verbatim.</summary>
+    /// <summary>One row per key: <c>| key | default | meaning |</c>; docs/configuration.md carries this table verbatim.</summary>
     public static string ToMarkdownTable()
     {
         var table = new StringBuilder();

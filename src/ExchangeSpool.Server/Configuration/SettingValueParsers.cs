@@ -46,6 +46,15 @@ internal static class SettingValueParsers
             : throw new ConfigurationException(key, problem);
     }
 
+    /// <summary>The path of a token file, read once here so that an unusable file stops the server at start.</summary>
+    public static string? TokenFile(string key, string text)
+    {
+        if (text.Length == 0)
+            return null;
+        Security.BearerToken.FromFile(text);
+        return text;
+    }
+
     public static ListenAddress? OptionalAddress(string key, string text) => text.Length == 0 ? null : Address(key, text);
 
     public static ListenAddress Address(string key, string text) =>

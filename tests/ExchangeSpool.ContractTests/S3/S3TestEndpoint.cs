@@ -7,9 +7,9 @@ namespace ExchangeSpool.ContractTests.S3;
 
 /// <summary>
 /// The S3 server every S3 test talks to: the endpoint in <c>EXCHANGE_SPOOL_S3_ENDPOINT</c> (with
-/// <c>EXCHANGE_SPOOL_S3_ACCESS_KEY</c> and <c>EXCHANGE_SPOOL_S3_SECRET_KEY</c>; MinIO, for instance),
-/// or else a <see cref="RadosGateway"/> started once for the whole test run. The benchmark harness
-/// compiles this file in too, for its S3 section.
+/// <c>EXCHANGE_SPOOL_S3_ACCESS_KEY</c> and <c>EXCHANGE_SPOOL_S3_SECRET_KEY</c>), or else one started
+/// once for the whole test run: a <see cref="MinioContainer"/> where a Docker engine is reachable, a
+/// <see cref="RadosGateway"/> otherwise. The benchmark harness compiles this file in too, for its S3 section.
 /// </summary>
 public sealed class S3TestEndpoint : IAsyncDisposable
 {
@@ -18,21 +18,18 @@ public sealed class S3TestEndpoint : IAsyncDisposable
     public const string SecretKeyVariable = "EXCHANGE_SPOOL_S3_SECRET_KEY";
     public const string Region = "us-east-1";
 
-    private static readonly SharedPerRun<S3TestEndpoint> Shared = new(StartAsync, async shared =>
-    {
-        if (shared.Gateway is { } gateway)
-        {
-            await shared.DisposeAsync();
-            Console.WriteLine($"RADOS Gateway: started in {gateway.StartTime.TotalSeconds:F1}s, stopped in {gateway.StopTime.TotalSeconds:F1}s");
-        }
-    });
+    private static readonly SharedPerRun<S3TestEndpoint> Shared = new(StartAsync, StopAsync);
 
-    private S3TestEndpoint(Uri endpoint, string accessKey, string secretKey, RadosGateway? gateway)
+    private static readonly SharedPerRun<S3TestEndpoint> SharedGateway = new(StartGatewayAsync, StopAsync);
+
+    private readonly IAsyncDisposable? _server;
+
+    private S3TestEndpoint(Uri endpoint, string accessKey, string secretKey, IAsyncDisposable? server)
     {
         Endpoint = endpoint;
         AccessKey = accessKey;
         SecretKey = secretKey;
-        Gateway = gateway;
+        _server = server;
     }
 
     public Uri Endpoint { get; }
@@ -41,18 +38,35 @@ public sealed class S3TestEndpoint : IAsyncDisposable
 
     public string SecretKey { get; }
 
-    /// <summary>The gateway this run started, or null for an external endpoint.</summary>
-    public RadosGateway? Gateway { get; }
+    /// <summary>The RADOS Gateway this run started, or null for MinIO or an external endpoint.</summary>
+    public RadosGateway? Gateway => _server as RadosGateway;
 
     public static Task<S3TestEndpoint> SharedAsync() => Shared.GetAsync();
 
-    public static Task StopSharedAsync() => Shared.StopAsync();
+    /// <summary>
+    /// The shared endpoint when it is a RADOS Gateway, else one started for the tests that need
+    /// its STS and roles (MinIO and an external endpoint have neither set up).
+    /// </summary>
+    public static async Task<S3TestEndpoint> SharedGatewayAsync()
+    {
+        var shared = await SharedAsync();
+        return shared.Gateway is not null ? shared : await SharedGateway.GetAsync();
+    }
+
+    public static Task StopSharedAsync() => Task.WhenAll(Shared.StopAsync(), SharedGateway.StopAsync());
+
+    private static async Task StopAsync(S3TestEndpoint shared)
+    {
+        await shared.DisposeAsync();
+        if (shared.Gateway is { } gateway)
+            Console.WriteLine($"RADOS Gateway: started in {gateway.StartTime.TotalSeconds:F1}s, stopped in {gateway.StopTime.TotalSeconds:F1}s");
+    }
 
     /// <summary>Why there is no S3 server to use here, or null when there is one.</summary>
     public static string? Unavailable =>
-        Environment.GetEnvironmentVariable(EndpointVariable) is { Length: > 0 } || RadosGateway.IsInstalled
+        Environment.GetEnvironmentVariable(EndpointVariable) is { Length: > 0 } || MinioContainer.DockerIsReachable || RadosGateway.IsInstalled
             ? null
-            : $"no S3 server: install ceph-mon ceph-osd radosgw uuid-runtime (tests/run-all.sh does) or set {EndpointVariable}";
+            : $"no S3 server: install ceph-mon ceph-osd radosgw uuid-runtime (tests/run-all.sh does), make a Docker engine reachable, or set {EndpointVariable}";
 
     /// <summary>An endpoint of the caller's own; disposing it stops the gateway it started.</summary>
     public static async Task<S3TestEndpoint> StartAsync()
@@ -62,18 +76,33 @@ public sealed class S3TestEndpoint : IAsyncDisposable
             return new S3TestEndpoint(new Uri(endpoint),
                 Environment.GetEnvironmentVariable(AccessKeyVariable) ?? throw new InvalidOperationException($"{EndpointVariable} is set but {AccessKeyVariable} is not"),
                 Environment.GetEnvironmentVariable(SecretKeyVariable) ?? throw new InvalidOperationException($"{EndpointVariable} is set but {SecretKeyVariable} is not"),
-                gateway: null);
+                server: null);
         }
         if (Unavailable is { } reason)
             throw new InvalidOperationException(reason);
+        if (MinioContainer.DockerIsReachable)
+        {
+            var minio = await MinioContainer.StartAsync();
+            return new S3TestEndpoint(minio.Endpoint, minio.AccessKey, minio.SecretKey, minio);
+        }
+        return await StartGatewayAsync();
+    }
+
+    private static async Task<S3TestEndpoint> StartGatewayAsync()
+    {
         var gateway = await RadosGateway.StartAsync();
         return new S3TestEndpoint(gateway.Endpoint, gateway.AccessKey, gateway.SecretKey, gateway);
     }
 
     /// <summary>What the endpoint is, for reports.</summary>
-    public string Kind => Gateway is null ? $"external {Endpoint}" : "Ceph RADOS Gateway (memstore) on loopback";
+    public string Kind => _server switch
+    {
+        RadosGateway => "Ceph RADOS Gateway (memstore) on loopback",
+        MinioContainer => $"MinIO ({MinioContainer.Image}) in a container",
+        _ => $"external {Endpoint}",
+    };
 
-    public ValueTask DisposeAsync() => Gateway?.DisposeAsync() ?? ValueTask.CompletedTask;
+    public ValueTask DisposeAsync() => _server?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     /// <summary>The S3 backend's options for this endpoint, or for a proxy in front of it.</summary>
     public S3Options Options(Uri? through = null) => new()
@@ -119,10 +148,10 @@ public sealed class S3TestEndpoint : IAsyncDisposable
         return names;
     }
 
-    /// <summary>Empties and removes buckets on an external endpoint; a gateway of ours takes them with it when it stops.</summary>
+    /// <summary>Empties and removes buckets on an external endpoint; a server of ours takes them with it when it stops.</summary>
     public async Task DeleteBucketsAsync(IEnumerable<string> names)
     {
-        if (Gateway is not null)
+        if (_server is not null)
             return;
         using var client = CreateClient();
         foreach (var name in names)

@@ -130,8 +130,8 @@ public sealed class StackableOperatorFileTests : IAsyncLifetime
     [Fact]
     public async Task IamRole_IsAssumedThroughSts_WithTheDefaultChainsIdentity()
     {
-        var gateway = _s3.Gateway ?? throw NeedsOwnGateway();
-        using var server = await SpoolProcess.StartWithConfigAsync(RoleFile(gateway.RoleArn), DefaultChainIdentity());
+        var (s3, gateway, bucket) = await RoleGatewayAsync();
+        using var server = await SpoolProcess.StartWithConfigAsync(RoleFile(s3, bucket, gateway.RoleArn), DefaultChainIdentity(s3));
 
         await AssertRoundTripAsync(server);
         Assert.Contains($"setting exchange.s3.iam-role={gateway.RoleArn} (file)", server.Output);
@@ -140,9 +140,9 @@ public sealed class StackableOperatorFileTests : IAsyncLifetime
     [Fact]
     public async Task IamRole_ThatCannotBeAssumed_FailsTheCallNamingStsTheRoleAndTheAnswer()
     {
-        var gateway = _s3.Gateway ?? throw NeedsOwnGateway();
+        var (s3, gateway, bucket) = await RoleGatewayAsync();
         var missingRole = gateway.RoleArn + "-missing";
-        using var server = await SpoolProcess.StartWithConfigAsync(RoleFile(missingRole), DefaultChainIdentity());
+        using var server = await SpoolProcess.StartWithConfigAsync(RoleFile(s3, bucket, missingRole), DefaultChainIdentity(s3));
         using var client = new SpoolClient(server.Address);
 
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
@@ -155,14 +155,22 @@ public sealed class StackableOperatorFileTests : IAsyncLifetime
         Assert.Contains("(HTTP 4", error.Status.Detail);
     }
 
+    /// <summary>A RADOS Gateway (the shared endpoint when it is one) with a bucket of this test's.</summary>
+    private async Task<(S3TestEndpoint S3, RadosGateway Gateway, string Bucket)> RoleGatewayAsync()
+    {
+        var s3 = await S3TestEndpoint.SharedGatewayAsync();
+        var bucket = s3 == _s3 ? _bucket : (await s3.CreateBucketsAsync(1))[0];
+        return (s3, s3.Gateway!, bucket);
+    }
+
     /// <summary>
     /// An S3 file with a role to assume. The external id is sent with AssumeRole but not checked here:
     /// the tests' Ceph cannot hold a trust policy that asks for one (see <see cref="RadosGateway"/>).
     /// </summary>
-    private string RoleFile(string role) => WriteOperatorFile($"""
+    private string RoleFile(S3TestEndpoint s3, string bucket, string role) => WriteOperatorFile($"""
         exchange-manager.name=filesystem
-        exchange.base-directories=s3\://{_bucket}/role
-        exchange.s3.endpoint={Escape(_s3.Endpoint.ToString())}
+        exchange.base-directories=s3\://{bucket}/role
+        exchange.s3.endpoint={Escape(s3.Endpoint.ToString())}
         exchange.s3.external-id=spool-external-id
         exchange.s3.iam-role={Escape(role)}
         exchange.s3.path-style-access=true
@@ -170,14 +178,11 @@ public sealed class StackableOperatorFileTests : IAsyncLifetime
         """);
 
     /// <summary>The identity the role is assumed with, found by the AWS SDK's default chain (as a pod's would be, from IRSA or the environment).</summary>
-    private Dictionary<string, string> DefaultChainIdentity() => new()
+    private static Dictionary<string, string> DefaultChainIdentity(S3TestEndpoint s3) => new()
     {
-        ["AWS_ACCESS_KEY_ID"] = _s3.AccessKey,
-        ["AWS_SECRET_ACCESS_KEY"] = _s3.SecretKey,
+        ["AWS_ACCESS_KEY_ID"] = s3.AccessKey,
+        ["AWS_SECRET_ACCESS_KEY"] = s3.SecretKey,
     };
-
-    private static InvalidOperationException NeedsOwnGateway() =>
-        new($"the IAM role tests need the tests' own RADOS Gateway (its role and STS), not {S3TestEndpoint.EndpointVariable}");
 
     /// <summary>
     /// The file as the operator renders it: its generated properties with the configuration

@@ -135,6 +135,19 @@ public abstract class StorageContractTests : IAsyncLifetime
         Assert.Equal(SpoolErrorCode.DataLoss, error.Code);
     }
 
+    /// <summary>What a commit racing a close on another server meets: the close deleted the directory of a file still being written.</summary>
+    [Fact]
+    public async Task WriterDisposedWithoutCompleting_AfterItsDirectoryWasDeleted_DisposesQuietly()
+    {
+        var writer = await Storage.CreateFileAsync(new StoragePath(0, "closed/0/0/0_0.data"), default);
+        await writer.WriteAsync(RandomNumberGenerator.GetBytes(1000), default);
+        await Storage.DeleteDirectoryAsync(new StoragePath(0, "closed"), default);
+
+        await writer.DisposeAsync();
+
+        Assert.Empty(await ListAsync(new StoragePath(0, "closed")));
+    }
+
     [Fact]
     public async Task OpeningAMissingFile_IsDataLossNamingTheFile()
     {

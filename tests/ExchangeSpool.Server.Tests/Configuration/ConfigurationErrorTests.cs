@@ -122,9 +122,10 @@ public sealed class ConfigurationErrorTests : IDisposable
     [InlineData("10.1.2.3:9477")]
     [InlineData("spool.example.com:9477")]
     [InlineData("[::]:9477")]
-    public void Non_loopback_address_is_refused_until_tls_and_tokens_exist(string address)
+    public void Non_loopback_address_without_tls_and_token_is_refused_naming_both(string address)
     {
-        Assert.Equal("exchange.spool.address: listening on a non-loopback address requires TLS and a bearer token, which this version does not support yet",
+        Assert.Equal($"exchange.spool.address: listening on the non-loopback address {address} requires TLS and a bearer token; " +
+            "missing: TLS (exchange.spool.tls.certificate-file and exchange.spool.tls.key-file) and the token (exchange.spool.auth.token-file)",
             _fixture.LoadError("--exchange.spool.address", address));
     }
 

@@ -67,6 +67,9 @@ public sealed class SettingMappingTests : IDisposable
     public void A_file_setting_every_key_maps_each_to_its_property()
     {
         var previousKeyFile = _fixture.WriteFile(Convert.ToBase64String(new byte[32]));
+        using var certificates = new Security.TestCertificates();
+        var (certificateFile, keyFile, _) = certificates.NewServerCertificate();
+        var tokenFile = certificates.WriteTokenFile("mapping-token");
         var configuration = _fixture.LoadFile(
             "exchange-manager.name=spool",
             "exchange.base-directories=file:///var/spool/a, file:///var/spool/b",
@@ -87,6 +90,9 @@ public sealed class SettingMappingTests : IDisposable
             "exchange.spool.metrics-address=0.0.0.0:9501",
             "exchange.spool.max-message-size=12MB",
             "exchange.spool.max-streams-per-connection=250",
+            $"exchange.spool.tls.certificate-file={certificateFile}",
+            $"exchange.spool.tls.key-file={keyFile}",
+            $"exchange.spool.auth.token-file={tokenFile}",
             "exchange.spool.shutdown-grace-period=45s",
             "exchange.encryption-enabled=true",
             $"exchange.spool.encryption.key={Convert.ToBase64String(Enumerable.Range(1, 32).Select(b => (byte)b).ToArray())}",
@@ -123,6 +129,9 @@ public sealed class SettingMappingTests : IDisposable
         Assert.Equal(new ListenAddress("0.0.0.0", 9501), configuration.Server.MetricsAddress);
         Assert.Equal(12 * MiB, configuration.Server.MaxMessageSize);
         Assert.Equal(250, configuration.Server.MaxStreamsPerConnection);
+        Assert.Equal(certificateFile, configuration.Server.TlsCertificateFile);
+        Assert.Equal(keyFile, configuration.Server.TlsKeyFile);
+        Assert.Equal(tokenFile, configuration.Server.AuthTokenFile);
         Assert.Equal(TimeSpan.FromSeconds(45), configuration.Server.ShutdownGracePeriod);
         Assert.Equal(Core.Compression.BlockCompression.Lz4, spool.Compression);
         var encryption = configuration.Encryption;

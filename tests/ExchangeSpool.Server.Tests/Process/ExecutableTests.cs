@@ -1,5 +1,6 @@
 using System.Net;
 using ExchangeSpool.Client;
+using ExchangeSpool.Server.Tests.Security;
 
 namespace ExchangeSpool.Server.Tests.Process;
 
@@ -21,7 +22,7 @@ public sealed class ExecutableTests
         var result = await writer.FinishAsync().WaitAsync(SpoolProcess.Timeout);
         exchange.SinkFinished(sink, 0);
         exchange.AllRequiredSinksFinished();
-        var pages = await SpooledPages.ReadAllAsync(client, exchange.Descriptor);
+        var pages = await RoundTrip.ReadAllAsync(client, exchange);
         var info = await client.GetServerInfoAsync();
 
         Assert.Equal(2, result.PageCount);
@@ -72,8 +73,29 @@ public sealed class ExecutableTests
     {
         var line = await ConfigurationErrorLineAsync("--exchange.spool.address=0.0.0.0:9477");
 
-        Assert.Contains("exchange.spool.address", line);
-        Assert.Contains("non-loopback", line);
+        Assert.StartsWith("exchange-spool: configuration error: exchange.spool.address: listening on the non-loopback address 0.0.0.0:9477 requires TLS and a bearer token", line);
+        Assert.EndsWith("missing: TLS (exchange.spool.tls.certificate-file and exchange.spool.tls.key-file) and the token (exchange.spool.auth.token-file)", line);
+    }
+
+    [Fact]
+    public async Task Executable_NonLoopbackAddressWithTlsAndToken_ServesOverTls()
+    {
+        using var certificates = new TestCertificates();
+        var (certificateFile, keyFile, _) = certificates.NewServerCertificate();
+        var tokenFile = certificates.WriteTokenFile("process-token");
+        using var spool = await SpoolProcess.StartAsync("--exchange.spool.address=0.0.0.0:0",
+            $"--exchange.spool.tls.certificate-file={certificateFile}", $"--exchange.spool.tls.key-file={keyFile}",
+            $"--exchange.spool.auth.token-file={tokenFile}");
+        // Listening on every interface; the certificate names 127.0.0.1.
+        var loopback = new UriBuilder(spool.Address) { Host = "127.0.0.1" }.Uri;
+        using var client = new SpoolClient(loopback, new SpoolClientOptions { CaCertificateFile = certificates.CaFile, BearerTokenFile = tokenFile });
+
+        var pages = await RoundTrip.WriteAndReadAsync(client, ["over", "tls"]);
+
+        Assert.Equal("https://0.0.0.0", spool.Address.GetLeftPart(UriPartial.Authority)[..15]);
+        Assert.Contains("(gRPC, TLS, bearer token required)", spool.Output);
+        Assert.DoesNotContain("process-token", spool.Output);
+        Assert.Equal(["over", "tls"], pages);
     }
 
     /// <summary>Runs the program, expecting exit code 2 and exactly one line on stderr, which it returns.</summary>

@@ -32,7 +32,7 @@ public sealed class GracefulDrainTests
         var exitCode = await draining.Spool.WaitForExitAsync();
         using var next = await SpoolProcess.StartAsync($"--exchange.base-directories={draining.Spool.BaseDirectory}");
         using var nextClient = new SpoolClient(next.Address);
-        var pages = await SpooledPages.ReadAllAsync(nextClient, draining.Exchange);
+        var pages = await RoundTrip.ReadAllAsync(nextClient, draining.Exchange);
 
         Assert.Equal(2, result.PageCount);
         Assert.True(exitCode == 0, $"exit code {exitCode}:\n{draining.Spool.Output}");

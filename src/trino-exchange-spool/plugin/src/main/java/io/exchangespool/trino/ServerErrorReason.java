@@ -13,6 +13,7 @@ import static io.exchangespool.trino.SpoolErrorCode.SPOOL_ENCRYPTION_KEY_UNKNOWN
 import static io.exchangespool.trino.SpoolErrorCode.SPOOL_MAX_OUTPUT_PARTITION_COUNT_EXCEEDED;
 import static io.exchangespool.trino.SpoolErrorCode.SPOOL_MAX_PAGE_SIZE_EXCEEDED;
 import static io.exchangespool.trino.SpoolErrorCode.SPOOL_SERVER_ERROR;
+import static io.exchangespool.trino.SpoolErrorCode.SPOOL_SERVER_UNAUTHENTICATED;
 import static io.exchangespool.trino.SpoolErrorCode.SPOOL_SERVER_UNAVAILABLE;
 
 /**
@@ -36,6 +37,7 @@ enum ServerErrorReason
     DEADLINE_EXCEEDED(SPOOL_SERVER_UNAVAILABLE),
     DATA_LOSS(SPOOL_DATA_CORRUPTION),
     ENCRYPTION_KEY_UNKNOWN(SPOOL_ENCRYPTION_KEY_UNKNOWN),
+    UNAUTHENTICATED(SPOOL_SERVER_UNAUTHENTICATED),
     // Requests the plugin should never have sent, states it should never have reached, server bugs.
     INVALID_REQUEST(SPOOL_SERVER_ERROR),
     PARTITION_OUT_OF_RANGE(SPOOL_SERVER_ERROR),

@@ -29,7 +29,10 @@ public enum SpoolErrorCode
     // Spooled data failed verification (checksum, authentication, length) or is missing.
     SPOOL_DATA_CORRUPTION(7, EXTERNAL),
     // Spooled data was encrypted with a key the server does not hold: the servers' keys differ.
-    SPOOL_ENCRYPTION_KEY_UNKNOWN(8, EXTERNAL);
+    SPOOL_ENCRYPTION_KEY_UNKNOWN(8, EXTERNAL),
+    // The server refused the plugin's bearer token (exchange.spool.client.auth.token-file), or none was sent:
+    // the two files differ; retrying the task cannot help until they match.
+    SPOOL_SERVER_UNAUTHENTICATED(9, EXTERNAL);
 
     private final ErrorCode errorCode;
 

@@ -2,9 +2,17 @@ package io.exchangespool.trino;
 
 import io.trino.spi.TrinoException;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -31,6 +39,8 @@ public final class SpoolExchangeConfig
     public static final String MAX_MESSAGE_SIZE = CLIENT_PREFIX + "max-message-size";
     public static final String STREAMS_PER_CONNECTION = CLIENT_PREFIX + "streams-per-connection";
     public static final String MAX_DATA_CONNECTIONS = CLIENT_PREFIX + "max-data-connections";
+    public static final String TLS_CA_FILE = CLIENT_PREFIX + "tls.ca-file";
+    public static final String AUTH_TOKEN_FILE = CLIENT_PREFIX + "auth.token-file";
 
     private static final Pattern HOST_PORT = Pattern.compile("(?<host>[^:\\s]+|\\[[0-9a-fA-F:]+]):(?<port>\\d{1,5})");
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)");
@@ -48,6 +58,8 @@ public final class SpoolExchangeConfig
     private final int maxMessageSize;
     private final int streamsPerConnection;
     private final int maxDataConnections;
+    private final Optional<Path> tlsCaFile;
+    private final Optional<Path> authTokenFile;
 
     private SpoolExchangeConfig(Map<String, String> properties)
     {
@@ -87,11 +99,16 @@ public final class SpoolExchangeConfig
         if (maxDataConnections > 64) {
             throw invalid(MAX_DATA_CONNECTIONS, properties.get(MAX_DATA_CONNECTIONS), "must be from 1 to 64");
         }
+        tlsCaFile = readOptional(unread, TLS_CA_FILE, SpoolExchangeConfig::parseCaFile);
+        authTokenFile = readOptional(unread, AUTH_TOKEN_FILE, path -> {
+            BearerTokenFile.read(path);
+            return path;
+        });
         if (!unread.isEmpty()) {
             String key = unread.keySet().stream().sorted().findFirst().orElseThrow();
-            throw invalid(key, unread.get(key), "unknown key; the plugin reads %s, %s, %s, %s, %s, %s, %s, %s and %s".formatted(
+            throw invalid(key, unread.get(key), "unknown key; the plugin reads %s, %s, %s, %s, %s, %s, %s, %s, %s, %s and %s".formatted(
                     ADDRESS, CONTROL_TIMEOUT, CONNECT_TIMEOUT, KEEPALIVE_TIME, SINK_BATCH_SIZE, SOURCE_BUFFER_SIZE, MAX_MESSAGE_SIZE,
-                    STREAMS_PER_CONNECTION, MAX_DATA_CONNECTIONS));
+                    STREAMS_PER_CONNECTION, MAX_DATA_CONNECTIONS, TLS_CA_FILE, AUTH_TOKEN_FILE));
         }
     }
 
@@ -158,6 +175,49 @@ public final class SpoolExchangeConfig
     public int maxDataConnections()
     {
         return maxDataConnections;
+    }
+
+    /** The PEM file of the CA that signed the server's certificate: TLS is used when set, plaintext (h2c) otherwise. */
+    public Optional<Path> tlsCaFile()
+    {
+        return tlsCaFile;
+    }
+
+    /** The file holding the server's bearer token (its exchange.spool.auth.token-file), sent on every call when set. */
+    public Optional<Path> authTokenFile()
+    {
+        return authTokenFile;
+    }
+
+    private static Optional<Path> readOptional(Map<String, String> unread, String key, Function<Path, Path> check)
+    {
+        String value = unread.containsKey(key) ? unread.remove(key).trim() : "";
+        if (value.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(check.apply(Path.of(value)));
+        }
+        catch (IllegalArgumentException | UncheckedIOException e) {
+            throw invalid(key, value, e.getMessage());
+        }
+    }
+
+    /** Parsed once here, so that a wrong file fails the manager's creation rather than the first call. */
+    private static Path parseCaFile(Path path)
+    {
+        try (InputStream in = Files.newInputStream(path)) {
+            if (CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
+                throw new IllegalArgumentException("holds no PEM certificate");
+            }
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException("cannot read it: " + e, e);
+        }
+        catch (CertificateException e) {
+            throw new IllegalArgumentException("holds no PEM certificate: " + e.getMessage(), e);
+        }
+        return path;
     }
 
     private static <T> T read(Map<String, String> unread, String key, String defaultValue, Function<String, T> parser)

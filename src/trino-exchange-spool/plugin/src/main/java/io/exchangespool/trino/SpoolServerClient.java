@@ -17,9 +17,22 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.netty.channel.ChannelOption;
+import io.netty.handler.ssl.JdkAlpnClientContexts;
+import io.netty.handler.ssl.SslContext;
 import io.trino.spi.TrinoException;
 
+import javax.net.ssl.TrustManagerFactory;
+
 import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -50,6 +63,9 @@ final class SpoolServerClient
 
     private final SpoolExchangeConfig config;
     private final CallFailures failures;
+    // TLS trusting the configured CA (the JDK's provider, which negotiates HTTP/2 by ALPN), or null for h2c.
+    private final SslContext sslContext;
+    private final BearerTokenFile token;
     // Control calls use a connection of their own, so that no data stream's trouble reaches them.
     private final ManagedChannel controlChannel;
     private final ExchangeSpoolGrpc.ExchangeSpoolStub controlStub;
@@ -59,6 +75,8 @@ final class SpoolServerClient
     {
         this.config = requireNonNull(config, "config is null");
         this.failures = new CallFailures(config.address());
+        this.sslContext = config.tlsCaFile().map(SpoolServerClient::sslContext).orElse(null);
+        this.token = config.authTokenFile().map(BearerTokenFile::new).orElse(null);
         this.controlChannel = newChannel(config).build();
         this.controlStub = ExchangeSpoolGrpc.newStub(controlChannel);
         // grpc-java retries a stream the server refused (REFUSED_STREAM, or GOAWAY before the server
@@ -73,14 +91,43 @@ final class SpoolServerClient
                 config.maxDataConnections());
     }
 
-    private static NettyChannelBuilder newChannel(SpoolExchangeConfig config)
+    private NettyChannelBuilder newChannel(SpoolExchangeConfig config)
     {
-        return NettyChannelBuilder.forAddress(config.host(), config.port())
-                .usePlaintext()
+        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(config.host(), config.port());
+        if (sslContext != null) {
+            builder.useTransportSecurity().sslContext(sslContext);
+        }
+        else {
+            builder.usePlaintext();
+        }
+        if (token != null) {
+            builder.intercept(token);
+        }
+        return builder
                 .maxInboundMessageSize(config.maxMessageSize())
                 .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
                 .keepAliveTime(config.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
                 .keepAliveTimeout(config.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** TLS trusting only the CA in the file (a private CA, as a sidecar's certificate has), negotiating HTTP/2 by ALPN. */
+    private static SslContext sslContext(Path caFile)
+    {
+        try (InputStream in = Files.newInputStream(caFile)) {
+            KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
+            trusted.load(null, null);
+            int index = 0;
+            for (Certificate certificate : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                trusted.setCertificateEntry("ca-" + index++, certificate);
+            }
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(trusted);
+            return JdkAlpnClientContexts.forClient(trust, List.of("h2"));
+        }
+        catch (IOException | GeneralSecurityException e) {
+            throw new TrinoException(SpoolErrorCode.SPOOL_CONFIGURATION_INVALID,
+                    "Invalid exchange manager configuration: %s=%s: %s".formatted(SpoolExchangeConfig.TLS_CA_FILE, caFile, e.getMessage()), e);
+        }
     }
 
     SpoolExchangeConfig config()

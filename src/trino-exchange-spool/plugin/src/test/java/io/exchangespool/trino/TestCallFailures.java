@@ -13,6 +13,7 @@ import java.util.Map;
 
 import static io.exchangespool.trino.SpoolErrorCode.SPOOL_DATA_CORRUPTION;
 import static io.exchangespool.trino.SpoolErrorCode.SPOOL_ENCRYPTION_KEY_UNKNOWN;
+import static io.exchangespool.trino.SpoolErrorCode.SPOOL_SERVER_UNAUTHENTICATED;
 import static io.exchangespool.trino.SpoolErrorCode.SPOOL_MAX_OUTPUT_PARTITION_COUNT_EXCEEDED;
 import static io.exchangespool.trino.SpoolErrorCode.SPOOL_MAX_PAGE_SIZE_EXCEEDED;
 import static io.exchangespool.trino.SpoolErrorCode.SPOOL_SERVER_ERROR;
@@ -44,6 +45,7 @@ class TestCallFailures
                 Map.entry("DEADLINE_EXCEEDED", SPOOL_SERVER_UNAVAILABLE),
                 Map.entry("DATA_LOSS", SPOOL_DATA_CORRUPTION),
                 Map.entry("ENCRYPTION_KEY_UNKNOWN", SPOOL_ENCRYPTION_KEY_UNKNOWN),
+                Map.entry("UNAUTHENTICATED", SPOOL_SERVER_UNAUTHENTICATED),
                 Map.entry("INVALID_REQUEST", SPOOL_SERVER_ERROR),
                 Map.entry("PARTITION_OUT_OF_RANGE", SPOOL_SERVER_ERROR),
                 Map.entry("EXCHANGE_NOT_FOUND", SPOOL_SERVER_ERROR),

@@ -27,7 +27,7 @@ import java.util.stream.Stream;
  */
 final class TestingSpoolServer
 {
-    private static final Pattern LISTENING = Pattern.compile("exchange-spool listening on http://([0-9.]+):(\\d+)/");
+    private static final Pattern LISTENING = Pattern.compile("exchange-spool listening on https?://([0-9.]+):(\\d+)/");
     private static final Pattern METRICS = Pattern.compile("metrics on (http://[0-9.]+:\\d+/)");
     private static TestingSpoolServer shared;
 

@@ -3,9 +3,29 @@ using ExchangeSpool.Protocol;
 
 namespace ExchangeSpool.Server.Tests.Process;
 
-/// <summary>Reads back what one committed sink attempt wrote, through whichever server the client talks to (any server can read what another committed).</summary>
-internal static class SpooledPages
+/// <summary>Pages through a server and back: one sink of one partition, then every page it committed.</summary>
+internal static class RoundTrip
 {
+    /// <summary>Writes <paramref name="pages"/> (UTF-8) into a new exchange and returns what a source reads back.</summary>
+    public static async Task<List<string>> WriteAndReadAsync(SpoolClient client, IReadOnlyList<string> pages)
+    {
+        await using var exchange = await client.CreateExchangeAsync("round-trip", Guid.NewGuid().ToString("N"), 1, false);
+        var sink = exchange.AddSink(0);
+        var writer = client.CreateSink(exchange.InstantiateSink(sink, 0));
+        foreach (var page in pages)
+            writer.Add(0, System.Text.Encoding.UTF8.GetBytes(page));
+        await writer.FinishAsync().WaitAsync(SpoolProcess.Timeout);
+        exchange.SinkFinished(sink, 0);
+        exchange.AllRequiredSinksFinished();
+        return (await ReadAllAsync(client, exchange)).Select(page => System.Text.Encoding.UTF8.GetString(page)).ToList();
+    }
+
+    public static Task<List<byte[]>> ReadAllAsync(SpoolClient client, SpoolExchange exchange) => ReadAllAsync(client, exchange.Descriptor);
+
+    /// <summary>
+    /// What one committed sink attempt wrote, planned and read through whichever server the client talks to
+    /// (any server can read what another committed).
+    /// </summary>
     public static async Task<List<byte[]>> ReadAllAsync(SpoolClient client, ExchangeDescriptor exchange, int sinkId = 0, int attemptId = 0)
     {
         using var timeout = new CancellationTokenSource(SpoolProcess.Timeout);
