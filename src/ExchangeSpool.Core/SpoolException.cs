@@ -35,6 +35,8 @@ public enum SpoolErrorReason
     StorageFull,
     StorageAccessDenied,
     MemoryExhausted,
+    /// <summary>The server is draining before it stops: another server (or this one's successor) can take the call.</summary>
+    ShuttingDown,
 }
 
 /// <summary>A failure whose message a person can act on: it names the value, the limit or the file.</summary>
@@ -48,7 +50,7 @@ public sealed class SpoolException(SpoolErrorReason reason, string message, Exce
         SpoolErrorReason.InvalidRequest or SpoolErrorReason.PageTooLarge or SpoolErrorReason.PartitionOutOfRange
             or SpoolErrorReason.TooManyPartitions => SpoolErrorCode.InvalidArgument,
         SpoolErrorReason.DataLoss => SpoolErrorCode.DataLoss,
-        SpoolErrorReason.StorageUnavailable => SpoolErrorCode.Unavailable,
+        SpoolErrorReason.StorageUnavailable or SpoolErrorReason.ShuttingDown => SpoolErrorCode.Unavailable,
         SpoolErrorReason.StorageFull or SpoolErrorReason.MemoryExhausted => SpoolErrorCode.ResourceExhausted,
         SpoolErrorReason.AttemptAborted => SpoolErrorCode.Aborted,
         SpoolErrorReason.StorageAccessDenied => SpoolErrorCode.PermissionDenied,

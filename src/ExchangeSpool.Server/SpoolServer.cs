@@ -113,8 +113,10 @@ public sealed class SpoolServer : IAsyncDisposable
             options.MaxSendMessageSize = configuration.Server.MaxMessageSize;
             options.Interceptors.Add<SpoolErrorInterceptor>();
         });
-        builder.Services.AddGrpcHealthChecks(options => options.UseHealthChecksCache = false)
-            .AddCheck<StorageHealthCheck>("storage");
+        HealthEndpoints.Add(builder.Services.AddGrpcHealthChecks(options => options.UseHealthChecksCache = false));
+        builder.Services.AddSingleton(services => ActivatorUtilities.CreateInstance<ServerDrain>(services, configuration.Server));
+        builder.Services.AddHostedService(services => services.GetRequiredService<ServerDrain>());
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = configuration.Server.ShutdownGracePeriod + ServerDrain.AbortAllowance);
         builder.Services.AddSingleton<IServiceMethodProvider<ExchangeSpoolService>, ExchangeSpoolMethodProvider>();
         builder.Services.AddSingleton(metrics);
         var exportedMeters = new HashSet<Meter> { metrics.Meter };
@@ -145,6 +147,8 @@ public sealed class SpoolServer : IAsyncDisposable
         connectionErrors.Report = (connection, problem) => ServerLog.Http2ConnectionError(connectionLog, connection, problem);
         app.MapGrpcService<ExchangeSpoolService>();
         app.MapGrpcHealthChecksService();
+        if (configuration.Server.MetricsAddress is not null)
+            app.UseWhen(http => http.Connection.LocalPort == metricsListener!.IPEndPoint!.Port, HealthEndpoints.Use);
         KeyFileModes.WarnIfReadableByOthers(app.Logger, configuration.Encryption);
         UnusedKeyWarnings.WarnIfKeysUnused(app.Logger, configuration.Encryption);
         var service = app.Services.GetRequiredService<ExchangeSpoolService>();
@@ -245,13 +249,18 @@ public sealed class SpoolServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Returns once a stop was asked (SIGTERM, Ctrl-C) and the server has drained (see <see cref="ServerDrain"/>).</summary>
     public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
 
-    /// <summary>Stops serving (calls under way end with UNAVAILABLE, reason SHUTTING_DOWN) and releases everything; once.</summary>
+    /// <summary>
+    /// Stops serving at once, without the grace period of a SIGTERM (calls under way end with
+    /// UNAVAILABLE, reason SHUTTING_DOWN) and releases everything; once.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
             return;
+        _app.Services.GetRequiredService<ServerDrain>().EndNow();
         await _app.StopAsync().ConfigureAwait(false);
         await _app.Services.GetRequiredService<ExchangeDeletions>().DrainAsync(DeletionGracePeriod).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);

@@ -49,6 +49,9 @@ public sealed record ServerOptions
     /// <summary><c>exchange.spool.startup-check-timeout</c>: how long the start may spend proving every base directory writable.</summary>
     public TimeSpan StartupCheckTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary><c>exchange.spool.shutdown-grace-period</c>: how long sinks and sources under way may run on once a stop is asked.</summary>
+    public TimeSpan ShutdownGracePeriod { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>
     /// Returns the first invalid setting as (key, problem), or null when all are valid. A message
     /// must carry the largest page the core accepts, hence <paramref name="maxPageStorageSize"/>.

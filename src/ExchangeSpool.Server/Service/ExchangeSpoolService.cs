@@ -8,7 +8,6 @@ using ExchangeSpool.Protocol;
 using ExchangeSpool.Server.Configuration;
 using ExchangeSpool.Server.Metrics;
 using Grpc.Core;
-using Microsoft.Extensions.Hosting;
 
 namespace ExchangeSpool.Server.Service;
 
@@ -24,7 +23,7 @@ internal sealed class ExchangeSpoolService(
     HandlePlanner planner,
     SourceReader sources,
     ExchangeDeletions deletions,
-    IHostApplicationLifetime lifetime,
+    ServerDrain drain,
     ServerOptions server,
     SpoolMetrics metrics)
 {
@@ -51,7 +50,7 @@ internal sealed class ExchangeSpoolService(
             MaxPageStorageSize = context.Options.MaxPageStorageSize,
             MaxMessageSize = server.MaxMessageSize,
             MaxStreamsPerConnection = server.MaxStreamsPerConnection,
-            Serving = !lifetime.ApplicationStopping.IsCancellationRequested,
+            Serving = !drain.IsDraining,
             ActiveSinks = sinks.ActiveCount,
             ActiveSources = ActiveSources,
         });
@@ -60,6 +59,7 @@ internal sealed class ExchangeSpoolService(
     {
         var key = ProtocolMapping.ToKey(request.Exchange);
         CallSubject.Record(call, key);
+        drain.ThrowIfDraining($"to create exchange {key}");
         var spec = lifecycle.Create(key, request.PartitionCount, request.PreserveOrder);
         return Task.FromResult(ProtocolMapping.ToDescriptor(spec, lifecycle.StorageLocations(spec.Key), context.Options));
     }
@@ -112,6 +112,7 @@ internal sealed class ExchangeSpoolService(
         using var stopCall = StopToken(call);
         try
         {
+            using var counted = drain.BeginStream("a new sink");
             return await WriteAttemptAsync(stream, call, stopCall.Token).ConfigureAwait(false);
         }
         catch (Exception) when (!stream.Ended && !stopCall.IsCancellationRequested)
@@ -152,7 +153,7 @@ internal sealed class ExchangeSpoolService(
                     throw SpoolException.InvalidArgument($"{attempt.Id}: a message followed the finish message");
                 }
                 // From here the commit runs to its end even if the caller goes away: an abort must not undo it.
-                var commit = await attempt.FinishAsync(lifetime.ApplicationStopping).ConfigureAwait(false);
+                var commit = await attempt.FinishAsync(drain.GraceEnded).ConfigureAwait(false);
                 metrics.Committed();
                 return new SinkResult { PageCount = commit.PageCount, DataSize = commit.DataSize, FileCount = commit.FileCount };
             }
@@ -170,6 +171,7 @@ internal sealed class ExchangeSpoolService(
 
     public async Task ReadSource(ReadSourceRequest request, IServerStreamWriter<PageBatch> responses, ServerCallContext call)
     {
+        using var counted = drain.BeginStream("a new source");
         Interlocked.Increment(ref _activeSources);
         try
         {
@@ -199,7 +201,7 @@ internal sealed class ExchangeSpoolService(
         metrics.Written(message.Pages.Length, message.PageCount);
     }
 
-    /// <summary>Ends a long call when its client goes away or the server starts draining.</summary>
+    /// <summary>Ends a long call when its client goes away or the server's grace period for draining is over.</summary>
     private CancellationTokenSource StopToken(ServerCallContext call) =>
-        CancellationTokenSource.CreateLinkedTokenSource(call.CancellationToken, lifetime.ApplicationStopping);
+        CancellationTokenSource.CreateLinkedTokenSource(call.CancellationToken, drain.GraceEnded);
 }

@@ -29,4 +29,13 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 15, Message = "{Method} failed before naming an exchange (client {Client}): {Reason}: {Problem}")]
     public static partial void CallFailed(ILogger logger, LogLevel level, string method, string client, string reason, string problem, Exception? exception);
+
+    [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "draining: new exchanges, sinks and sources are refused; {Streams} sink and source streams under way get the grace period of {GracePeriod} to finish")]
+    public static partial void Draining(ILogger logger, int streams, TimeSpan gracePeriod);
+
+    [LoggerMessage(EventId = 31, Level = LogLevel.Warning, Message = "the grace period of {GracePeriod} ended with {Streams} sink and source streams still running: they are ended (unfinished sinks aborted and their files deleted)")]
+    public static partial void GraceEnded(ILogger logger, int streams, TimeSpan gracePeriod);
+
+    [LoggerMessage(EventId = 32, Level = LogLevel.Information, Message = "drained: no sink or source stream is running; stopping")]
+    public static partial void Drained(ILogger logger);
 }

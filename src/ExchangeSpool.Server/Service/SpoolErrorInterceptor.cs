@@ -3,7 +3,6 @@ using ExchangeSpool.Protocol;
 using ExchangeSpool.Server.Metrics;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace ExchangeSpool.Server.Service;
@@ -12,7 +11,7 @@ namespace ExchangeSpool.Server.Service;
 /// Turns every failure leaving a handler into a status with a stable reason (google.rpc.ErrorInfo),
 /// logs what an operator must see, and counts data loss. Each failure ends its own call only.
 /// </summary>
-internal sealed class SpoolErrorInterceptor(SpoolMetrics metrics, IHostApplicationLifetime lifetime, ILogger<SpoolErrorInterceptor> logger)
+internal sealed class SpoolErrorInterceptor(SpoolMetrics metrics, ServerDrain drain, ILogger<SpoolErrorInterceptor> logger)
     : Interceptor
 {
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
@@ -91,7 +90,7 @@ internal sealed class SpoolErrorInterceptor(SpoolMetrics metrics, IHostApplicati
     private (StatusCode Code, string Reason, string Message) Classify(Exception exception, ServerCallContext context) => exception switch
     {
         SpoolException spool => (ToStatusCode(spool.Code), ToReason(spool.Reason), spool.Message),
-        OperationCanceledException when lifetime.ApplicationStopping.IsCancellationRequested =>
+        OperationCanceledException when drain.IsDraining =>
             (StatusCode.Unavailable, ErrorReasons.ShuttingDown, "the server is shutting down; retry on a server that is running"),
         OperationCanceledException when context.Deadline <= DateTime.UtcNow =>
             (StatusCode.DeadlineExceeded, ErrorReasons.DeadlineExceeded, "the call's deadline passed"),
@@ -134,6 +133,7 @@ internal sealed class SpoolErrorInterceptor(SpoolMetrics metrics, IHostApplicati
         SpoolErrorReason.StorageFull => ErrorReasons.StorageFull,
         SpoolErrorReason.StorageAccessDenied => ErrorReasons.StorageAccessDenied,
         SpoolErrorReason.MemoryExhausted => ErrorReasons.MemoryExhausted,
+        SpoolErrorReason.ShuttingDown => ErrorReasons.ShuttingDown,
         _ => ErrorReasons.Internal,
     };
 }

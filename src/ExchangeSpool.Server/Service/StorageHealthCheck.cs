@@ -1,32 +1,21 @@
 using ExchangeSpool.Core;
 using ExchangeSpool.Core.Storage;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Hosting;
 
 namespace ExchangeSpool.Server.Service;
 
 /// <summary>
-/// Behind the gRPC health service (grpc.health.v1): SERVING while every base directory answers a
-/// read, NOT_SERVING once the server is draining or when storage fails.
+/// Part of readiness (<c>/readyz</c>, grpc.health.v1): healthy while every base directory passes the
+/// start's write probe (<see cref="StorageProbe"/>: a small file written, read back and deleted),
+/// which is what sinks need.
 /// </summary>
-internal sealed class StorageHealthCheck(SpoolContext context, IHostApplicationLifetime lifetime) : IHealthCheck
+internal sealed class StorageHealthCheck(SpoolContext context) : IHealthCheck
 {
-    /// <summary>A name no spool file has: reading it asks the storage for something that is not there.</summary>
-    private const string ProbeName = "exchange-spool-health-probe";
+    /// <summary>Longer than any probe period a Kubernetes probe would allow: a storage this slow is not ready.</summary>
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(10);
 
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext check, CancellationToken cancellationToken = default)
-    {
-        if (lifetime.ApplicationStopping.IsCancellationRequested)
-            return HealthCheckResult.Unhealthy("the server is shutting down");
-        try
-        {
-            for (var index = 0; index < context.Storage.BaseDirectories.Count; index++)
-                await context.Storage.ReadSmallFileAsync(new StoragePath(index, ProbeName), 1, cancellationToken).ConfigureAwait(false);
-            return HealthCheckResult.Healthy();
-        }
-        catch (Exception e) when (e is SpoolException or IOException or UnauthorizedAccessException)
-        {
-            return HealthCheckResult.Unhealthy($"storage does not answer: {e.Message}");
-        }
-    }
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext check, CancellationToken cancellationToken = default) =>
+        await StorageProbe.FindUnwritableAsync(context.Storage, ProbeTimeout, cancellationToken).ConfigureAwait(false) is { } failure
+            ? HealthCheckResult.Unhealthy($"base directory {failure.BaseDirectory} is not writable: {failure.Problem}")
+            : HealthCheckResult.Healthy();
 }

@@ -100,6 +100,7 @@ public sealed class SettingMappingTests : IDisposable
             "exchange.spool.log-level=debug",
             "exchange.spool.log-format=json",
             "exchange.spool.startup-check-timeout=45s",
+            "exchange.spool.shutdown-grace-period=45s",
             "exchange.encryption-enabled=true",
             $"exchange.spool.encryption.key={Convert.ToBase64String(Enumerable.Range(1, 32).Select(b => (byte)b).ToArray())}",
             "exchange.spool.encryption.key-file=",
@@ -143,6 +144,7 @@ public sealed class SettingMappingTests : IDisposable
         Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Debug, configuration.Server.LogLevel);
         Assert.Equal(LogFormat.Json, configuration.Server.LogFormat);
         Assert.Equal(TimeSpan.FromSeconds(45), configuration.Server.StartupCheckTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(45), configuration.Server.ShutdownGracePeriod);
         Assert.Equal(Core.Compression.BlockCompression.Lz4, spool.Compression);
         var encryption = configuration.Encryption;
         Assert.True(encryption.Enabled && encryption.ClusterMode);

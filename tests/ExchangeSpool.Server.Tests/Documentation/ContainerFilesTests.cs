@@ -110,13 +110,15 @@ public sealed partial class ContainerFilesTests
         Assert.Contains("--exchange.base-directories=/var/lib/exchange-spool", arguments);
         Assert.Contains("VOLUME /var/lib/exchange-spool", File.ReadAllText(DockerFile("Dockerfile")));
 
-        // The same arguments on this machine: the volume is a fresh directory, the port a free one.
+        // The same arguments on this machine: the volume is a fresh directory, the ports free loopback ones.
         var volume = Directory.CreateTempSubdirectory("exchange-spool-volume-").FullName;
         try
         {
             using var image = await SpoolProcess.StartAsync([.. arguments.Select(argument => argument
                 .Replace("/var/lib/exchange-spool", volume)
-                .Replace(":9477", ":0"))]);
+                .Replace("0.0.0.0:", "127.0.0.1:")
+                .Replace(":9477", ":0")
+                .Replace(":9478", ":0"))]);
 
             Assert.Contains($"storage: local {volume}", image.Output);
         }

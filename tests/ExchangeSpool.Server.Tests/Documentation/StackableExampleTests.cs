@@ -84,6 +84,38 @@ public sealed partial class StackableExampleTests
         }
     }
 
+    [Fact]
+    public void Every_sidecar_probes_liveness_on_healthz_and_readiness_on_readyz_of_its_metrics_port()
+    {
+        var sidecars = Sidecars().ToList();
+
+        Assert.NotEmpty(sidecars);
+        Assert.All(sidecars, sidecar =>
+        {
+            var metricsText = ((YamlSequenceNode)sidecar["env"]).Cast<YamlMappingNode>()
+                .Single(variable => variable["name"].ToString() == "EXCHANGE_SPOOL_METRICS_ADDRESS")["value"].ToString();
+            Assert.True(ListenAddress.TryParse(metricsText, out var metricsAddress), metricsText);
+            // The kubelet probes from outside the pod's loopback.
+            Assert.Equal("0.0.0.0", metricsAddress!.Host);
+            foreach (var (probe, path) in new[] { ("livenessProbe", "/healthz"), ("readinessProbe", "/readyz") })
+            {
+                var get = sidecar[probe]["httpGet"];
+                var port = ((YamlSequenceNode)sidecar["ports"]).Cast<YamlMappingNode>().Single(p => p["name"].ToString() == get["port"].ToString());
+                Assert.Equal(path, get["path"].ToString());
+                Assert.Equal(metricsAddress.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), port["containerPort"].ToString());
+            }
+        });
+    }
+
+    /// <summary>The exchange-spool container of every role group of every cluster.</summary>
+    private static IEnumerable<YamlMappingNode> Sidecars() =>
+        from cluster in Clusters
+        from role in new[] { "coordinators", "workers" }
+        from roleGroup in (YamlMappingNode)cluster["spec"][role]["roleGroups"]
+        from container in ((YamlSequenceNode)roleGroup.Value["podOverrides"]["spec"]["containers"]).Cast<YamlMappingNode>()
+        where container["name"].ToString() == "exchange-spool"
+        select container;
+
     private static YamlMappingNode ExchangeManager(YamlMappingNode cluster) =>
         (YamlMappingNode)cluster["spec"]["clusterConfig"]["faultTolerantExecution"]["task"]["exchangeManager"];
 

@@ -103,6 +103,15 @@ internal sealed class ChildProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Sends the signal named <paramref name="signal"/> (TERM, INT, ...) to this process's pid with kill(1).</summary>
+    public async Task SignalAsync(string signal)
+    {
+        using var kill = Start("kill", [$"-{signal}", Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], Environment.CurrentDirectory);
+        var exitCode = await kill.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        if (exitCode != 0)
+            throw new InvalidOperationException($"kill -{signal} {Id} exited with {exitCode}: {kill.Output}");
+    }
+
     /// <summary>Kills the process and its children, by the process's own pid, and waits for it to be gone.</summary>
     public void Kill()
     {

@@ -1,20 +1,22 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using ExchangeSpool.Core;
-using ExchangeSpool.Core.Configuration;
-using ExchangeSpool.Storage.Local;
+using System.Net;
 using ExchangeSpool.Protocol;
+using ExchangeSpool.Server.Configuration;
 using ExchangeSpool.Server.Service;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ExchangeSpool.Server.Tests.Process;
 
 public sealed class HealthAndDrainTests
 {
+    private const string MetricsOnFreePort = "--exchange.spool.metrics-address=127.0.0.1:0";
+
     [Fact]
     public async Task HealthService_WhileStorageAnswers_IsServing()
     {
@@ -27,24 +29,61 @@ public sealed class HealthAndDrainTests
     }
 
     [Fact]
-    public async Task HealthCheck_OnceTheServerIsStopping_IsUnhealthy()
+    public async Task DrainCheck_OnceTheServerIsStopping_IsUnhealthy()
     {
-        var root = Directory.CreateTempSubdirectory("exchange-spool-health-").FullName;
-        try
-        {
-            var options = new SpoolOptions { BaseDirectories = [root] };
-            var context = new SpoolContext(options, new LocalExchangeStorage(options.BaseDirectories), keys: null);
-            var lifetime = new StoppingLifetime();
+        var drain = new ServerDrain(new StoppingLifetime(), new ServerOptions(), NullLogger<ServerDrain>.Instance);
 
-            var result = await new StorageHealthCheck(context, lifetime).CheckHealthAsync(new HealthCheckContext());
+        var result = await new DrainHealthCheck(drain).CheckHealthAsync(new HealthCheckContext());
 
-            Assert.Equal(HealthStatus.Unhealthy, result.Status);
-            Assert.Contains("shutting down", result.Description);
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        Assert.Equal(HealthStatus.Unhealthy, result.Status);
+        Assert.Contains("draining", result.Description);
+    }
+
+    [Fact]
+    public async Task LivenessAndReadiness_OnTheMetricsPort_Answer200WhileStorageIsWritable()
+    {
+        await using var server = await InProcessSpoolServer.StartAsync(MetricsOnFreePort);
+        using var http = new HttpClient();
+
+        var liveness = await http.GetAsync(new Uri(server.MetricsAddress!, "/healthz"));
+        var readiness = await http.GetAsync(new Uri(server.MetricsAddress!, "/readyz"));
+
+        Assert.Equal(HttpStatusCode.OK, liveness.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, readiness.StatusCode);
+        Assert.Equal("ok\n", await readiness.Content.ReadAsStringAsync());
+        Assert.All(server.BaseDirectories, directory => Assert.Empty(Directory.EnumerateFileSystemEntries(directory)));
+    }
+
+    [Fact]
+    public async Task Readiness_WhenABaseDirectoryIsNotWritable_Answers503NamingIt()
+    {
+        await using var server = await InProcessSpoolServer.StartAsync(MetricsOnFreePort);
+        using var http = new HttpClient();
+        var broken = server.BaseDirectories[1];
+        // A file where the directory was: no write under it succeeds, whoever the tests run as.
+        Directory.Delete(broken, recursive: true);
+        await File.WriteAllTextAsync(broken, "not a directory");
+
+        var readiness = await http.GetAsync(new Uri(server.MetricsAddress!, "/readyz"));
+        var liveness = await http.GetAsync(new Uri(server.MetricsAddress!, "/healthz"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, readiness.StatusCode);
+        var line = await readiness.Content.ReadAsStringAsync();
+        Assert.StartsWith("not ready: storage: ", line);
+        Assert.Contains(broken, line);
+        Assert.Single(line.TrimEnd('\n').Split('\n'));
+        Assert.Equal(HttpStatusCode.OK, liveness.StatusCode);
+    }
+
+    [Fact]
+    public async Task HealthEndpoints_AreNotServedOnTheGrpcPort()
+    {
+        await using var server = await InProcessSpoolServer.StartAsync(MetricsOnFreePort);
+        using var http = new HttpClient { DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+
+        var readiness = await http.GetAsync(new Uri(server.Address, "/readyz"));
+
+        Assert.Equal(HttpStatusCode.NotFound, readiness.StatusCode);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using ExchangeSpool.Client;
+using ExchangeSpool.Protocol;
 
 namespace ExchangeSpool.Server.Tests.Process;
 
@@ -19,18 +20,27 @@ internal static class RoundTrip
         return (await ReadAllAsync(client, exchange)).Select(page => System.Text.Encoding.UTF8.GetString(page)).ToList();
     }
 
-    public static async Task<List<byte[]>> ReadAllAsync(SpoolClient client, SpoolExchange exchange)
+    public static Task<List<byte[]>> ReadAllAsync(SpoolClient client, SpoolExchange exchange) => ReadAllAsync(client, exchange.Descriptor);
+
+    /// <summary>
+    /// What one committed sink attempt wrote, planned and read through whichever server the client talks to
+    /// (any server can read what another committed).
+    /// </summary>
+    public static async Task<List<byte[]>> ReadAllAsync(SpoolClient client, ExchangeDescriptor exchange, int sinkId = 0, int attemptId = 0)
     {
+        using var timeout = new CancellationTokenSource(SpoolProcess.Timeout);
+        var plan = new PlanSourceHandlesRequest { Exchange = exchange, Winners = { new WinningAttempt { SinkId = sinkId, AttemptId = attemptId } } };
+        using var call = client.CallInvoker.AsyncServerStreamingCall(ExchangeSpoolMethods.PlanSourceHandles, null, new Grpc.Core.CallOptions(cancellationToken: timeout.Token), plan);
         var handles = new List<SpoolSourceHandle>();
-        await foreach (var batch in exchange.GetSourceHandlesAsync())
-            handles.AddRange(batch.Handles);
+        while (await call.ResponseStream.MoveNext(timeout.Token))
+            handles.AddRange(call.ResponseStream.Current.Handles.Select(handle => new SpoolSourceHandle(exchange, handle)));
         await using var source = client.CreateSource();
+        var exchangeId = exchange.Exchange.ExchangeId;
         source.SetOutputSelector(new OutputSelector.Builder()
-            .SetPartitionCount(exchange.ExchangeId, 1).Include(exchange.ExchangeId, 0, 0).SetFinal().Build());
+            .SetPartitionCount(exchangeId, sinkId + 1).Include(exchangeId, sinkId, attemptId).SetFinal().Build());
         source.AddSourceHandles(handles);
         source.NoMoreSourceHandles();
         var pages = new List<byte[]>();
-        using var timeout = new CancellationTokenSource(SpoolProcess.Timeout);
         while (!source.IsFinished)
         {
             if (source.Read() is { } page)

@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.RegularExpressions;
 
 namespace ExchangeSpool.Server.Tests.Process;
 
@@ -6,7 +7,7 @@ namespace ExchangeSpool.Server.Tests.Process;
 /// The real <c>exchange-spool</c> program, run with <c>dotnet exchange-spool.dll</c> on a free
 /// loopback port and a fresh base directory. Dispose kills it by its pid and deletes the directory.
 /// </summary>
-internal sealed class SpoolProcess : IDisposable
+internal sealed partial class SpoolProcess : IDisposable
 {
     public const string ListeningPrefix = "exchange-spool listening on ";
 
@@ -16,17 +17,21 @@ internal sealed class SpoolProcess : IDisposable
 
     private readonly ChildProcess _process;
 
-    private SpoolProcess(ChildProcess process, string baseDirectory, Uri address)
+    private SpoolProcess(ChildProcess process, string baseDirectory, Uri address, Uri? metricsAddress)
     {
         _process = process;
         BaseDirectory = baseDirectory;
         Address = address;
+        MetricsAddress = metricsAddress;
     }
 
     public string BaseDirectory { get; }
 
     /// <summary>The address from the "listening on" line, e.g. <c>http://127.0.0.1:40123/</c>.</summary>
     public Uri Address { get; }
+
+    /// <summary>Where /metrics, /healthz and /readyz are served, from the "listening on" line; null without exchange.spool.metrics-address.</summary>
+    public Uri? MetricsAddress { get; }
 
     public string Output => _process.Output;
 
@@ -69,7 +74,8 @@ internal sealed class SpoolProcess : IDisposable
             ], baseDirectory, umask, variables);
             var line = await process.WaitForLineAsync(l => l.StartsWith(ListeningPrefix, StringComparison.Ordinal), Timeout);
             var address = line[ListeningPrefix.Length..line.IndexOf(' ', ListeningPrefix.Length)];
-            return new SpoolProcess(process, baseDirectory, new Uri(address));
+            var metrics = MetricsOn().Match(line);
+            return new SpoolProcess(process, baseDirectory, new Uri(address), metrics.Success ? new Uri(metrics.Groups[1].Value) : null);
         }
         catch
         {
@@ -112,6 +118,15 @@ internal sealed class SpoolProcess : IDisposable
             Directory.Delete(workingDirectory, recursive: true);
         }
     }
+
+    /// <summary>Sends SIGTERM, as Kubernetes and <c>docker stop</c> do, to the server's pid.</summary>
+    public Task TerminateAsync() => _process.SignalAsync("TERM");
+
+    /// <summary>The exit code, once the server has exited by itself.</summary>
+    public Task<int> WaitForExitAsync() => _process.WaitForExitAsync(Timeout);
+
+    [GeneratedRegex(@"; metrics on (\S+)metrics")]
+    private static partial Regex MetricsOn();
 
     public void Dispose()
     {
