@@ -75,7 +75,8 @@ public static class RoundTripCheck
         }).ToList();
     }
 
-    private static async Task<List<byte[]>> WriteAndReadAsync(SpoolClient client, List<byte[]> pages, CancellationToken cancellationToken)
+    /// <summary>Writes <paramref name="pages"/> into a new exchange of one partition through one sink and returns what a source reads back.</summary>
+    internal static async Task<List<byte[]>> WriteAndReadAsync(SpoolClient client, IReadOnlyList<byte[]> pages, CancellationToken cancellationToken)
     {
         await using var exchange = await client.CreateExchangeAsync("exchange-spool-check", Guid.NewGuid().ToString("N"), 1, false, cancellationToken);
         var sink = exchange.AddSink(0);
@@ -88,11 +89,25 @@ public static class RoundTripCheck
         await writer.FinishAsync().WaitAsync(cancellationToken);
         exchange.SinkFinished(sink, 0);
         exchange.AllRequiredSinksFinished();
+        return await ReadAllAsync(client, exchange, cancellationToken);
+    }
+
+    /// <summary>Every page of the exchange's one partition, as its winning attempt 0 of sink 0 wrote them.</summary>
+    private static async Task<List<byte[]>> ReadAllAsync(SpoolClient client, SpoolExchange exchange, CancellationToken cancellationToken)
+    {
         var handles = new List<SpoolSourceHandle>();
         await foreach (var batch in exchange.GetSourceHandlesAsync(cancellationToken))
             handles.AddRange(batch.Handles);
+        var selector = new OutputSelector.Builder().SetPartitionCount(exchange.ExchangeId, 1).Include(exchange.ExchangeId, 0, 0).SetFinal().Build();
+        return await ReadAsync(client, handles, selector, cancellationToken);
+    }
+
+    /// <summary>Every page of <paramref name="handles"/> that <paramref name="selector"/> lets through, in the order a source returns them.</summary>
+    internal static async Task<List<byte[]>> ReadAsync(SpoolClient client, IEnumerable<SpoolSourceHandle> handles, OutputSelector selector,
+        CancellationToken cancellationToken)
+    {
         await using var source = client.CreateSource();
-        source.SetOutputSelector(new OutputSelector.Builder().SetPartitionCount(exchange.ExchangeId, 1).Include(exchange.ExchangeId, 0, 0).SetFinal().Build());
+        source.SetOutputSelector(selector);
         source.AddSourceHandles(handles);
         source.NoMoreSourceHandles();
         var read = new List<byte[]>();

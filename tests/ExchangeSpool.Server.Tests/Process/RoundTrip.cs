@@ -1,4 +1,5 @@
 using ExchangeSpool.Client;
+using ExchangeSpool.Server.Cli;
 using ExchangeSpool.Protocol;
 
 namespace ExchangeSpool.Server.Tests.Process;
@@ -6,18 +7,12 @@ namespace ExchangeSpool.Server.Tests.Process;
 /// <summary>Pages through a server and back: one sink of one partition, then every page it committed.</summary>
 internal static class RoundTrip
 {
-    /// <summary>Writes <paramref name="pages"/> (UTF-8) into a new exchange and returns what a source reads back.</summary>
+    /// <summary>Writes <paramref name="pages"/> (UTF-8) into a new exchange and returns what a source reads back, as <c>exchange-spool check</c> does.</summary>
     public static async Task<List<string>> WriteAndReadAsync(SpoolClient client, IReadOnlyList<string> pages)
     {
-        await using var exchange = await client.CreateExchangeAsync("round-trip", Guid.NewGuid().ToString("N"), 1, false);
-        var sink = exchange.AddSink(0);
-        var writer = client.CreateSink(exchange.InstantiateSink(sink, 0));
-        foreach (var page in pages)
-            writer.Add(0, System.Text.Encoding.UTF8.GetBytes(page));
-        await writer.FinishAsync().WaitAsync(SpoolProcess.Timeout);
-        exchange.SinkFinished(sink, 0);
-        exchange.AllRequiredSinksFinished();
-        return (await ReadAllAsync(client, exchange)).Select(page => System.Text.Encoding.UTF8.GetString(page)).ToList();
+        using var timeout = new CancellationTokenSource(SpoolProcess.Timeout);
+        var read = await RoundTripCheck.WriteAndReadAsync(client, pages.Select(System.Text.Encoding.UTF8.GetBytes).ToList(), timeout.Token);
+        return read.Select(page => System.Text.Encoding.UTF8.GetString(page)).ToList();
     }
 
     public static Task<List<byte[]>> ReadAllAsync(SpoolClient client, SpoolExchange exchange) => ReadAllAsync(client, exchange.Descriptor);
@@ -34,20 +29,8 @@ internal static class RoundTrip
         var handles = new List<SpoolSourceHandle>();
         while (await call.ResponseStream.MoveNext(timeout.Token))
             handles.AddRange(call.ResponseStream.Current.Handles.Select(handle => new SpoolSourceHandle(exchange, handle)));
-        await using var source = client.CreateSource();
         var exchangeId = exchange.Exchange.ExchangeId;
-        source.SetOutputSelector(new OutputSelector.Builder()
-            .SetPartitionCount(exchangeId, sinkId + 1).Include(exchangeId, sinkId, attemptId).SetFinal().Build());
-        source.AddSourceHandles(handles);
-        source.NoMoreSourceHandles();
-        var pages = new List<byte[]>();
-        while (!source.IsFinished)
-        {
-            if (source.Read() is { } page)
-                pages.Add(page);
-            else
-                await source.IsBlocked().WaitAsync(timeout.Token);
-        }
-        return pages;
+        return await RoundTripCheck.ReadAsync(client, handles, new OutputSelector.Builder()
+            .SetPartitionCount(exchangeId, sinkId + 1).Include(exchangeId, sinkId, attemptId).SetFinal().Build(), timeout.Token);
     }
 }
