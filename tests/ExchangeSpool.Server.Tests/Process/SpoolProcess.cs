@@ -90,8 +90,11 @@ internal sealed partial class SpoolProcess : IDisposable
         RunToExitAsync(arguments, variables: null);
 
     /// <summary>
-    /// The same as an unprivileged user: when the tests run as root, the program runs as nobody (uid
-    /// and gid 65534, through util-linux's setpriv), for checks of file permissions, which root bypasses.
+    /// The same as an unprivileged user, for checks of file permissions, which root bypasses: when the
+    /// tests run as root, the program runs without the capabilities that bypass them (util-linux's
+    /// setpriv drops CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from its bounding set). It stays root
+    /// otherwise, so it can still reach its own files wherever the clone is (running it as nobody
+    /// failed in a clean clone under a 0700 temporary directory).
     /// </summary>
     public static Task<(int ExitCode, string Stdout, string Stderr)> RunToExitUnprivilegedAsync(params string[] arguments) =>
         RunToExitAsync(arguments, variables: null, unprivileged: Environment.IsPrivilegedProcess);
@@ -107,7 +110,7 @@ internal sealed partial class SpoolProcess : IDisposable
         try
         {
             using var process = unprivileged
-                ? ChildProcess.Start("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", DotnetHost, Executable.Value, .. arguments],
+                ? ChildProcess.Start("setpriv", ["--bounding-set=-dac_override,-dac_read_search", DotnetHost, Executable.Value, .. arguments],
                     workingDirectory, clearedVariablePrefixes: ["EXCHANGE_"])
                 : Run(arguments, workingDirectory, variables: variables);
             var exitCode = await process.WaitForExitAsync(Timeout);

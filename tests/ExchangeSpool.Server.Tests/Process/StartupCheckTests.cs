@@ -33,7 +33,7 @@ public sealed class StartupCheckTests : IDisposable
         Assert.Contains(file, line);
     }
 
-    /// <summary>A volume the server's user may not write (a Kubernetes volume without <c>fsGroup</c>); as root the program runs as nobody.</summary>
+    /// <summary>A volume the server's user may not write (a Kubernetes volume without <c>fsGroup</c>); as root the program runs without the capabilities that bypass file modes.</summary>
     [Fact]
     public async Task BaseDirectoryNotWritableForTheServersUser_ExitsWithOneLineNamingKeyAndPath()
     {
