@@ -170,6 +170,11 @@ public sealed class SpoolSink
                     Release(batch);
                 }
             }
+            // Aborted before its first message was sent: a stream without one is no request the server
+            // can take (it refuses it as INVALID_ARGUMENT, which a finish racing the abort then reported
+            // instead of its cancellation), so the abort resets the call instead; no DATA can follow that reset.
+            if (first && Volatile.Read(ref _aborted))
+                return;
             await _call.RequestStream.CompleteAsync().ConfigureAwait(false);
         }
         catch (Exception)
