@@ -106,7 +106,10 @@ public sealed class TlsAndTokenTests : IAsyncLifetime
 
         var error = await Assert.ThrowsAsync<RpcException>(() => client.GetServerInfoAsync());
 
-        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        // The server's TLS handshake fails on the plaintext preface and the connection ends; the client
+        // reports UNAVAILABLE or, in one clean-clone CI run here, INTERNAL, depending on what it had
+        // read by then (which of the two was not pinned down). Either way no call got through.
+        Assert.True(error.StatusCode is StatusCode.Unavailable or StatusCode.Internal, $"{error.StatusCode}: {error.Status.Detail}");
         Assert.Null(SpoolErrors.Reason(error));
     }
 
