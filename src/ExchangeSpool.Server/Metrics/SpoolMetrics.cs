@@ -32,20 +32,17 @@ public sealed class SpoolMetrics : IDisposable
     public SpoolMetrics()
     {
         Meter = new Meter(MeterName);
-        Meter.CreateObservableCounter("exchangespool.integrity_failures", () => IntegrityFailures, unit: "{failure}",
-            description: "Reads refused because spooled data failed verification (checksum, authentication, length, identity).");
-        Meter.CreateObservableCounter("exchangespool.http2.connection_errors", () => Interlocked.Read(ref _http2ConnectionErrors), unit: "{connection}",
-            description: "Client connections the server closed with an HTTP/2 connection error (GOAWAY), failing every call on them.");
-        Meter.CreateObservableCounter("exchangespool.written", () => Interlocked.Read(ref _bytesWritten), unit: "By",
-            description: "Bytes of page frames sink attempts received (page, partition and length), before compression and encryption.");
-        Meter.CreateObservableCounter("exchangespool.pages.written", () => Interlocked.Read(ref _pagesWritten), unit: "{page}",
-            description: "Pages sink attempts received.");
-        Meter.CreateObservableCounter("exchangespool.read", () => Interlocked.Read(ref _bytesRead), unit: "By",
-            description: "Bytes of page frames sent to sources (page and length), after decryption and decompression.");
-        Meter.CreateObservableCounter("exchangespool.pages.read", () => Interlocked.Read(ref _pagesRead), unit: "{page}",
-            description: "Pages sent to sources.");
-        Meter.CreateObservableCounter("exchangespool.commits", () => Interlocked.Read(ref _commits), unit: "{commit}",
-            description: "Sink attempts committed (their manifest written).");
+        Total("exchangespool.integrity_failures", () => IntegrityFailures, "{failure}",
+            "Reads refused because spooled data failed verification (checksum, authentication, length, identity).");
+        Total("exchangespool.http2.connection_errors", () => Interlocked.Read(ref _http2ConnectionErrors), "{connection}",
+            "Client connections the server closed with an HTTP/2 connection error (GOAWAY), failing every call on them.");
+        Total("exchangespool.written", () => Interlocked.Read(ref _bytesWritten), "By",
+            "Bytes of page frames sink attempts received (page, partition and length), before compression and encryption.");
+        Total("exchangespool.pages.written", () => Interlocked.Read(ref _pagesWritten), "{page}", "Pages sink attempts received.");
+        Total("exchangespool.read", () => Interlocked.Read(ref _bytesRead), "By",
+            "Bytes of page frames sent to sources (page and length), after decryption and decompression.");
+        Total("exchangespool.pages.read", () => Interlocked.Read(ref _pagesRead), "{page}", "Pages sent to sources.");
+        Total("exchangespool.commits", () => Interlocked.Read(ref _commits), "{commit}", "Sink attempts committed (their manifest written).");
         var version = typeof(SpoolMetrics).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
         Meter.CreateObservableGauge("exchangespool.build.info", () => new Measurement<int>(1, new KeyValuePair<string, object?>("version", version)),
             description: "Always 1; the server's version in the version label.");
@@ -59,6 +56,10 @@ public sealed class SpoolMetrics : IDisposable
     }
 
     public Meter Meter { get; }
+
+    /// <summary>A count kept in a field and read when scraped, so it is exported from the start, at 0.</summary>
+    private void Total(string name, Func<long> read, string unit, string description) =>
+        Meter.CreateObservableCounter(name, read, unit, description);
 
     /// <summary>Integrity failures so far, for tests.</summary>
     public long IntegrityFailures => Interlocked.Read(ref _integrityFailures);
