@@ -58,7 +58,8 @@ public static class ResultsTable
     public static IEnumerable<Table> S3(BenchReport report) => report.S3.Results.Select(s3 =>
         Comparisons($"S3 ({Markup.Escape(s3.Server)}, {s3.Placement}): {s3.Sinks} sinks × {s3.Partitions} partitions, {Size(s3.PartSize)} parts; " +
             $"CPU s/GB: spool server {s3.SpoolServerCpuSecondsPerGigabyte:F2}, direct client {s3.DirectCpuSecondsPerGigabyte:F2}, ratio {s3.CpuRatio:F2} " +
-            (s3.CpuRatio <= Targets.S3CpuRatio ? $"[green]≤ {Targets.S3CpuRatio}: met[/]" : $"[red]≤ {Targets.S3CpuRatio}: missed[/]"),
+            (s3.CpuRatio <= Targets.S3CpuRatio ? $"[green]≤ {Targets.S3CpuRatio}: met[/]" : $"[red]≤ {Targets.S3CpuRatio}: missed[/]") +
+            $"; spool's requests in flight: PUT {s3.SpoolUploadsInFlight}, GET {s3.SpoolDownloadsInFlight}; {s3.SettlingRounds} settling rounds",
             "spool", "direct", s3.Spool, s3.Direct, direction => Targets.S3(s3, direction)));
 
     /// <summary>ExchangeSpool on HDFS as a ratio to plain WebHDFS requests moving the same bytes at the same append unit and concurrency.</summary>

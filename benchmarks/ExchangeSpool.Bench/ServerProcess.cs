@@ -11,13 +11,17 @@ public sealed partial class ServerProcess : IDisposable, IAsyncDisposable
 {
     private readonly Process _process;
 
-    private ServerProcess(Process process, Uri address)
+    private ServerProcess(Process process, Uri address, Uri? metricsAddress)
     {
         _process = process;
         Address = address;
+        MetricsAddress = metricsAddress;
     }
 
     public Uri Address { get; }
+
+    /// <summary>Where the server serves <c>/metrics</c>, when it was started with <c>exchange.spool.metrics-address</c>.</summary>
+    public Uri? MetricsAddress { get; }
 
     public int Pid => _process.Id;
 
@@ -43,13 +47,13 @@ public sealed partial class ServerProcess : IDisposable, IAsyncDisposable
         foreach (var argument in ServerArguments.For(directory, settings))
             start.ArgumentList.Add(argument);
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the exchange-spool server");
-        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var listening = new TaskCompletionSource<(Uri Address, Uri? Metrics)>(TaskCreationOptions.RunContinuationsAsynchronously);
         var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
         // Both pipes are drained for the life of the process, so a chatty server never blocks on them.
         process.OutputDataReceived += (_, line) =>
         {
             if (line.Data is { } text && ListeningLine().Match(text) is { Success: true } match)
-                listening.TrySetResult(new Uri(match.Groups[1].Value));
+                listening.TrySetResult((new Uri(match.Groups[1].Value), MetricsLine().Match(text) is { Success: true } metrics ? new Uri(metrics.Groups[1].Value) : null));
         };
         process.ErrorDataReceived += (_, line) => { if (line.Data is { } text) errors.Enqueue(text); };
         process.EnableRaisingEvents = true;
@@ -59,7 +63,8 @@ public sealed partial class ServerProcess : IDisposable, IAsyncDisposable
         process.BeginErrorReadLine();
         try
         {
-            return new ServerProcess(process, await listening.Task.WaitAsync(TimeSpan.FromSeconds(60)));
+            var (address, metricsAddress) = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            return new ServerProcess(process, address, metricsAddress);
         }
         catch
         {
@@ -134,4 +139,7 @@ public sealed partial class ServerProcess : IDisposable, IAsyncDisposable
 
     [GeneratedRegex(@"listening on (http://\S+?)/? ")]
     private static partial Regex ListeningLine();
+
+    [GeneratedRegex(@"metrics on (http://\S+/)metrics")]
+    private static partial Regex MetricsLine();
 }
