@@ -27,6 +27,9 @@ public sealed class Azurite : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>Azurite's node process (npm's <c>azurite-blob</c> is a node script, so the process started is node itself), for a benchmark to pin it to a core.</summary>
+    public int Pid => _process.Id;
+
     /// <summary>The account's Blob endpoint, path style as Azurite serves it.</summary>
     public Uri BlobEndpoint => new($"http://127.0.0.1:{Port}/{Account}");
 
