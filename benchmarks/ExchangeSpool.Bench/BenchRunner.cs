@@ -105,8 +105,7 @@ public static class BenchRunner
 
     private static Task<ObjectStoreSection> MeasureAzureAsync(BenchOptions o, IProgress<double> progress) =>
         MeasureObjectStoreAsync("Azure", "Azure.Storage.Blobs", o.Runs("azure"), "--no-azure and --only leave it out", () => AzureTestEndpoint.Unavailable,
-            () => AzureComparison.MeasureAsync(Path.Combine(o.WorkDirectory, "azure"), o.Sinks, o.AzurePartitions, o.AzureBytes, o.PageSize, o.Repetitions,
-                progress));
+            () => AzureComparison.MeasureAsync(o, progress));
 
     /// <summary>An object store's figures; or, when it was not selected, has no server here or failed, why not.</summary>
     private static async Task<ObjectStoreSection> MeasureObjectStoreAsync(string store, string directClient, bool selected, string howLeftOut,

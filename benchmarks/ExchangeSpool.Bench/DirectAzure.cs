@@ -77,17 +77,7 @@ public sealed class DirectAzure : IThroughputSubject
             await blob.UploadAsync(body, new BlobUploadOptions());
             return;
         }
-        var inFlight = new Queue<Task<string>>();
-        var staged = new List<string>();
-        var number = 0;
-        for (long offset = 0; offset < length; offset += BlockSize)
-        {
-            if (inFlight.Count >= BlocksInFlight)
-                staged.Add(await inFlight.Dequeue());
-            inFlight.Enqueue(StageBlockAsync(blob, ++number, block, (int)Math.Min(BlockSize, length - offset)));
-        }
-        while (inFlight.Count > 0)
-            staged.Add(await inFlight.Dequeue());
+        var staged = await PartUploads.UploadAsync(length, BlockSize, BlocksInFlight, (number, size) => StageBlockAsync(blob, number, block, size));
         await blob.CommitBlockListAsync(staged);
     }
 
