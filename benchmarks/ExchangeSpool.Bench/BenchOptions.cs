@@ -91,8 +91,9 @@ public sealed record BenchOptions
         }
         if (options.Sinks < 1 || options.Partitions < 1 || options.Bytes < options.Sinks || options.PageSize < 1 || options.Repetitions < 1)
             throw new ArgumentException("--sinks, --partitions, --page-size, --repetitions must be positive and --bytes at least one byte per sink");
-        if (options.AzurePartitions < 1 || options.AzureBytes < options.Sinks)
-            throw new ArgumentException($"--azure-partitions must be positive (got {options.AzurePartitions}) and --azure-bytes at least one byte per sink (got {options.AzureBytes})");
+        if (options.AzurePartitions < 1 || options.AzureBytes < (long)options.Sinks * options.AzurePartitions)
+            throw new ArgumentException($"--azure-partitions must be positive (got {options.AzurePartitions}) and --azure-bytes at least one byte per blob, " +
+                $"{options.Sinks} sinks × {options.AzurePartitions} partitions (got {options.AzureBytes})");
         return options;
     }
 

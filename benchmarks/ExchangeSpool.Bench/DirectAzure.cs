@@ -17,11 +17,12 @@ namespace ExchangeSpool.Bench;
 /// block by block with at most 2 blocks in flight (the backend's writer) and committed with its block
 /// list. Read back by as many streams as sinks, 4 blobs at a time each (source-concurrent-readers),
 /// by ranged Get Blob requests of one block into a window buffer, every range after the first
-/// conditional on the first one's ETag, as the backend's reader does; the next range is requested
-/// while the current one arrives, as <see cref="DirectS3"/> does (the backend's reader requests it
-/// while the current window is sent to the client).
-/// The client has the SDK's default options, as the backend's has but for its retry bounds. Each
-/// round writes new blobs and deletes them afterwards, unmeasured, as the spool closes its exchange.
+/// conditional on the first one's ETag, as the backend's reader does. The next range is requested
+/// while the current one arrives, as <see cref="DirectS3"/> does: the backend's reader has one
+/// request in flight while it sends the window before to the client, and one in flight here read no
+/// faster on Azurite. The client has the SDK's default options, as the backend's has but for its
+/// retry bounds and its request counting. Each round writes new blobs and deletes them afterwards,
+/// unmeasured, as the spool closes its exchange.
 /// </summary>
 public sealed class DirectAzure : IThroughputSubject
 {

@@ -56,7 +56,15 @@ public sealed class BenchOptionsTests
     {
         var error = Assert.Throws<ArgumentException>(() => BenchOptions.Parse(["--azure-partitions", "0"]));
 
-        Assert.Contains("--azure-partitions", error.Message);
+        Assert.Contains("--azure-partitions must be positive (got 0)", error.Message);
+    }
+
+    [Fact]
+    public void Azure_WithFewerBytesThanBlobs_FailsNamingTheOption()
+    {
+        var error = Assert.Throws<ArgumentException>(() => BenchOptions.Parse(["--sinks", "4", "--azure-partitions", "4", "--azure-bytes", "15"]));
+
+        Assert.Contains("--azure-bytes at least one byte per blob, 4 sinks × 4 partitions (got 15)", error.Message);
     }
 
     [Fact]
