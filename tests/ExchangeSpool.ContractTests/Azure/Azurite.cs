@@ -77,6 +77,7 @@ public sealed class Azurite : IAsyncDisposable
                 start.ArgumentList.Add(argument);
             var process = Process.Start(start) ?? throw new InvalidOperationException($"{executable} did not start");
             var azurite = new Azurite(process, workspace, port);
+            AppDomain.CurrentDomain.ProcessExit += azurite.KillOnExit;
             var (listening, output) = await azurite.WaitUntilListeningAsync();
             if (listening)
             {
@@ -117,8 +118,20 @@ public sealed class Azurite : IAsyncDisposable
         return (false, printed.ToString());
     }
 
+    /// <summary>
+    /// A child process outlives its parent: when the process that started Azurite ends without
+    /// disposing it (a benchmark stopped with SIGTERM or Ctrl-C), Azurite is killed here rather than
+    /// left holding the gigabytes of blobs a benchmark wrote into its memory.
+    /// </summary>
+    private void KillOnExit(object? sender, EventArgs e)
+    {
+        if (!_process.HasExited)
+            _process.Kill();
+    }
+
     public async ValueTask DisposeAsync()
     {
+        AppDomain.CurrentDomain.ProcessExit -= KillOnExit;
         // Its data is in memory and goes with it: SIGKILL to its pid loses nothing a test needs.
         if (!_process.HasExited)
         {
