@@ -6,7 +6,7 @@ namespace ExchangeSpool.Bench;
 /// <summary>
 /// The exchange-spool host as a child process, so that its memory is its own and not the harness's.
 /// Stopped by its pid (the Process object) on dispose, whatever happened, and killed when the harness
-/// ends without disposing it (stopped with SIGTERM or Ctrl-C): a child process outlives its parent.
+/// exits without disposing it (as it does on SIGTERM, see Program): a child process outlives its parent.
 /// </summary>
 public sealed partial class ServerProcess : IDisposable, IAsyncDisposable
 {

@@ -119,8 +119,8 @@ public sealed class Azurite : IAsyncDisposable
     }
 
     /// <summary>
-    /// A child process outlives its parent: when the process that started Azurite ends without
-    /// disposing it (a benchmark stopped with SIGTERM or Ctrl-C), Azurite is killed here rather than
+    /// A child process outlives its parent: when the process that started Azurite exits without
+    /// disposing it (the benchmark harness exits so on SIGTERM too), Azurite is killed here rather than
     /// left holding the gigabytes of blobs a benchmark wrote into its memory.
     /// </summary>
     private void KillOnExit(object? sender, EventArgs e)
