@@ -5,17 +5,20 @@ namespace ExchangeSpool.Bench;
 
 /// <summary>
 /// The exchange-spool host as a child process, so that its memory is its own and not the harness's.
-/// Stopped by its pid (the Process object) on dispose, whatever happened.
+/// Stopped by its pid (the Process object) on dispose, whatever happened, and killed when the harness
+/// exits without disposing it (as it does on SIGTERM, see Program): a child process outlives its parent.
 /// </summary>
 public sealed partial class ServerProcess : IDisposable, IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly EventHandler _killOnExit;
 
-    private ServerProcess(Process process, Uri address, Uri? metricsAddress)
+    private ServerProcess(Process process, Uri address, Uri? metricsAddress, EventHandler killOnExit)
     {
         _process = process;
         Address = address;
         MetricsAddress = metricsAddress;
+        _killOnExit = killOnExit;
     }
 
     public Uri Address { get; }
@@ -47,6 +50,8 @@ public sealed partial class ServerProcess : IDisposable, IAsyncDisposable
         foreach (var argument in ServerArguments.For(directory, settings))
             start.ArgumentList.Add(argument);
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the exchange-spool server");
+        EventHandler killOnExit = (_, _) => Kill(process);
+        AppDomain.CurrentDomain.ProcessExit += killOnExit;
         var listening = new TaskCompletionSource<(Uri Address, Uri? Metrics)>(TaskCreationOptions.RunContinuationsAsynchronously);
         var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
         // Both pipes are drained for the life of the process, so a chatty server never blocks on them.
@@ -64,11 +69,11 @@ public sealed partial class ServerProcess : IDisposable, IAsyncDisposable
         try
         {
             var (address, metricsAddress) = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
-            return new ServerProcess(process, address, metricsAddress);
+            return new ServerProcess(process, address, metricsAddress, killOnExit);
         }
         catch
         {
-            Stop(process);
+            Stop(process, killOnExit);
             throw;
         }
     }
@@ -87,7 +92,7 @@ public sealed partial class ServerProcess : IDisposable, IAsyncDisposable
         return (rss, peak);
     }
 
-    public void Dispose() => Stop(_process);
+    public void Dispose() => Stop(_process, _killOnExit);
 
     public ValueTask DisposeAsync()
     {
@@ -95,21 +100,25 @@ public sealed partial class ServerProcess : IDisposable, IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private static void Stop(Process process)
+    private static void Stop(Process process, EventHandler killOnExit)
+    {
+        AppDomain.CurrentDomain.ProcessExit -= killOnExit;
+        Kill(process);
+        process.WaitForExit(10_000);
+        process.Dispose();
+    }
+
+    private static void Kill(Process process)
     {
         try
         {
             if (!process.HasExited)
-            {
                 process.Kill();
-                process.WaitForExit(10_000);
-            }
         }
         catch (InvalidOperationException)
         {
             // It exited between the check and the kill.
         }
-        process.Dispose();
     }
 
     private static long KilobytesField(string line) =>
