@@ -12,7 +12,8 @@ namespace ExchangeSpool.Bench;
 /// </summary>
 public static class ObjectStoreComparison
 {
-    private const int MaxSettlingRounds = 4;
+    // At most 3 a subject: Azurite frees deleted blobs every 10 minutes, so each round's bytes stay in its memory until then.
+    private const int MaxSettlingRounds = 3;
 
     public static async Task<IReadOnlyList<ObjectStoreResult>> MeasureAsync(ObjectStoreEndpoint store, string directory, int sinks, int partitions, long bytes,
         int pageSize, int repetitions, IProgress<double> progress)
