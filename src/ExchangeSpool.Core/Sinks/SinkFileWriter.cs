@@ -88,15 +88,26 @@ internal sealed class SinkFileWriter
     }
 
     /// <summary>
-    /// Stops writing, drops queued blocks and closes open files; deleting them is the caller's job.
-    /// Every file is closed even when closing one fails (what ended the attempt often breaks that
-    /// too), and such a failure never replaces the attempt's own in what its stream reports.
+    /// Stops writing without a storage request of its own: drops queued blocks, cancels the requests
+    /// under way and abandons the open files, so every buffer is back in the pool when it returns.
+    /// Removing what the open files sent is <see cref="AbortFilesAsync"/>'s.
     /// </summary>
-    public async Task AbortAsync()
+    public async Task StopAsync()
     {
         _queue.Writer.TryComplete();
         await _cancel.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
+        foreach (var file in _openFiles.Values)
+            await file.Writer.AbandonAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// After <see cref="StopAsync"/>: aborts the files left open (an S3 multipart upload, a partly
+    /// written file), each even when another fails; deleting the attempt's directory follows and
+    /// removes what an abort left.
+    /// </summary>
+    public async Task AbortFilesAsync()
+    {
         foreach (var file in _openFiles.Values)
         {
             try
