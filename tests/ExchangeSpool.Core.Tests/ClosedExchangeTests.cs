@@ -89,6 +89,7 @@ public sealed class ClosedExchangeTests : SpoolTest
 
         AssertClosedFailure(error);
         Assert.Equal(SinkAttemptState.Aborted, attempt.State);
+        await writer.CleanUpsEndedAsync(Ct);
         AssertNothingLeft(spec);
     }
 
@@ -113,6 +114,7 @@ public sealed class ClosedExchangeTests : SpoolTest
 
             if (await finish is { } error)
                 AssertClosedFailure(Assert.IsType<SpoolException>(error));
+            await writer.CleanUpsEndedAsync(Ct);
             AssertNothingLeft(spec);
         }
     }

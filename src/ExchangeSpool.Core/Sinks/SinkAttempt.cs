@@ -43,6 +43,7 @@ public sealed class SinkAttempt : IAsyncDisposable, IReclaimable
     private long _idleSince = long.MaxValue;
     /// <summary>The owner until it disposes the attempt, plus the storage clean-up while it runs: the attempt has ended when both let go.</summary>
     private int _holders = 1;
+    private int _disposed;
     private SinkAttemptState _state = SinkAttemptState.Open;
     private SpoolException? _abortReason;
     private SpoolBuffer? _reserved;
@@ -233,6 +234,8 @@ public sealed class SinkAttempt : IAsyncDisposable, IReclaimable
     /// <summary>Aborts the attempt unless it committed; it leaves the registry once its storage clean-up, if any, ended too.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
         try
         {
             await AbortAsync().ConfigureAwait(false);

@@ -37,7 +37,9 @@ public sealed class SinkRegistry(SpoolContext context)
             use.Dispose();
             // The files in that attempt's directory are the other stream's: leave them alone.
             await attempt.DiscardUnusedAsync().ConfigureAwait(false);
-            throw new SpoolException(SpoolErrorReason.AttemptBusy, $"{id} is already being written by another stream");
+            throw new SpoolException(SpoolErrorReason.AttemptBusy, _active.TryGetValue(id, out var other) && other.State == SinkAttemptState.Aborted
+                ? $"{id} was aborted and the deletion of what it wrote still runs; it cannot be written again until that ends"
+                : $"{id} is already being written by another stream");
         }
         try
         {
