@@ -169,6 +169,7 @@ public sealed class S3FaultTests(FaultyS3SpoolServer server) : IClassFixture<Fau
 
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
         Assert.Contains("was closed", error.Status.Detail);
+        await server.CleanUpsEndedAsync();
         await AssertNoUploadLeftAsync(queryId);
         await WaitUntilAsync(async () => (await server.FilesOfQueryAsync(queryId)).Count == 0);
     }
@@ -191,6 +192,7 @@ public sealed class S3FaultTests(FaultyS3SpoolServer server) : IClassFixture<Fau
     /// <summary>No commit manifest, no object and no multipart upload of the exchange in either bucket; planning says so too.</summary>
     private async Task AssertNothingLeftAsync(SpoolExchange exchange, string queryId)
     {
+        await server.CleanUpsEndedAsync();
         Assert.Empty(await server.ExchangeDirectoriesOfQueryAsync(queryId));
         await AssertNoUploadLeftAsync(queryId);
         exchange.SinkFinished(exchange.AddSink(0), 0);
