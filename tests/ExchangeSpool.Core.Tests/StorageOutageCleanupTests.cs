@@ -150,10 +150,36 @@ public sealed class StorageOutageCleanupTests : SpoolTest
         await ended.WaitAsync(Ct);
     }
 
-    private (SpoolHarness Spool, OutageStorage Storage) NewSpoolWithOutage()
+    /// <summary>
+    /// A file whose completion at a rollover failed (on S3: its last part's upload timed out) still
+    /// holds blocks. The attempt's writer once dropped such a file from its open files before
+    /// completing it, so the attempt's abort never gave those blocks back to the budget.
+    /// </summary>
+    [Fact]
+    public async Task FileWhoseCompletionAtARolloverFailed_GivesItsBlocksBackWhenTheAttemptAborts()
     {
-        var storage = new OutageStorage(new LocalExchangeStorage(BaseDirectories), Ct);
-        return (Track(new SpoolHarness(new SpoolContext(SmallBlocks, storage))), storage);
+        var (spool, storage) = NewSpoolWithOutage(
+            new SpoolOptions { SinkBufferSize = 64 * 1024, MaxPageStorageSize = 64 * 1024, SinkMaxFileSize = 128 * 1024 }, writersKeepBlocks: true);
+        var spec = spool.Exchange("e1", partitions: 1);
+        var attempt = await spool.Registry.OpenAsync(spec, 0, 0, Ct);
+
+        using (storage.Begin())
+        {
+            await Errors.ExpectAsync(SpoolErrorCode.Unavailable, async () =>
+            {
+                await SpoolHarness.AddPagesAsync(attempt, Pages.Spread(0, 1, 20, _ => 30_000), Ct);
+                await attempt.FinishAsync(Ct);
+            });
+            await attempt.DisposeAsync();
+
+            spool.AssertNoBuffersHeld();
+        }
+    }
+
+    private (SpoolHarness Spool, OutageStorage Storage) NewSpoolWithOutage(SpoolOptions? options = null, bool writersKeepBlocks = false)
+    {
+        var storage = new OutageStorage(new LocalExchangeStorage(BaseDirectories), Ct, writersKeepBlocks);
+        return (Track(new SpoolHarness(new SpoolContext(options ?? SmallBlocks, storage))), storage);
     }
 
     private async Task<SinkAttempt> OpenWithPagesAsync(SpoolHarness spool, ExchangeSpec spec)

@@ -160,8 +160,8 @@ internal sealed class SinkFileWriter
     {
         foreach (var (partitionId, file) in _openFiles.Where(entry => entry.Value.Writer.HeldBytes > 0).ToArray())
         {
-            _openFiles.Remove(partitionId);
             await CompleteFileAsync(file, cancellationToken).ConfigureAwait(false);
+            _openFiles.Remove(partitionId);
         }
     }
 
@@ -204,8 +204,8 @@ internal sealed class SinkFileWriter
         {
             if (file.RollOverIndex == block.FileIndex)
                 return file;
-            _openFiles.Remove(partitionId);
             await CompleteFileAsync(file, cancellationToken).ConfigureAwait(false);
+            _openFiles.Remove(partitionId);
         }
         var fileIndex = _nextFileIndex.GetValueOrDefault(partitionId);
         _nextFileIndex[partitionId] = fileIndex + 1;
@@ -217,6 +217,10 @@ internal sealed class SinkFileWriter
         return file;
     }
 
+    /// <summary>
+    /// The caller forgets the file only once this succeeded: a file whose completion failed may still
+    /// hold blocks (an S3 part whose upload failed), which only <see cref="StopAsync"/> gives back.
+    /// </summary>
     private async ValueTask CompleteFileAsync(OpenFile file, CancellationToken cancellationToken)
     {
         await file.Writer.CompleteAsync(cancellationToken).ConfigureAwait(false);

@@ -12,7 +12,8 @@ namespace ExchangeSpool.Core.Tests.Support;
 /// data writes go through, so a test controls exactly which step meets the outage.
 /// </summary>
 /// <param name="testGuard">Ends a held request if the test hangs, so the run goes on.</param>
-public sealed class OutageStorage(LocalExchangeStorage inner, CancellationToken testGuard) : IExchangeStorage
+/// <param name="writersKeepBlocks">Whether file writers keep what they are given until the file completes (as on S3) instead of writing it at once.</param>
+public sealed class OutageStorage(LocalExchangeStorage inner, CancellationToken testGuard, bool writersKeepBlocks = false) : IExchangeStorage
 {
     private TaskCompletionSource _outageEnded = Ended();
     private int _heldRequests;
@@ -39,7 +40,7 @@ public sealed class OutageStorage(LocalExchangeStorage inner, CancellationToken 
     public IReadOnlyList<Meter> Meters => inner.Meters;
 
     public async ValueTask<IStorageFileWriter> CreateFileAsync(StoragePath path, CancellationToken cancellationToken) =>
-        new HeldAbortWriter(this, await inner.CreateFileAsync(path, cancellationToken).ConfigureAwait(false));
+        new OutageWriter(this, await inner.CreateFileAsync(path, cancellationToken).ConfigureAwait(false), writersKeepBlocks);
 
     public ValueTask<IStorageFileReader> OpenFileAsync(StoragePath path, CancellationToken cancellationToken) => inner.OpenFileAsync(path, cancellationToken);
 
@@ -95,27 +96,50 @@ public sealed class OutageStorage(LocalExchangeStorage inner, CancellationToken 
         }
     }
 
-    /// <summary>A local file writer whose abort (disposing it before it completed) waits for the outage to end.</summary>
-    private sealed class HeldAbortWriter(OutageStorage storage, IStorageFileWriter inner) : IStorageFileWriter
+    /// <summary>
+    /// A local file writer whose abort (disposing it before it completed) waits for the outage to end.
+    /// One that keeps blocks holds them, charged to the memory budget, until the file completes, as an
+    /// S3 writer holds the part that fills; its completion fails during an outage (the last part's
+    /// upload timed out) with the blocks still held, which only abandoning the writer gives back.
+    /// </summary>
+    private sealed class OutageWriter(OutageStorage storage, IStorageFileWriter inner, bool keepsBlocks) : IStorageFileWriter
     {
+        private readonly List<StorageBlock> _kept = [];
         private bool _completed;
 
         public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) => inner.WriteAsync(data, cancellationToken);
 
-        public ValueTask WriteAsync(StorageBlock block, CancellationToken cancellationToken) => inner.WriteAsync(block, cancellationToken);
+        public ValueTask WriteAsync(StorageBlock block, CancellationToken cancellationToken)
+        {
+            if (!keepsBlocks)
+                return inner.WriteAsync(block, cancellationToken);
+            _kept.Add(block);
+            return ValueTask.CompletedTask;
+        }
 
-        public long HeldBytes => inner.HeldBytes;
+        public long HeldBytes => _kept.Sum(block => (long)block.Length);
 
         public async ValueTask CompleteAsync(CancellationToken cancellationToken)
         {
+            if (_kept.Count > 0 && storage.InOutage)
+                throw new SpoolException(SpoolErrorReason.StorageUnavailable, "the upload of the file's last part timed out: the test's storage outage");
+            foreach (var block in _kept)
+                await inner.WriteAsync(block.Bytes, cancellationToken).ConfigureAwait(false);
+            await AbandonAsync().ConfigureAwait(false);
             await inner.CompleteAsync(cancellationToken).ConfigureAwait(false);
             _completed = true;
         }
 
-        public ValueTask AbandonAsync() => inner.AbandonAsync();
+        public ValueTask AbandonAsync()
+        {
+            _kept.ForEach(block => block.Dispose());
+            _kept.Clear();
+            return inner.AbandonAsync();
+        }
 
         public async ValueTask DisposeAsync()
         {
+            await AbandonAsync().ConfigureAwait(false);
             if (!_completed)
                 await storage.WhileInOutageAsync().ConfigureAwait(false);
             await inner.DisposeAsync().ConfigureAwait(false);
