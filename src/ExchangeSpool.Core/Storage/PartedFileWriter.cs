@@ -117,11 +117,22 @@ public abstract class PartedFileWriter<TPart>(long partSize) : IStorageFileWrite
         StartPart();
     }
 
-    /// <summary>Leaves the part in flight until it is uploaded, so that a wait cancelled meanwhile leaves it to <see cref="AbandonAsync"/>.</summary>
+    /// <summary>
+    /// Takes the oldest part once its upload ended (its failure is thrown here, once); a part still
+    /// uploading when the wait is cancelled stays in flight, for <see cref="AbandonAsync"/> to wait for.
+    /// </summary>
     private async ValueTask TakeOldestPartAsync(CancellationToken cancellationToken)
     {
-        _uploaded.Add(await _inFlight.Peek().WaitAsync(cancellationToken).ConfigureAwait(false));
-        _ = _inFlight.Dequeue();
+        var oldest = _inFlight.Peek();
+        try
+        {
+            _uploaded.Add(await oldest.WaitAsync(cancellationToken).ConfigureAwait(false));
+        }
+        finally
+        {
+            if (oldest.IsCompleted)
+                _ = _inFlight.Dequeue();
+        }
     }
 
     private void StartPart()
