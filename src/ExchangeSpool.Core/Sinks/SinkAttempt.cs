@@ -80,8 +80,8 @@ public sealed class SinkAttempt : IAsyncDisposable, IReclaimable
         Volatile.Read(ref _abortReason) ?? new SpoolException(SpoolErrorReason.AttemptAborted, $"{Id} was aborted by an AbortSink call");
 
     /// <summary>
-    /// Completes once the attempt committed (true) or aborted (false) and can change no more; an
-    /// aborted attempt's storage clean-up may still run (see <see cref="Completion"/>).
+    /// Completes once the attempt committed (true), or aborted and gave its memory back (false): it can
+    /// change no more. An aborted attempt's storage clean-up may still run (see <see cref="Completion"/>).
     /// </summary>
     public Task<bool> Outcome => _outcome.Task;
 
@@ -148,7 +148,6 @@ public sealed class SinkAttempt : IAsyncDisposable, IReclaimable
         catch (Exception e)
         {
             SetState(SinkAttemptState.Aborted);
-            _outcome.TrySetResult(false);
             var closed = await FailedBecauseClosedAsync(e).ConfigureAwait(false);
             await EndAbortedAsync(closed).ConfigureAwait(false);
             if (closed && e is not SpoolException { Reason: SpoolErrorReason.ExchangeClosed })
@@ -192,7 +191,6 @@ public sealed class SinkAttempt : IAsyncDisposable, IReclaimable
                 return;
             _state = SinkAttemptState.Aborted;
         }
-        _outcome.TrySetResult(false);
         LeaveReclaimer();
         await EndAbortedAsync().ConfigureAwait(false);
     }
@@ -515,6 +513,7 @@ public sealed class SinkAttempt : IAsyncDisposable, IReclaimable
         }
         finally
         {
+            _outcome.TrySetResult(false);
             Interlocked.Increment(ref _holders);
             _context.Cleanups.Run($"clean-up of aborted {Id}", token => CleanUpStorageAsync(exchangeClosed, token));
         }
