@@ -26,15 +26,21 @@ public sealed record BenchOptions
     public long StalledWriteBytes { get; init; } = 30L << 20;
     public long StalledMemoryLimit { get; init; } = 128L << 20;
     /// <summary>Every section, in the order they run.</summary>
-    public static readonly string[] AllSections = ["transport", "disk", "local", "latency", "rss", "stalled", "s3", "hdfs", "plugin"];
+    public static readonly string[] AllSections = ["transport", "disk", "local", "latency", "rss", "stalled", "s3", "azure", "hdfs", "plugin"];
 
-    /// <summary>The sections this run measures: all by default; --quick leaves out s3 (booting and stopping the gateway alone takes ~20 s) and plugin (javac and a JVM).</summary>
+    /// <summary>
+    /// The sections this run measures: all by default; --quick leaves out s3 (booting and stopping the gateway alone takes ~20 s) and
+    /// plugin (javac and a JVM), and keeps azure (Azurite starts in about a second; without it installed the section says so).
+    /// </summary>
     public IReadOnlySet<string> Sections { get; init; } = new HashSet<string>(AllSections);
 
     public bool Runs(string section) => Sections.Contains(section);
     /// <summary>Fewer partitions than the local run, so that each object spans several 5 MiB parts (multipart, as the issue asks).</summary>
     public int S3Partitions { get; init; } = 4;
     public long S3Bytes { get; init; } = 512L << 20;
+    /// <summary>As S3's: few partitions, so that each blob is staged in several 4 MiB blocks.</summary>
+    public int AzurePartitions { get; init; } = 4;
+    public long AzureBytes { get; init; } = 512L << 20;
     /// <summary>As S3's: few partitions, so that each file takes several 4 MiB appends.</summary>
     public int HdfsPartitions { get; init; } = 4;
     public long HdfsBytes { get; init; } = 512L << 20;
@@ -63,6 +69,10 @@ public sealed record BenchOptions
                 "--no-s3" => options.With("s3", false),
                 "--s3-partitions" => options with { S3Partitions = int.Parse(Value()) },
                 "--s3-bytes" => options with { S3Bytes = ParseSize(Value()) },
+                "--azure" => options.With("azure", true),
+                "--no-azure" => options.With("azure", false),
+                "--azure-partitions" => options with { AzurePartitions = int.Parse(Value()) },
+                "--azure-bytes" => options with { AzureBytes = ParseSize(Value()) },
                 "--hdfs" => options.With("hdfs", true),
                 "--no-hdfs" => options.With("hdfs", false),
                 "--hdfs-partitions" => options with { HdfsPartitions = int.Parse(Value()) },
@@ -73,13 +83,17 @@ public sealed record BenchOptions
                 "--json" => options with { JsonPath = Value() },
                 "--dir" => options with { WorkDirectory = Path.Combine(Value(), $"exchange-spool-bench-{Environment.ProcessId}") },
                 _ => throw new ArgumentException($"unknown option {args[i]}; options: --sinks N --partitions N --bytes SIZE --page-size SIZE --repetitions N " +
-                    "--latency-repetitions N --rss-bytes-per-sink SIZE --rss-memory-limit SIZE --s3 --no-s3 --s3-partitions N --s3-bytes SIZE --hdfs --no-hdfs " +
+                    "--latency-repetitions N --rss-bytes-per-sink SIZE --rss-memory-limit SIZE --s3 --no-s3 --s3-partitions N --s3-bytes SIZE " +
+                    "--azure --no-azure --azure-partitions N --azure-bytes SIZE --hdfs --no-hdfs " +
                     "--hdfs-partitions N --hdfs-bytes SIZE --plugin --no-plugin " +
                     $"--only {string.Join(',', AllSections)} --json FILE --dir DIR --quick"),
             };
         }
         if (options.Sinks < 1 || options.Partitions < 1 || options.Bytes < options.Sinks || options.PageSize < 1 || options.Repetitions < 1)
             throw new ArgumentException("--sinks, --partitions, --page-size, --repetitions must be positive and --bytes at least one byte per sink");
+        if (options.AzurePartitions < 1 || options.AzureBytes < (long)options.Sinks * options.AzurePartitions)
+            throw new ArgumentException($"--azure-partitions must be positive (got {options.AzurePartitions}) and --azure-bytes at least one byte per blob, " +
+                $"{options.Sinks} sinks × {options.AzurePartitions} partitions (got {options.AzureBytes})");
         return options;
     }
 
@@ -100,6 +114,9 @@ public sealed record BenchOptions
         StalledMemoryLimit = 64L << 20,
         Sections = new HashSet<string>(AllSections.Except(["s3", "plugin"])),
         S3Bytes = 24L << 20,
+        // Two partitions, so that each 6 MiB blob is still staged in blocks (4 MiB and the rest).
+        AzurePartitions = 2,
+        AzureBytes = 24L << 20,
         HdfsBytes = 24L << 20,
         Quick = true,
     };

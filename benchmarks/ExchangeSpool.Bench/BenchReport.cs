@@ -12,7 +12,8 @@ public sealed record BenchReport(
     LatencyResult? Latency,
     IReadOnlyList<RssResult> Rss,
     StalledResult? Stalled,
-    S3Section S3,
+    ObjectStoreSection S3,
+    ObjectStoreSection Azure,
     HdfsSection Hdfs,
     PluginSection Plugin)
 {
@@ -38,6 +39,3 @@ public sealed record BenchSettings(int Sinks, int Partitions, long Bytes, int Pa
 
 /// <summary>The HDFS figures, or why there are none in this run.</summary>
 public sealed record HdfsSection(HdfsResult? Result, string? NotMeasured);
-
-/// <summary>The S3 figures, or why there are none in this run.</summary>
-public sealed record S3Section(IReadOnlyList<S3Result> Results, string? NotMeasured);

@@ -1,3 +1,4 @@
+using ExchangeSpool.ContractTests.Azure;
 using ExchangeSpool.ContractTests.S3;
 using Spectre.Console;
 
@@ -29,8 +30,8 @@ public static class BenchRunner
                 .StartAsync(progress => MeasureAsync(options, progress));
             if (ResultsTable.Throughputs(report) is { } throughputs)
                 console.Write(throughputs);
-            foreach (var s3 in ResultsTable.S3(report))
-                console.Write(s3);
+            foreach (var store in ResultsTable.ObjectStore(report.S3).Concat(ResultsTable.ObjectStore(report.Azure)))
+                console.Write(store);
             if (ResultsTable.Hdfs(report) is { } hdfs)
                 console.Write(hdfs);
             if (ResultsTable.Plugin(report) is { } plugin)
@@ -63,6 +64,8 @@ public static class BenchRunner
             (shape.ConnectionPerStream ? ", a connection per stream" : "") + (shape.OnS3 ? ", on S3" : ""))).ToArray();
         var stalled = Bar("stalled", $"write beside {o.StalledReaders} stalled readers, budget {ResultsTable.Size(o.StalledMemoryLimit)}");
         var s3 = progress.AddTask($"S3: spool vs AWSSDK.S3, {o.Sinks}×{o.S3Partitions}×{ResultsTable.Size(o.S3Bytes)}, {rounds}", autoStart: false);
+        var azure = progress.AddTask($"Azure: spool vs Azure.Storage.Blobs, {o.Sinks}×{o.AzurePartitions}×{ResultsTable.Size(o.AzureBytes)}, {rounds}",
+            autoStart: false);
         var hdfs = progress.AddTask($"HDFS: spool vs plain WebHDFS, {o.Sinks}×{o.HdfsPartitions}×{ResultsTable.Size(o.HdfsBytes)}, {rounds}", autoStart: false);
         var plugin = progress.AddTask($"Trino plugin vs .NET client, {spoolShape}, {rounds}", autoStart: false);
 
@@ -79,10 +82,11 @@ public static class BenchRunner
         }
         var stalledFigures = await Step(stalled, () => StalledReaders.MeasureAsync(Path.Combine(o.WorkDirectory, "stalled"), o));
         var s3Figures = await Step(s3, () => MeasureS3Async(o, Percent(s3)));
+        var azureFigures = await Step(azure, () => MeasureAzureAsync(o, Percent(azure)));
         var hdfsFigures = await Step(hdfs, () => MeasureHdfsAsync(o, Percent(hdfs)));
         var pluginFigures = await Step(plugin, () => MeasurePluginAsync(o, Percent(plugin)));
         return new BenchReport(settings, localFigures?.Transport, localFigures?.Disk, localFigures?.Spool ?? [], latencyFigures, rssFigures,
-            stalledFigures, s3Figures!, hdfsFigures!, pluginFigures!);
+            stalledFigures, s3Figures!, azureFigures!, hdfsFigures!, pluginFigures!);
 
         // A bar for a section this run measures; none for one it leaves out.
         ProgressTask? Bar(string section, string description) => o.Runs(section) ? progress.AddTask(description, autoStart: false) : null;
@@ -95,21 +99,30 @@ public static class BenchRunner
             bar.Value = done * 100;
     });
 
-    private static async Task<S3Section> MeasureS3Async(BenchOptions o, IProgress<double> progress)
+    private static Task<ObjectStoreSection> MeasureS3Async(BenchOptions o, IProgress<double> progress) =>
+        MeasureObjectStoreAsync("S3", "AWSSDK.S3", o.Runs("s3"), "--quick, --no-s3 and --only leave it out; add --s3 to run it", () => S3TestEndpoint.Unavailable,
+            () => S3Comparison.MeasureAsync(Path.Combine(o.WorkDirectory, "s3"), o.Sinks, o.S3Partitions, o.S3Bytes, o.PageSize, o.Repetitions, progress));
+
+    private static Task<ObjectStoreSection> MeasureAzureAsync(BenchOptions o, IProgress<double> progress) =>
+        MeasureObjectStoreAsync("Azure", "Azure.Storage.Blobs", o.Runs("azure"), "--no-azure and --only leave it out", () => AzureTestEndpoint.Unavailable,
+            () => AzureComparison.MeasureAsync(o, progress));
+
+    /// <summary>An object store's figures; or, when it was not selected, has no server here or failed, why not.</summary>
+    private static async Task<ObjectStoreSection> MeasureObjectStoreAsync(string store, string directClient, bool selected, string howLeftOut,
+        Func<string?> unavailable, Func<Task<IReadOnlyList<ObjectStoreResult>>> measure)
     {
-        if (!o.Runs("s3"))
-            return new S3Section([], "not selected (--quick, --no-s3 and --only leave it out; add --s3 to run it)");
-        if (S3TestEndpoint.Unavailable is { } reason)
-            return new S3Section([], reason);
+        if (!selected)
+            return new ObjectStoreSection(store, directClient, [], $"not selected ({howLeftOut})");
+        if (unavailable() is { } reason)
+            return new ObjectStoreSection(store, directClient, [], reason);
         try
         {
-            return new S3Section(await S3Comparison.MeasureAsync(Path.Combine(o.WorkDirectory, "s3"), o.Sinks, o.S3Partitions, o.S3Bytes, o.PageSize,
-                o.Repetitions, progress), null);
+            return new ObjectStoreSection(store, directClient, await measure(), null);
         }
         catch (Exception e)
         {
-            // The S3 server is outside this harness (a gateway that did not boot, an unreachable endpoint): report it, keep the other figures.
-            return new S3Section([], $"failed: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+            // The store's server is outside this harness (a gateway or Azurite that did not boot, an unreachable endpoint): report it, keep the other figures.
+            return new ObjectStoreSection(store, directClient, [], $"failed: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
         }
     }
 

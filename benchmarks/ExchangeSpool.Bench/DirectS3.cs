@@ -66,17 +66,8 @@ public sealed class DirectS3 : IThroughputSubject
             return;
         }
         var upload = await s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = bucket, Key = key });
-        var inFlight = new Queue<Task<PartETag>>();
-        var done = new List<PartETag>();
-        var number = 0;
-        for (long offset = 0; offset < length; offset += PartSize)
-        {
-            if (inFlight.Count >= PartsInFlight)
-                done.Add(await inFlight.Dequeue());
-            inFlight.Enqueue(UploadPartAsync(s3, bucket, key, upload.UploadId, ++number, part, (int)Math.Min(PartSize, length - offset)));
-        }
-        while (inFlight.Count > 0)
-            done.Add(await inFlight.Dequeue());
+        var done = await PartUploads.UploadAsync(length, PartSize, PartsInFlight,
+            (number, size) => UploadPartAsync(s3, bucket, key, upload.UploadId, number, part, size));
         await s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest { BucketName = bucket, Key = key, UploadId = upload.UploadId, PartETags = done });
     }
 

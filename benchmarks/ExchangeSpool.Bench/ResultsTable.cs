@@ -54,12 +54,14 @@ public static class ResultsTable
     private static string RatioTo(RepeatedThroughput figure, Direction direction, RepeatedDirections? limit) =>
         limit is null ? "–" : Spread(Ratio.Of(figure, direction.Of(limit)));
 
-    /// <summary>ExchangeSpool on S3 as a ratio to AWSSDK.S3 moving the same bytes at the same part size and concurrency.</summary>
-    public static IEnumerable<Table> S3(BenchReport report) => report.S3.Results.Select(s3 =>
-        Comparisons($"S3 ({Markup.Escape(s3.Server)}, {s3.Placement}): {s3.Sinks} sinks × {s3.Partitions} partitions, {Size(s3.PartSize)} parts; " +
-            $"CPU s/GB: spool server {s3.SpoolServerCpuSecondsPerGigabyte:F2}, direct client {s3.DirectCpuSecondsPerGigabyte:F2}, ratio {s3.CpuRatio:F2} " +
-            (s3.CpuRatio <= Targets.S3CpuRatio ? $"[green]≤ {Targets.S3CpuRatio}: met[/]" : $"[red]≤ {Targets.S3CpuRatio}: missed[/]"),
-            "spool", "direct", s3.Spool, s3.Direct, direction => Targets.S3(s3, direction)));
+    /// <summary>ExchangeSpool on an object store (S3, Azure) as a ratio to its SDK moving the same bytes at the same part size and concurrency.</summary>
+    public static IEnumerable<Table> ObjectStore(ObjectStoreSection store) => store.Results.Select(result =>
+        Comparisons($"{store.Store} ({Markup.Escape(result.Server)}, {result.Placement}): {result.Sinks} sinks × {result.Partitions} partitions, " +
+            $"{Size(result.PartSize)} parts; CPU s/GB: spool server {result.SpoolServerCpuSecondsPerGigabyte:F2}, direct {Markup.Escape(store.DirectClient)} " +
+            $"{result.DirectCpuSecondsPerGigabyte:F2}, ratio {result.CpuRatio:F2} " +
+            (result.CpuRatio <= Targets.ObjectStoreCpuRatio ? $"[green]≤ {Targets.ObjectStoreCpuRatio}: met[/]" : $"[red]≤ {Targets.ObjectStoreCpuRatio}: missed[/]") +
+            $"; spool's requests in flight: PUT {result.SpoolUploadsInFlight}, GET {result.SpoolDownloadsInFlight}; {result.SettlingRounds} settling rounds",
+            "spool", "direct", result.Spool, result.Direct, direction => Targets.ObjectStore(store, result, direction)));
 
     /// <summary>ExchangeSpool on HDFS as a ratio to plain WebHDFS requests moving the same bytes at the same append unit and concurrency.</summary>
     public static Table? Hdfs(BenchReport report)
@@ -127,8 +129,11 @@ public static class ResultsTable
             else
                 table.AddRow(label, "", alone, $"[red]failed: {Markup.Escape(stalled.Failure ?? "")}[/]");
         }
-        if (report.S3.NotMeasured is { } why)
-            table.AddRow("S3: spool ÷ AWSSDK.S3 multipart", "", "", $"[grey]not measured: {Markup.Escape(why)}[/]");
+        foreach (var store in new[] { report.S3, report.Azure })
+        {
+            if (store.NotMeasured is { } why)
+                table.AddRow($"{store.Store}: spool ÷ {store.DirectClient}", "", "", $"[grey]not measured: {Markup.Escape(why)}[/]");
+        }
         if (report.Hdfs.NotMeasured is { } hdfsWhy)
             table.AddRow("HDFS: spool ÷ plain WebHDFS", "", "", $"[grey]not measured: {Markup.Escape(hdfsWhy)}[/]");
         if (report.Plugin.NotMeasured is { } pluginWhy)

@@ -5,19 +5,26 @@ namespace ExchangeSpool.Bench;
 
 /// <summary>
 /// The exchange-spool host as a child process, so that its memory is its own and not the harness's.
-/// Stopped by its pid (the Process object) on dispose, whatever happened.
+/// Stopped by its pid (the Process object) on dispose, whatever happened, and killed when the harness
+/// exits without disposing it (as it does on SIGTERM, see Program): a child process outlives its parent.
 /// </summary>
 public sealed partial class ServerProcess : IDisposable, IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly EventHandler _killOnExit;
 
-    private ServerProcess(Process process, Uri address)
+    private ServerProcess(Process process, Uri address, Uri? metricsAddress, EventHandler killOnExit)
     {
         _process = process;
         Address = address;
+        MetricsAddress = metricsAddress;
+        _killOnExit = killOnExit;
     }
 
     public Uri Address { get; }
+
+    /// <summary>Where the server serves <c>/metrics</c>, when it was started with <c>exchange.spool.metrics-address</c>.</summary>
+    public Uri? MetricsAddress { get; }
 
     public int Pid => _process.Id;
 
@@ -43,13 +50,15 @@ public sealed partial class ServerProcess : IDisposable, IAsyncDisposable
         foreach (var argument in ServerArguments.For(directory, settings))
             start.ArgumentList.Add(argument);
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the exchange-spool server");
-        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        EventHandler killOnExit = (_, _) => Kill(process);
+        AppDomain.CurrentDomain.ProcessExit += killOnExit;
+        var listening = new TaskCompletionSource<(Uri Address, Uri? Metrics)>(TaskCreationOptions.RunContinuationsAsynchronously);
         var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
         // Both pipes are drained for the life of the process, so a chatty server never blocks on them.
         process.OutputDataReceived += (_, line) =>
         {
             if (line.Data is { } text && ListeningLine().Match(text) is { Success: true } match)
-                listening.TrySetResult(new Uri(match.Groups[1].Value));
+                listening.TrySetResult((new Uri(match.Groups[1].Value), MetricsLine().Match(text) is { Success: true } metrics ? new Uri(metrics.Groups[1].Value) : null));
         };
         process.ErrorDataReceived += (_, line) => { if (line.Data is { } text) errors.Enqueue(text); };
         process.EnableRaisingEvents = true;
@@ -59,11 +68,12 @@ public sealed partial class ServerProcess : IDisposable, IAsyncDisposable
         process.BeginErrorReadLine();
         try
         {
-            return new ServerProcess(process, await listening.Task.WaitAsync(TimeSpan.FromSeconds(60)));
+            var (address, metricsAddress) = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            return new ServerProcess(process, address, metricsAddress, killOnExit);
         }
         catch
         {
-            Stop(process);
+            Stop(process, killOnExit);
             throw;
         }
     }
@@ -82,7 +92,7 @@ public sealed partial class ServerProcess : IDisposable, IAsyncDisposable
         return (rss, peak);
     }
 
-    public void Dispose() => Stop(_process);
+    public void Dispose() => Stop(_process, _killOnExit);
 
     public ValueTask DisposeAsync()
     {
@@ -90,21 +100,25 @@ public sealed partial class ServerProcess : IDisposable, IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private static void Stop(Process process)
+    private static void Stop(Process process, EventHandler killOnExit)
+    {
+        AppDomain.CurrentDomain.ProcessExit -= killOnExit;
+        Kill(process);
+        process.WaitForExit(10_000);
+        process.Dispose();
+    }
+
+    private static void Kill(Process process)
     {
         try
         {
             if (!process.HasExited)
-            {
                 process.Kill();
-                process.WaitForExit(10_000);
-            }
         }
         catch (InvalidOperationException)
         {
             // It exited between the check and the kill.
         }
-        process.Dispose();
     }
 
     private static long KilobytesField(string line) =>
@@ -134,4 +148,7 @@ public sealed partial class ServerProcess : IDisposable, IAsyncDisposable
 
     [GeneratedRegex(@"listening on (http://\S+?)/? ")]
     private static partial Regex ListeningLine();
+
+    [GeneratedRegex(@"metrics on (http://\S+/)metrics")]
+    private static partial Regex MetricsLine();
 }

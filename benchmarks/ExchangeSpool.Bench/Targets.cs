@@ -8,10 +8,11 @@ public static class Targets
 {
     /// <summary>Local spool write and read with encryption, of the lower of the transport and disk limits of the same direction.</summary>
     public const double LocalThroughput = 0.9;
-    public const double S3Throughput = 0.9;
+    /// <summary>Spool ÷ the store's SDK used directly, on S3 and on Azure (issue 15).</summary>
+    public const double ObjectStoreThroughput = 0.9;
 
-    /// <summary>The spool server's CPU seconds per GB as a ratio to the direct AWSSDK.S3 client's (issue 15).</summary>
-    public const double S3CpuRatio = 1.5;
+    /// <summary>The spool server's CPU seconds per GB as a ratio to the direct client's (AWSSDK.S3, Azure.Storage.Blobs; issue 15).</summary>
+    public const double ObjectStoreCpuRatio = 1.5;
     public const double PluginThroughput = 0.8;
     public const double LatencyP50Milliseconds = 2;
 
@@ -21,7 +22,7 @@ public static class Targets
     public static IReadOnlyList<Comparison> Of(BenchReport report) =>
     [
         .. report.Spool.SelectMany(spool => Direction.Both.Select(direction => Spool(spool, direction, report.Transport, report.Disk))).OfType<Comparison>(),
-        .. report.S3.Results.SelectMany(s3 => Direction.Both.Select(direction => S3(s3, direction))),
+        .. new[] { report.S3, report.Azure }.SelectMany(store => store.Results.SelectMany(result => Direction.Both.Select(direction => ObjectStore(store, result, direction)))),
         .. report.Hdfs.Result is { } hdfs ? Direction.Both.Select(direction => Hdfs(hdfs, direction)) : [],
         .. report.Plugin.Result is { } plugin ? Direction.Both.Select(direction => Plugin(plugin, direction)) : [],
     ];
@@ -43,8 +44,9 @@ public static class Targets
             Ratio.Of(direction.Of(spool.Throughput), lower.Figure), spool.Encryption ? LocalThroughput : null);
     }
 
-    public static Comparison S3(S3Result s3, Direction direction) =>
-        new($"S3 {direction.Name}, spool, {s3.Placement}", "AWSSDK.S3 direct", Ratio.Of(direction.Of(s3.Spool), direction.Of(s3.Direct)), S3Throughput);
+    public static Comparison ObjectStore(ObjectStoreSection store, ObjectStoreResult result, Direction direction) =>
+        new($"{store.Store} {direction.Name}, spool, {result.Placement}", $"{store.DirectClient} direct", Ratio.Of(direction.Of(result.Spool), direction.Of(result.Direct)),
+            ObjectStoreThroughput);
 
     /// <summary>No target: issue 11 asks for the row, not for a figure.</summary>
     public static Comparison Hdfs(HdfsResult hdfs, Direction direction) =>

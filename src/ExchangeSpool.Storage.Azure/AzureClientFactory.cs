@@ -52,17 +52,30 @@ internal static class AzureClientFactory
     }
 }
 
-/// <summary>Counts each attempt of each request by type, and the attempts that were retries.</summary>
-internal sealed class RequestCountingPolicy(StorageRequestCounters counters) : HttpPipelineSynchronousPolicy
+/// <summary>Counts each attempt of each request by type, the attempts that were retries, and the attempts under way.</summary>
+internal sealed class RequestCountingPolicy(StorageRequestCounters counters) : HttpPipelinePolicy
 {
-    public override void OnSendingRequest(HttpMessage message)
+    public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    {
+        using var inFlight = Start(message);
+        ProcessNext(message, pipeline);
+    }
+
+    public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    {
+        using var inFlight = Start(message);
+        await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
+    }
+
+    private InFlightRequest Start(HttpMessage message)
     {
         var type = TypeOf(message.Request);
-        counters.Request(type);
+        var inFlight = counters.Start(type);
         if (message.ProcessingContext.RetryNumber > 0)
             counters.Retry(type);
         if (message.TryGetProperty(AttemptCount.Property, out var count) && count is AttemptCount attempts)
             attempts.Increment(type);
+        return inFlight;
     }
 
     private static StorageRequestType TypeOf(Request request)

@@ -25,7 +25,8 @@ public sealed class HdfsRequestCounters : IDisposable
 
     public Meter Meter => _counters.Meter;
 
-    public void Request(string operation) => _counters.Request(operation);
+    /// <summary>Counts a request sent; it is in flight until the scope is disposed.</summary>
+    public InFlightRequest Start(string operation) => _counters.Start(operation);
 
     public void Retry(string operation) => _counters.Retry(operation);
 

@@ -176,12 +176,12 @@ internal sealed class WebHdfsClient : IDisposable
         for (var attempt = 0; ; attempt++)
         {
             var active = Volatile.Read(ref _active);
-            Counters.Request(operation);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_options.RequestTimeout);
             Exception failure;
             try
             {
+                using var inFlight = Counters.Start(operation);
                 return await call(_namenodes[active], attempt, timeout.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

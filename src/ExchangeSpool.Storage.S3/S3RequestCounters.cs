@@ -28,7 +28,8 @@ public sealed class S3RequestCounters : IDisposable
 
     public Meter Meter => _counters.Meter;
 
-    public void Request(S3RequestType type) => _counters.Request((StorageRequestType)type);
+    /// <summary>Counts a request sent; it is in flight until the scope is disposed.</summary>
+    public InFlightRequest Start(S3RequestType type) => _counters.Start((StorageRequestType)type);
 
     public void Retry(S3RequestType type) => _counters.Retry((StorageRequestType)type);
 
@@ -38,6 +39,9 @@ public sealed class S3RequestCounters : IDisposable
     public long Total(S3RequestType type) => _counters.Total((StorageRequestType)type);
 
     public long Retries => _counters.Retries;
+
+    /// <summary>Requests of one type under way now.</summary>
+    public long InFlight(S3RequestType type) => _counters.InFlight(Name(type));
 
     public static string Name(S3RequestType type) => StorageRequestCounters.Name((StorageRequestType)type);
 

@@ -44,12 +44,12 @@ public sealed class S3RetryPolicy(S3Options options, S3RequestCounters counters)
         var deadline = DateTime.UtcNow + options.MaxRetryTime;
         for (var attempt = 0; ; attempt++)
         {
-            counters.Request(type);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.RequestTimeout);
             Exception failure;
             try
             {
+                using var inFlight = counters.Start(type);
                 return await call(timeout.Token).ConfigureAwait(false);
             }
             catch (AmazonS3Exception e) when (IsExpected(e, expected))

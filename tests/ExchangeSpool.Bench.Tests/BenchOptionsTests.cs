@@ -15,7 +15,7 @@ public sealed class BenchOptionsTests
     {
         var error = Assert.Throws<ArgumentException>(() => BenchOptions.Parse(["--only", "local,s4"]));
 
-        Assert.Contains("transport, disk, local, latency, rss, stalled, s3, hdfs, plugin", error.Message);
+        Assert.Contains("transport, disk, local, latency, rss, stalled, s3, azure, hdfs, plugin", error.Message);
         Assert.Contains("'local,s4'", error.Message);
     }
 
@@ -28,6 +28,43 @@ public sealed class BenchOptionsTests
         Assert.False(quick.Runs("s3") || quick.Runs("plugin"));
         Assert.True(withS3.Runs("s3"));
         Assert.True(quick.Runs("local"));
+    }
+
+    [Fact]
+    public void Quick_KeepsAzure_OnBlobsStillStagedInBlocks()
+    {
+        var quick = BenchOptions.Parse(["--quick"]);
+
+        Assert.True(quick.Runs("azure"));
+        Assert.True(quick.AzureBytes / (quick.Sinks * quick.AzurePartitions) > DirectAzure.BlockSize);
+    }
+
+    [Fact]
+    public void Azure_IsLeftOutByNoAzure_AndSizedByItsOwnOptions()
+    {
+        var defaults = BenchOptions.Parse([]);
+        var sized = BenchOptions.Parse(["--azure-partitions", "8", "--azure-bytes", "64MB"]);
+
+        Assert.Equal((4, 512L << 20), (defaults.AzurePartitions, defaults.AzureBytes));
+        Assert.Equal((8, 64L << 20), (sized.AzurePartitions, sized.AzureBytes));
+        Assert.False(BenchOptions.Parse(["--no-azure"]).Runs("azure"));
+        Assert.Equal(["azure"], BenchOptions.AllSections.Where(BenchOptions.Parse(["--only", "azure"]).Runs));
+    }
+
+    [Fact]
+    public void Azure_WithNoPartitions_FailsNamingTheOption()
+    {
+        var error = Assert.Throws<ArgumentException>(() => BenchOptions.Parse(["--azure-partitions", "0"]));
+
+        Assert.Contains("--azure-partitions must be positive (got 0)", error.Message);
+    }
+
+    [Fact]
+    public void Azure_WithFewerBytesThanBlobs_FailsNamingTheOption()
+    {
+        var error = Assert.Throws<ArgumentException>(() => BenchOptions.Parse(["--sinks", "4", "--azure-partitions", "4", "--azure-bytes", "15"]));
+
+        Assert.Contains("--azure-bytes at least one byte per blob, 4 sinks × 4 partitions (got 15)", error.Message);
     }
 
     [Fact]

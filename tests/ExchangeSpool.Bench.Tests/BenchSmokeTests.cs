@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ExchangeSpool.Bench;
+using ExchangeSpool.ContractTests.Azure;
 using Spectre.Console;
 
 namespace ExchangeSpool.Bench.Tests;
@@ -40,8 +41,9 @@ public sealed class BenchSmokeTests : IDisposable
         var hdfs = root.GetProperty("hdfs").GetProperty("result");
         AssertMeasured(hdfs.GetProperty("spool"));
         AssertMeasured(hdfs.GetProperty("direct"));
+        var azure = AssertAzure(root.GetProperty("azure"));
         var comparisons = root.GetProperty("comparisons").EnumerateArray().ToList();
-        Assert.Equal(6, comparisons.Count);
+        Assert.Equal(6 + 2 * azure, comparisons.Count);
         Assert.All(comparisons, comparison => Assert.False(string.IsNullOrEmpty(comparison.GetProperty("verdict").GetString())));
         var latency = root.GetProperty("latency");
         Assert.True(latency.GetProperty("repetitions").GetInt32() > 0);
@@ -61,6 +63,33 @@ public sealed class BenchSmokeTests : IDisposable
         // --quick leaves the S3 and plugin sections out (a gateway boot, a JVM) and says so.
         Assert.False(string.IsNullOrEmpty(root.GetProperty("s3").GetProperty("notMeasured").GetString()));
         Assert.False(string.IsNullOrEmpty(root.GetProperty("plugin").GetProperty("notMeasured").GetString()));
+    }
+
+    /// <summary>
+    /// The Azure section runs in --quick where Azurite is installed (npm ci --prefix tests/azurite, as the
+    /// test command does): unpinned, then pinned where taskset can pin it, each with both sides' CPU per GB.
+    /// Without Azurite it says why it measured nothing. Returns the results measured.
+    /// </summary>
+    private static int AssertAzure(JsonElement azure)
+    {
+        var results = azure.GetProperty("results").EnumerateArray().ToList();
+        if (AzureTestEndpoint.Unavailable is { } reason)
+        {
+            Assert.Empty(results);
+            Assert.Equal(reason, azure.GetProperty("notMeasured").GetString());
+            return 0;
+        }
+        Assert.True(azure.GetProperty("notMeasured").ValueKind == JsonValueKind.Null, azure.GetProperty("notMeasured").ToString());
+        var pinnable = CpuPinning.IsAvailable && Environment.ProcessorCount >= 2;
+        Assert.Equal(pinnable ? [false, true] : [false], results.Select(result => result.GetProperty("storePinned").GetBoolean()));
+        foreach (var result in results)
+        {
+            AssertMeasured(result.GetProperty("direct"));
+            AssertMeasured(result.GetProperty("spool"));
+            Assert.True(result.GetProperty("directCpuSecondsPerGigabyte").GetDouble() > 0);
+            Assert.True(result.GetProperty("spoolServerCpuSecondsPerGigabyte").GetDouble() > 0);
+        }
+        return results.Count;
     }
 
     /// <summary>Both directions moved bytes in a positive time, once (--quick measures one round).</summary>

@@ -62,6 +62,24 @@ public sealed class ComparisonTests
     }
 
     [Fact]
+    public void AnObjectStoreRow_NamesItsStoreAndPlacement_AndIsJudgedAgainstItsSdkUsedDirectly()
+    {
+        var azure = new ObjectStoreSection("Azure", "Azure.Storage.Blobs", [], NotMeasured: null);
+        var pinned = new ObjectStoreResult("Azurite", StorePinned: true, Sinks: 4, Partitions: 4, PartSize: 4 << 20,
+            Direct: Directions(write: 1.0, read: 1.0), Spool: Directions(write: 0.85, read: 0.95), DirectCpuSecondsPerGigabyte: 1.0,
+            SpoolServerCpuSecondsPerGigabyte: 2.0, SpoolUploadsInFlight: new InFlightFigures(4, 8), SpoolDownloadsInFlight: new InFlightFigures(2, 8),
+            SettlingRounds: 2);
+
+        var write = Targets.ObjectStore(azure, pinned, Direction.Write);
+        var read = Targets.ObjectStore(azure, pinned, Direction.Read);
+
+        Assert.Equal("Azure write, spool, store pinned to CPU 1, spool and client to CPU 0", write.Measurement);
+        Assert.Equal("Azure.Storage.Blobs direct", write.Reference);
+        Assert.Equal((Verdict.Missed, Verdict.Met), (write.Verdict, read.Verdict));
+        Assert.Equal(2.0, pinned.CpuRatio);
+    }
+
+    [Fact]
     public void Median_OfAnEvenCount_IsTheMeanOfTheMiddleTwo()
     {
         Assert.Equal(2.5, Statistics.Median([4, 1, 3, 2]));

@@ -18,7 +18,8 @@ public enum StorageRequestType
 
 /// <summary>
 /// Counts every request a storage backend sends, retries included, by type, because users pay per
-/// request; the retries among them; and the operations that failed once retries were spent. Every
+/// request; the retries among them; the operations that failed once retries were spent; and the
+/// requests under way, which say how much of a store's concurrency the spool uses. Every
 /// backend reports on the same instruments (<c>exchangespool.storage.*</c>) with its name in the
 /// <c>backend</c> tag, so one query covers whichever backend a server runs. The instruments observe
 /// the totals when collected, so every type is exported from the start, at 0. One meter per
@@ -29,6 +30,7 @@ public sealed class StorageRequestCounters : IDisposable
     public const string RequestsName = "exchangespool.storage.requests";
     public const string RetriesName = "exchangespool.storage.retries";
     public const string ErrorsName = "exchangespool.storage.errors";
+    public const string InFlightName = "exchangespool.storage.requests.in_flight";
 
     private readonly ConcurrentDictionary<string, Totals> _totals = new(StringComparer.Ordinal);
     private readonly KeyValuePair<string, object?> _backend;
@@ -49,6 +51,8 @@ public sealed class StorageRequestCounters : IDisposable
             description: "Requests sent again after a throttling answer, a server error or a lost connection.");
         Meter.CreateObservableCounter(ErrorsName, () => Observe(static totals => Interlocked.Read(ref totals.Errors)), unit: "{request}",
             description: "Storage operations that failed once their retries were spent (the error reaches a client or the log).");
+        Meter.CreateObservableUpDownCounter(InFlightName, () => Observe(static totals => Interlocked.Read(ref totals.InFlight)), unit: "{request}",
+            description: "Requests sent to storage whose answer has not arrived yet, by backend and type.");
     }
 
     /// <summary>For the object stores, whose requests are <see cref="StorageRequestType"/>s.</summary>
@@ -59,13 +63,20 @@ public sealed class StorageRequestCounters : IDisposable
 
     public Meter Meter { get; }
 
-    public void Request(StorageRequestType type) => Request(Name(type));
+    public InFlightRequest Start(StorageRequestType type) => Start(Name(type));
 
     public void Retry(StorageRequestType type) => Retry(Name(type));
 
     public void Error(StorageRequestType type) => Error(Name(type));
 
-    public void Request(string type) => Interlocked.Increment(ref Of(type).Requests);
+    /// <summary>Counts a request sent; it counts as in flight until the returned scope is disposed.</summary>
+    public InFlightRequest Start(string type)
+    {
+        var totals = Of(type);
+        Interlocked.Increment(ref totals.Requests);
+        Interlocked.Increment(ref totals.InFlight);
+        return new InFlightRequest(totals);
+    }
 
     public void Retry(string type) => Interlocked.Increment(ref Of(type).Retries);
 
@@ -80,6 +91,9 @@ public sealed class StorageRequestCounters : IDisposable
 
     public long Errors => _totals.Values.Sum(totals => Interlocked.Read(ref totals.Errors));
 
+    /// <summary>Requests of one type under way now.</summary>
+    public long InFlight(string type) => _totals.TryGetValue(type, out var totals) ? Interlocked.Read(ref totals.InFlight) : 0;
+
     public static string Name(StorageRequestType type) => type.ToString().ToUpperInvariant();
 
     public void Dispose() => Meter.Dispose();
@@ -89,10 +103,26 @@ public sealed class StorageRequestCounters : IDisposable
     private IEnumerable<Measurement<long>> Observe(Func<Totals, long> value) =>
         _totals.Select(entry => new Measurement<long>(value(entry.Value), _backend, new KeyValuePair<string, object?>("type", entry.Key)));
 
-    private sealed class Totals
+    internal sealed class Totals
     {
         public long Requests;
         public long Retries;
         public long Errors;
+        public long InFlight;
+    }
+}
+
+/// <summary>A request under way (see <see cref="StorageRequestCounters.Start(string)"/>); disposing it, once, ends it.</summary>
+public struct InFlightRequest : IDisposable
+{
+    private StorageRequestCounters.Totals? _totals;
+
+    internal InFlightRequest(StorageRequestCounters.Totals totals) => _totals = totals;
+
+    public void Dispose()
+    {
+        if (_totals is { } totals)
+            Interlocked.Decrement(ref totals.InFlight);
+        _totals = null;
     }
 }

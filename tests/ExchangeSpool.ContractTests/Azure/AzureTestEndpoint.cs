@@ -7,6 +7,7 @@ namespace ExchangeSpool.ContractTests.Azure;
 /// <summary>
 /// The Azure Blob Storage every Azure test talks to: the account in <c>EXCHANGE_SPOOL_AZURE_CONNECTION_STRING</c>
 /// (an account-key connection string), or else an <see cref="Azurite"/> started once for the whole test run.
+/// The benchmark harness compiles this file in too, for its Azure section.
 /// </summary>
 public sealed class AzureTestEndpoint : IAsyncDisposable
 {
@@ -118,18 +119,4 @@ public sealed class AzureTestEndpoint : IAsyncDisposable
             names.Add(item.Name);
         return names;
     }
-}
-
-/// <summary>Every Azure test class is in this collection: they share one Azurite, stopped when the last of them is done.</summary>
-[CollectionDefinition(Name)]
-public sealed class AzureCollection : ICollectionFixture<AzureEndpointLifetime>
-{
-    public const string Name = "Azure";
-}
-
-public sealed class AzureEndpointLifetime : IAsyncLifetime
-{
-    public Task InitializeAsync() => AzureTestEndpoint.SharedAsync();
-
-    public Task DisposeAsync() => AzureTestEndpoint.StopSharedAsync();
 }

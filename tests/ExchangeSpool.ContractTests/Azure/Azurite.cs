@@ -27,6 +27,9 @@ public sealed class Azurite : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>Azurite's node process (npm's <c>azurite-blob</c> is a node script, so the process started is node itself), for a benchmark to pin it to a core.</summary>
+    public int Pid => _process.Id;
+
     /// <summary>The account's Blob endpoint, path style as Azurite serves it.</summary>
     public Uri BlobEndpoint => new($"http://127.0.0.1:{Port}/{Account}");
 
@@ -74,6 +77,7 @@ public sealed class Azurite : IAsyncDisposable
                 start.ArgumentList.Add(argument);
             var process = Process.Start(start) ?? throw new InvalidOperationException($"{executable} did not start");
             var azurite = new Azurite(process, workspace, port);
+            AppDomain.CurrentDomain.ProcessExit += azurite.KillOnExit;
             var (listening, output) = await azurite.WaitUntilListeningAsync();
             if (listening)
             {
@@ -114,8 +118,20 @@ public sealed class Azurite : IAsyncDisposable
         return (false, printed.ToString());
     }
 
+    /// <summary>
+    /// A child process outlives its parent: when the process that started Azurite exits without
+    /// disposing it (the benchmark harness exits so on SIGTERM too), Azurite is killed here rather than
+    /// left holding the gigabytes of blobs a benchmark wrote into its memory.
+    /// </summary>
+    private void KillOnExit(object? sender, EventArgs e)
+    {
+        if (!_process.HasExited)
+            _process.Kill();
+    }
+
     public async ValueTask DisposeAsync()
     {
+        AppDomain.CurrentDomain.ProcessExit -= KillOnExit;
         // Its data is in memory and goes with it: SIGKILL to its pid loses nothing a test needs.
         if (!_process.HasExited)
         {

@@ -16,6 +16,15 @@ public sealed class RadosGateway : IAsyncDisposable
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(8);
 
+    // The OSD keeps objects in memory. Deleted objects' data (the parts of a multipart object) is
+    // freed by the gateway's garbage collector, by default 2 hours after the delete and once an
+    // hour; a benchmark writing and deleting gigabytes round after round filled the store, the
+    // cluster went FULL and paused every write, and the gateway stopped answering. Collected within
+    // seconds here, as long as a ranged read of an object replaced meanwhile is likely to take.
+    private const long MemstoreBytes = 8L << 30;
+    private static readonly TimeSpan GarbageMinWait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan GarbageCollectionPeriod = TimeSpan.FromSeconds(10);
+
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "spool-rgw-" + Guid.NewGuid().ToString("N")[..12]);
 
     private RadosGateway()
@@ -59,6 +68,7 @@ public sealed class RadosGateway : IAsyncDisposable
             var gateway = new RadosGateway();
             try
             {
+                AppDomain.CurrentDomain.ProcessExit += gateway.KillOnExit;
                 await gateway.BootAsync();
                 gateway.StartTime = clock.Elapsed;
                 return gateway;
@@ -96,7 +106,7 @@ public sealed class RadosGateway : IAsyncDisposable
             auth service required = none
             auth client required = none
             osd objectstore = memstore
-            memstore device bytes = {4L << 30}
+            memstore device bytes = {MemstoreBytes}
             osd pool default size = 1
             osd pool default min size = 1
             mon allow pool size one = true
@@ -113,6 +123,8 @@ public sealed class RadosGateway : IAsyncDisposable
             rgw data = {_directory}/rgw
             rgw sts key = {StsKey}
             rgw s3 auth use sts = true
+            rgw gc obj min wait = {GarbageMinWait.TotalSeconds}
+            rgw gc processor period = {GarbageCollectionPeriod.TotalSeconds}
 
             """);
         var keyring = Path.Combine(_directory, "keyring");
@@ -190,7 +202,8 @@ public sealed class RadosGateway : IAsyncDisposable
     private Task CephAsync(params string[] arguments) => RunAsync("ceph", ["-c", ConfigFile, "--connect-timeout", "30", .. arguments]);
 
     /// <summary>Runs a tool (or a daemon's start, which forks and returns) and fails with its output if it fails.</summary>
-    private static async Task RunAsync(string program, params string[] arguments)
+    /// <summary>Runs a Ceph command to its end; returns its standard output.</summary>
+    private static async Task<string> RunAsync(string program, params string[] arguments)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments)
@@ -210,6 +223,7 @@ public sealed class RadosGateway : IAsyncDisposable
         }
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} exited with {process.ExitCode}: {await error}{await output}");
+        return await output;
     }
 
     /// <summary>The running daemons (monitor, OSD, gateway) of this gateway, for a benchmark to pin them to a core.</summary>
@@ -224,8 +238,26 @@ public sealed class RadosGateway : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The daemons detach from the process that started them: when it ends without disposing (a
+    /// benchmark stopped with Ctrl-C or SIGTERM), they are killed here, not left running.
+    /// </summary>
+    private void KillOnExit(object? sender, EventArgs e)
+    {
+        foreach (var pid in DaemonPids)
+            Kill(pid, Sigkill);
+    }
+
+    /// <summary>Garbage the gateway holds for collection (data of deleted objects): the objects listed by <c>radosgw-admin gc list --include-all</c>.</summary>
+    public async Task<int> PendingGarbageCountAsync()
+    {
+        var list = await RunAsync("radosgw-admin", "-c", ConfigFile, "gc", "list", "--include-all");
+        return System.Text.Json.JsonDocument.Parse(list).RootElement.EnumerateArray().Sum(entry => entry.GetProperty("objs").GetArrayLength());
+    }
+
     public async ValueTask DisposeAsync()
     {
+        AppDomain.CurrentDomain.ProcessExit -= KillOnExit;
         var clock = Stopwatch.StartNew();
         var runDirectory = Path.Combine(_directory, "run");
         if (Directory.Exists(runDirectory))

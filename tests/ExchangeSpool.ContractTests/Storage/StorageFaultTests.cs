@@ -135,7 +135,30 @@ public abstract class StorageFaultTests : IAsyncLifetime
 
         await Assert.ThrowsAsync<SpoolException>(() => operation == StorageOperation.Write ? WriteAsync(storage) : ReadAsync(storage));
 
-        Assert.True(StorageErrors(storage) >= 1, $"{fault} on {operation} was not counted in {StorageRequestCounters.ErrorsName}");
+        Assert.True(Counted(storage, StorageRequestCounters.ErrorsName) >= 1, $"{fault} on {operation} was not counted in {StorageRequestCounters.ErrorsName}");
+    }
+
+    /// <summary>
+    /// A request the store does not answer is exported as in flight (exchangespool_storage_requests_in_flight)
+    /// while it waits, and no longer once its timeout ended it: the gauge goes back to 0, or a busy
+    /// server would show requests that are long gone.
+    /// </summary>
+    [Theory]
+    [InlineData(StorageOperation.Write)]
+    [InlineData(StorageOperation.Read)]
+    public async Task RequestTheStoreDoesNotAnswer_IsInFlightUntilItsTimeoutEndsIt(StorageOperation operation)
+    {
+        if (operation == StorageOperation.Read)
+            await WriteAsync(Storage(fault: null));
+        var storage = Storage(StorageFault.Timeout);
+        Inject(StorageFault.Timeout, operation);
+
+        var failing = operation == StorageOperation.Write ? WriteAsync(storage) : ReadAsync(storage);
+        await EngineDriver.WaitUntilAsync(() => Task.FromResult(failing.IsCompleted || Counted(storage, StorageRequestCounters.InFlightName) >= 1));
+        Assert.False(failing.IsCompleted, "the operation ended before a request was seen in flight");
+
+        await Assert.ThrowsAsync<SpoolException>(() => failing);
+        Assert.Equal(0, Counted(storage, StorageRequestCounters.InFlightName));
     }
 
     /// <summary>
@@ -151,15 +174,15 @@ public abstract class StorageFaultTests : IAsyncLifetime
     /// <summary>The text the failure's message must hold besides the file: the backend's operation and error code.</summary>
     protected abstract string ExpectedError(StorageFault fault, StorageOperation operation);
 
-    /// <summary>The storage's error count, read through its meters as an exporter reads it.</summary>
-    private static long StorageErrors(IExchangeStorage storage)
+    /// <summary>The sum of an instrument of the storage's over all its tags, read through its meters as an exporter reads it.</summary>
+    private static long Counted(IExchangeStorage storage, string instrumentName)
     {
         long total = 0;
         using var listener = new MeterListener
         {
             InstrumentPublished = (instrument, listening) =>
             {
-                if (storage.Meters.Contains(instrument.Meter) && instrument.Name == StorageRequestCounters.ErrorsName)
+                if (storage.Meters.Contains(instrument.Meter) && instrument.Name == instrumentName)
                     listening.EnableMeasurementEvents(instrument);
             },
         };
