@@ -148,7 +148,7 @@ public sealed class SinkAttempt : IAsyncDisposable, IReclaimable
         catch (Exception e)
         {
             SetState(SinkAttemptState.Aborted);
-            var closed = await FailedBecauseClosedAsync(e).ConfigureAwait(false);
+            var closed = await _context.Tombstones.ExplainsAsync(Id.Exchange, e).ConfigureAwait(false);
             await EndAbortedAsync(closed).ConfigureAwait(false);
             if (closed && e is not SpoolException { Reason: SpoolErrorReason.ExchangeClosed })
                 throw ExchangeTombstones.Closed(Id.Exchange, NotCommitted, e);
@@ -156,26 +156,6 @@ public sealed class SinkAttempt : IAsyncDisposable, IReclaimable
             if (e is SpoolException { Reason: SpoolErrorReason.StorageUnavailable or SpoolErrorReason.StorageFull } storage && e != _writer.Failure)
                 throw storage.While($"{Id} was {doing}");
             throw;
-        }
-    }
-
-    /// <summary>
-    /// Whether a finish failed because the exchange was closed: a close on another server deletes the
-    /// exchange's directories, which can break a write before the tombstone check would have seen it.
-    /// </summary>
-    private async Task<bool> FailedBecauseClosedAsync(Exception failure)
-    {
-        if (failure is SpoolException { Reason: SpoolErrorReason.ExchangeClosed })
-            return true;
-        if (failure is OperationCanceledException)
-            return false;
-        try
-        {
-            return await _context.Tombstones.IsClosedAsync(Id.Exchange, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or SpoolException)
-        {
-            return false;
         }
     }
 
