@@ -10,7 +10,8 @@ namespace ExchangeSpool.Storage.Hdfs;
 /// to the memory budget. When the budget has no room, the writer does not wait for it (the sink
 /// calling it may hold the memory it would wait for): it sends what it holds with the new data at
 /// once, as a shorter append. Nothing is sent before a block fills, so a file smaller than a block
-/// is one CREATE at completion. Disposing a writer that did not complete deletes the file.
+/// is one CREATE at completion. Abandoning a writer gives back the blocks it holds; disposing one
+/// that did not complete abandons it, then deletes the file.
 /// </summary>
 internal sealed class HdfsFileWriter(WebHdfsClient client, string path, long blockSize, MemoryBudget budget) : IStorageFileWriter
 {
@@ -20,6 +21,7 @@ internal sealed class HdfsFileWriter(WebHdfsClient client, string path, long blo
     private long _sent;
     private bool _created;
     private bool _completed;
+    private bool _abandoned;
     private bool _disposed;
 
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
@@ -47,11 +49,11 @@ internal sealed class HdfsFileWriter(WebHdfsClient client, string path, long blo
         _completed = true;
     }
 
-    public async ValueTask DisposeAsync()
+    public async ValueTask AbandonAsync()
     {
-        if (_disposed)
+        if (_abandoned)
             return;
-        _disposed = true;
+        _abandoned = true;
         await _cancel.CancelAsync().ConfigureAwait(false);
         if (_inFlight is { } inFlight)
         {
@@ -61,10 +63,18 @@ internal sealed class HdfsFileWriter(WebHdfsClient client, string path, long blo
             }
             catch
             {
-                // Failed or cancelled: the file is deleted below.
+                // Failed or cancelled: disposing the writer deletes the file.
             }
         }
         _filling.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        await AbandonAsync().ConfigureAwait(false);
         _cancel.Dispose();
         if (!_completed && _created)
             await DeleteBestEffortAsync().ConfigureAwait(false);

@@ -98,7 +98,19 @@ public sealed class LocalExchangeStorage : IExchangeStorage
         }
         finally
         {
+            DeleteTemporary(temporary);
+        }
+    }
+
+    /// <summary>Its directory may be gone (a close deleted the exchange meanwhile), and the file with it.</summary>
+    private static void DeleteTemporary(string temporary)
+    {
+        try
+        {
             File.Delete(temporary);
+        }
+        catch (DirectoryNotFoundException)
+        {
         }
     }
 

@@ -32,6 +32,9 @@ public abstract class SpoolServerFixture : IAsyncLifetime
             .SelectMany(d => Directory.EnumerateFiles(d, "*", SearchOption.AllDirectories))
             .ToList());
 
+    /// <summary>Waits until the server runs no background clean-up: what a failed or aborted sink wrote is dealt with then.</summary>
+    public Task CleanUpsEndedAsync() => EngineDriver.WaitUntilAsync(() => Task.FromResult(Server.Context.Cleanups.PendingCount == 0));
+
     /// <summary>Makes the storage ready before the server starts (an S3 fixture creates its buckets).</summary>
     protected virtual Task PrepareStorageAsync() => Task.CompletedTask;
 

@@ -22,7 +22,7 @@ public sealed class AttemptCleanupTests : SpoolTest
 
         await spool.Planner.PlanAsync(spec, [(0, 1), (1, 0)], Ct);
 
-        await Wait.UntilAsync(() => spool.Context.Cleanups.PendingCount == 0, "the background clean-up ends", Ct);
+        await spool.CleanUpsEndedAsync(Ct);
         Assert.False(Directory.Exists(spool.AttemptDirectory(spec, 0, 0)), "a committed losing attempt survived planning");
         Assert.False(Directory.Exists(spool.AttemptDirectory(spec, 0, 2)), "an uncommitted leftover attempt survived planning");
         Assert.Equal(20, (await spool.ReadAttemptAsync(spec, 0, 1, Ct)).Sum(p => p.Count));
@@ -43,6 +43,7 @@ public sealed class AttemptCleanupTests : SpoolTest
         await Wait.UntilAsync(() => speculative.AbortRequested.IsCancellationRequested, "the losing attempt is asked to abort", Ct);
         Assert.Equal(SpoolErrorReason.AttemptNotSelected, speculative.AbortFailure.Reason);
         await speculative.DisposeAsync(); // what the stream's owner does once its wait is cancelled
+        await spool.CleanUpsEndedAsync(Ct);
         Assert.False(Directory.Exists(spool.AttemptDirectory(spec, 0, 1)));
         Assert.Equal(20, (await spool.ReadAttemptAsync(spec, 0, 0, Ct)).Sum(p => p.Count));
     }
@@ -50,7 +51,7 @@ public sealed class AttemptCleanupTests : SpoolTest
     /// <summary>
     /// The report (94-166 MB kept per killed attempt), tried where a stream can break: the
     /// attempt has files and waits for memory (all of it taken here) when its stream is cancelled.
-    /// Its files go at once; files that stayed came from servers killed mid-write, which planning
+    /// Its files go once its background clean-up ends; files that stayed came from servers killed mid-write, which planning
     /// now deletes (above).
     /// </summary>
     [Fact]
@@ -81,6 +82,7 @@ public sealed class AttemptCleanupTests : SpoolTest
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => adding);
         await attempt.DisposeAsync();
 
+        await spool.CleanUpsEndedAsync(Ct);
         Assert.False(Directory.Exists(spool.AttemptDirectory(spec, 0, 0)), "the broken attempt's files stayed");
         held.ForEach(spool.Context.Pool.Return);
     }

@@ -89,6 +89,7 @@ public sealed class ClosedExchangeTests : SpoolTest
 
         AssertClosedFailure(error);
         Assert.Equal(SinkAttemptState.Aborted, attempt.State);
+        await writer.CleanUpsEndedAsync(Ct);
         AssertNothingLeft(spec);
     }
 
@@ -113,7 +114,32 @@ public sealed class ClosedExchangeTests : SpoolTest
 
             if (await finish is { } error)
                 AssertClosedFailure(Assert.IsType<SpoolException>(error));
+            await writer.CleanUpsEndedAsync(Ct);
             AssertNothingLeft(spec);
+        }
+    }
+
+    /// <summary>
+    /// A sink opening while the close's background deletion runs: the deletion removes the activity
+    /// directory the open records into, and the open must still fail as closed, not as a storage
+    /// failure (a contract run once saw UNAVAILABLE). Many rounds, the open landing at every point of
+    /// the deletion.
+    /// </summary>
+    [Fact]
+    public async Task OpenRacingTheDeletionOfItsClosedExchange_FailsExchangeClosed()
+    {
+        var closer = NewSpool();
+        for (var race = 0; race < 300; race++)
+        {
+            var spec = closer.Exchange($"race{race}", partitions: 1);
+            var late = NewSpool(); // a server that has not recorded the exchange's activity yet
+            await closer.Lifecycle.CloseAsync(spec.Key, Ct);
+
+            var deletion = closer.Lifecycle.DeleteAsync(spec.Key, Ct);
+            var error = await Assert.ThrowsAsync<SpoolException>(() => late.Registry.OpenAsync(spec, 0, 0, Ct));
+            await deletion;
+
+            Assert.True(error.Reason == SpoolErrorReason.ExchangeClosed, $"race {race}: {error.Reason}: {error}");
         }
     }
 

@@ -12,7 +12,7 @@ public sealed class LocalStorageFailureTests : SpoolTest
     {
         using var disk = TmpfsMount.Create(Path.Combine(Root, "tiny"), "2m");
         var storage = new LocalExchangeStorage([disk.Directory]);
-        var spool = new SpoolHarness(new SpoolContext(new SpoolOptions { SinkBufferSize = 64 * 1024, MaxPageStorageSize = SpoolOptions.MiB }, storage));
+        var spool = Track(new SpoolHarness(new SpoolContext(new SpoolOptions { SinkBufferSize = 64 * 1024, MaxPageStorageSize = SpoolOptions.MiB }, storage)));
         var spec = spool.Exchange("e1", partitions: 1);
 
         var error = await Assert.ThrowsAsync<SpoolException>(() => spool.WriteAttemptAsync(spec, 0, 0, Pages.Spread(0, 1, 100, _ => 50_000), Ct));
@@ -21,6 +21,7 @@ public sealed class LocalStorageFailureTests : SpoolTest
         Assert.Equal(SpoolErrorCode.ResourceExhausted, error.Code);
         Assert.Contains("No space left on device", error.Message);
         Assert.Contains(spool.AttemptDirectory(spec, 0, 0), error.Message);
+        await spool.CleanUpsEndedAsync(Ct);
         Assert.False(Directory.Exists(spool.AttemptDirectory(spec, 0, 0)), "the failed attempt's files were left on the full disk");
     }
 

@@ -122,8 +122,9 @@ public sealed class SinkAttemptTests : SpoolTest
 
         await attempt.AbortAsync();
 
-        Assert.False(Directory.Exists(spool.AttemptDirectory(spec, 0, 0)));
         spool.AssertNoBuffersHeld();
+        await spool.CleanUpsEndedAsync(Ct);
+        Assert.False(Directory.Exists(spool.AttemptDirectory(spec, 0, 0)));
         await Errors.ExpectAsync(SpoolErrorCode.Aborted, () => SpoolHarness.AddPagesAsync(attempt, SomePages(), Ct));
         await Errors.ExpectAsync(SpoolErrorCode.Aborted, () => attempt.FinishAsync(Ct));
     }
@@ -138,9 +139,10 @@ public sealed class SinkAttemptTests : SpoolTest
 
         await attempt.DisposeAsync();
 
+        spool.AssertNoBuffersHeld();
+        await spool.CleanUpsEndedAsync(Ct);
         Assert.Equal(0, spool.Registry.ActiveCount);
         Assert.False(Directory.Exists(spool.AttemptDirectory(spec, 0, 0)));
-        spool.AssertNoBuffersHeld();
     }
 
     [Fact]

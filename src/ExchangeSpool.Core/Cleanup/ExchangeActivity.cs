@@ -191,10 +191,16 @@ public sealed class ExchangeActivity
         }
         catch (Exception e)
         {
+            // The close's deletion removes the directory the record goes to: a write it broke says closed.
+            var failure = e is not SpoolException { Reason: SpoolErrorReason.ExchangeClosed } && await _tombstones.ExplainsAsync(exchange, e).ConfigureAwait(false)
+                ? ExchangeTombstones.Closed(exchange, consequence, e)
+                : e;
             lock (_recorded)
                 _recorded.Remove(exchange);
-            written.SetException(e);
-            throw;
+            written.SetException(failure);
+            if (failure == e)
+                throw;
+            throw failure;
         }
         lock (_recorded)
             _recorded[exchange] = new Recorded(now, record, written.Task);

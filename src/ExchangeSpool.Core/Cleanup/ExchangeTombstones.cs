@@ -62,6 +62,27 @@ public sealed class ExchangeTombstones
         return true;
     }
 
+    /// <summary>
+    /// Whether a failure of <paramref name="failure"/>'s kind came from the exchange being closed: a
+    /// close (on any server) deletes the exchange's directories, which can break a write under way
+    /// before a tombstone check would have seen the close. False when the check itself fails.
+    /// </summary>
+    public async Task<bool> ExplainsAsync(ExchangeKey exchange, Exception failure)
+    {
+        if (failure is SpoolException { Reason: SpoolErrorReason.ExchangeClosed })
+            return true;
+        if (failure is OperationCanceledException)
+            return false;
+        try
+        {
+            return await IsClosedAsync(exchange, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SpoolException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Throws <see cref="SpoolErrorReason.ExchangeClosed"/>, saying <paramref name="consequence"/>, when the exchange is closed.</summary>
     public async ValueTask ThrowIfClosedAsync(ExchangeKey exchange, string consequence, CancellationToken cancellationToken)
     {

@@ -16,6 +16,13 @@ namespace ExchangeSpool.Core.Sinks;
 /// Between messages the attempt is idle: when others wait for memory and it has stayed idle for the
 /// stall time, its partly filled buffers are sealed and written (<see cref="IReclaimable"/>), so an
 /// idle sink holds no buffer the budget needs.
+/// <para>
+/// An aborted attempt (a failed finish, a broken stream, an abort) gives its buffers back before its
+/// owner answers, and removes what it wrote from storage on the background clean-ups
+/// (<see cref="SpoolContext.Cleanups"/>): its stream's answer never waits for a store that does not
+/// answer. Until that clean-up ended the attempt stays registered, so a second stream for it is
+/// refused as busy instead of writing files the clean-up then deletes, and its exchange stays in use.
+/// </para>
 /// </summary>
 public sealed class SinkAttempt : IAsyncDisposable, IReclaimable
 {
@@ -27,24 +34,29 @@ public sealed class SinkAttempt : IAsyncDisposable, IReclaimable
     private readonly SemaphoreSlim _quota;
     private readonly SinkFileWriter _writer;
     private readonly CancellationTokenSource _abortRequested = new();
+    private readonly TaskCompletionSource<bool> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<bool> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Action<SinkAttempt> _onDisposed;
+    private readonly Action<SinkAttempt> _onEnded;
     private readonly object _stateLock = new();
     /// <summary>Held by the owner to start filling and by a reclaim while it seals: the two never touch the partitions at once.</summary>
     private readonly object _fillLock = new();
     private long _idleSince = long.MaxValue;
+    /// <summary>The owner until it disposes the attempt, plus the storage clean-up while it runs: the attempt has ended when both let go.</summary>
+    private int _holders = 1;
+    private int _disposed;
     private SinkAttemptState _state = SinkAttemptState.Open;
     private SpoolException? _abortReason;
     private SpoolBuffer? _reserved;
     private int _neededFrame;
     private int _neededCapacity;
 
-    internal SinkAttempt(SpoolContext context, ExchangeSpec exchange, SinkAttemptId id, Action<SinkAttempt> onDisposed)
+    /// <param name="onEnded">Called once the owner disposed the attempt and its storage clean-up, if any, ended.</param>
+    internal SinkAttempt(SpoolContext context, ExchangeSpec exchange, SinkAttemptId id, Action<SinkAttempt> onEnded)
     {
         _context = context;
         _exchange = exchange;
         Id = id;
-        _onDisposed = onDisposed;
+        _onEnded = onEnded;
         _partitions = new PartitionSink?[exchange.PartitionCount];
         var options = context.Options;
         var bufferCount = Math.Max(exchange.PartitionCount * options.SinkBuffersPerPartition, options.SinkBufferPoolMinSize);
@@ -67,7 +79,17 @@ public sealed class SinkAttempt : IAsyncDisposable, IReclaimable
     public SpoolException AbortFailure =>
         Volatile.Read(ref _abortReason) ?? new SpoolException(SpoolErrorReason.AttemptAborted, $"{Id} was aborted by an AbortSink call");
 
-    /// <summary>Completes when the attempt ends: true if committed, false if aborted.</summary>
+    /// <summary>
+    /// Completes once the attempt committed (true), or aborted and gave its memory back (false): it can
+    /// change no more. An aborted attempt's storage clean-up may still run (see <see cref="Completion"/>).
+    /// </summary>
+    public Task<bool> Outcome => _outcome.Task;
+
+    /// <summary>
+    /// Completes when the attempt ended and its files are dealt with: true once committed; false once
+    /// aborted and its storage clean-up ended (what that clean-up could not delete stays as garbage
+    /// for the exchange's deletion or the orphan sweeper).
+    /// </summary>
     public Task<bool> Completion => _completion.Task;
 
     /// <summary>
@@ -92,7 +114,8 @@ public sealed class SinkAttempt : IAsyncDisposable, IReclaimable
     /// <summary>
     /// Writes everything buffered, then the commit manifest. A closed exchange gains no commit: its
     /// tombstone is checked right before the manifest is written and again after it (a close may land
-    /// in between, and then the commit is deleted). A failed finish cleans up after itself.
+    /// in between, and then the commit is deleted). A failed finish gives its buffers back and throws;
+    /// deleting what it wrote goes on in the background.
     /// </summary>
     public async Task<SinkCommit> FinishAsync(CancellationToken cancellationToken)
     {
@@ -118,14 +141,15 @@ public sealed class SinkAttempt : IAsyncDisposable, IReclaimable
             doing = "checking that its exchange was not closed while it committed";
             await _context.Tombstones.ThrowIfClosedAsync(Id.Exchange, NotCommitted, cancellationToken).ConfigureAwait(false);
             SetState(SinkAttemptState.Committed);
+            _outcome.TrySetResult(true);
             _completion.TrySetResult(true);
             return new SinkCommit(files.Sum(f => f.PageCount), manifest.DataSize, files.Count);
         }
         catch (Exception e)
         {
             SetState(SinkAttemptState.Aborted);
-            var closed = await FailedBecauseClosedAsync(e).ConfigureAwait(false);
-            await CleanUpAsync(closed).ConfigureAwait(false);
+            var closed = await _context.Tombstones.ExplainsAsync(Id.Exchange, e).ConfigureAwait(false);
+            await EndAbortedAsync(closed).ConfigureAwait(false);
             if (closed && e is not SpoolException { Reason: SpoolErrorReason.ExchangeClosed })
                 throw ExchangeTombstones.Closed(Id.Exchange, NotCommitted, e);
             // A storage failure says which request failed; this says what the attempt needed it for.
@@ -136,26 +160,9 @@ public sealed class SinkAttempt : IAsyncDisposable, IReclaimable
     }
 
     /// <summary>
-    /// Whether a finish failed because the exchange was closed: a close on another server deletes the
-    /// exchange's directories, which can break a write before the tombstone check would have seen it.
+    /// Aborts an open attempt: gives its buffers back and starts deleting what it wrote in the
+    /// background; does nothing once it began finishing.
     /// </summary>
-    private async Task<bool> FailedBecauseClosedAsync(Exception failure)
-    {
-        if (failure is SpoolException { Reason: SpoolErrorReason.ExchangeClosed })
-            return true;
-        if (failure is OperationCanceledException)
-            return false;
-        try
-        {
-            return await _context.Tombstones.IsClosedAsync(Id.Exchange, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or SpoolException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>Aborts an open attempt and deletes what it wrote; does nothing once it began finishing.</summary>
     public async Task AbortAsync()
     {
         lock (_stateLock)
@@ -165,7 +172,7 @@ public sealed class SinkAttempt : IAsyncDisposable, IReclaimable
             _state = SinkAttemptState.Aborted;
         }
         LeaveReclaimer();
-        await CleanUpAsync().ConfigureAwait(false);
+        await EndAbortedAsync().ConfigureAwait(false);
     }
 
     /// <summary>
@@ -195,23 +202,34 @@ public sealed class SinkAttempt : IAsyncDisposable, IReclaimable
     internal async Task DiscardUnusedAsync()
     {
         SetState(SinkAttemptState.Aborted);
+        _outcome.TrySetResult(false);
         LeaveReclaimer();
-        await _writer.AbortAsync().ConfigureAwait(false);
+        await _writer.StopAsync().ConfigureAwait(false);
         _completion.TrySetResult(false);
         _abortRequested.Dispose();
     }
 
+    /// <summary>Aborts the attempt unless it committed; it leaves the registry once its storage clean-up, if any, ended too.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
         try
         {
             await AbortAsync().ConfigureAwait(false);
         }
         finally
         {
-            _onDisposed(this);
-            _abortRequested.Dispose();
+            LetGo();
         }
+    }
+
+    private void LetGo()
+    {
+        if (Interlocked.Decrement(ref _holders) > 0)
+            return;
+        _onEnded(this);
+        _abortRequested.Dispose();
     }
 
     private string NotCommitted => $"{Id} was not committed and what it wrote is deleted";
@@ -454,11 +472,11 @@ public sealed class SinkAttempt : IAsyncDisposable, IReclaimable
     }
 
     /// <summary>
-    /// Frees every buffer and deletes the attempt's files, unless a manifest made them committed; in a
-    /// closed exchange even then, and with them what else is left of the exchange (late attempts of
-    /// other servers recreate directories the close already deleted).
+    /// Gives every buffer back and stops the writer (its requests under way cancelled, nothing sent),
+    /// then starts the storage clean-up in the background: the owner answers without waiting for a
+    /// store that may not answer for minutes, and no memory waits for it.
     /// </summary>
-    private async Task CleanUpAsync(bool exchangeClosed = false)
+    private async Task EndAbortedAsync(bool exchangeClosed = false)
     {
         try
         {
@@ -471,44 +489,49 @@ public sealed class SinkAttempt : IAsyncDisposable, IReclaimable
                 }
             }
             ReturnReserved();
-            await _writer.AbortAsync().ConfigureAwait(false);
-            await DeleteWhatItWroteAsync(exchangeClosed).ConfigureAwait(false);
+            await _writer.StopAsync().ConfigureAwait(false);
         }
         finally
         {
-            _completion.TrySetResult(false);
+            _outcome.TrySetResult(false);
+            Interlocked.Increment(ref _holders);
+            _context.Cleanups.Run($"clean-up of aborted {Id}", token => CleanUpStorageAsync(exchangeClosed, token));
         }
     }
 
     /// <summary>
-    /// Best effort: a deletion the storage refuses now (the failure that ended the attempt often
-    /// breaks it too) must not replace that failure in what the stream reports. What is left is
-    /// garbage without a manifest, removed with the exchange.
+    /// Aborts the files the writer left open and deletes the attempt's directory, unless a manifest
+    /// made it committed; in a closed exchange even then, and with it what else is left of the
+    /// exchange (late attempts of other servers recreate directories the close already deleted).
+    /// A failure is the clean-up's (the background clean-ups log it); what stays is garbage without a
+    /// manifest, removed with the exchange.
     /// </summary>
-    private async Task DeleteWhatItWroteAsync(bool exchangeClosed)
+    private async Task CleanUpStorageAsync(bool exchangeClosed, CancellationToken cancellationToken)
     {
         try
         {
-            if (exchangeClosed || await _context.TryLoadManifestAsync(Id, CancellationToken.None).ConfigureAwait(false) is null)
-                await _context.Storage.DeleteDirectoryAsync(_context.Layout.AttemptDirectory(Id.Exchange, Id.SinkId, Id.AttemptId), CancellationToken.None).ConfigureAwait(false);
+            await _writer.AbortFilesAsync().ConfigureAwait(false);
+            if (exchangeClosed || await _context.TryLoadManifestAsync(Id, cancellationToken).ConfigureAwait(false) is null)
+                await _context.Storage.DeleteDirectoryAsync(_context.Layout.AttemptDirectory(Id.Exchange, Id.SinkId, Id.AttemptId), cancellationToken).ConfigureAwait(false);
+            if (exchangeClosed)
+                await DeleteRestOfClosedExchangeAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or SpoolException)
+        finally
         {
-            return;
+            _completion.TrySetResult(false);
+            LetGo();
         }
-        if (exchangeClosed)
-            await DeleteRestOfClosedExchangeAsync().ConfigureAwait(false);
     }
 
     /// <summary>
     /// Best effort: other attempts of the exchange may still be writing (and will delete their own
     /// files), so a deletion that trips over them is left to them and to the closing server.
     /// </summary>
-    private async Task DeleteRestOfClosedExchangeAsync()
+    private async Task DeleteRestOfClosedExchangeAsync(CancellationToken cancellationToken)
     {
         try
         {
-            await _context.DeleteExchangeAsync(Id.Exchange, CancellationToken.None).ConfigureAwait(false);
+            await _context.DeleteExchangeAsync(Id.Exchange, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or SpoolException)
         {

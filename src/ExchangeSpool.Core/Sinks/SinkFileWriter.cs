@@ -88,15 +88,26 @@ internal sealed class SinkFileWriter
     }
 
     /// <summary>
-    /// Stops writing, drops queued blocks and closes open files; deleting them is the caller's job.
-    /// Every file is closed even when closing one fails (what ended the attempt often breaks that
-    /// too), and such a failure never replaces the attempt's own in what its stream reports.
+    /// Stops writing without a storage request of its own: drops queued blocks, cancels the requests
+    /// under way and abandons the open files, so every buffer is back in the pool when it returns.
+    /// Removing what the open files sent is <see cref="AbortFilesAsync"/>'s.
     /// </summary>
-    public async Task AbortAsync()
+    public async Task StopAsync()
     {
         _queue.Writer.TryComplete();
         await _cancel.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
+        foreach (var file in _openFiles.Values)
+            await file.Writer.AbandonAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// After <see cref="StopAsync"/>: aborts the files left open (an S3 multipart upload, a partly
+    /// written file), each even when another fails; deleting the attempt's directory follows and
+    /// removes what an abort left.
+    /// </summary>
+    public async Task AbortFilesAsync()
+    {
         foreach (var file in _openFiles.Values)
         {
             try
@@ -149,8 +160,8 @@ internal sealed class SinkFileWriter
     {
         foreach (var (partitionId, file) in _openFiles.Where(entry => entry.Value.Writer.HeldBytes > 0).ToArray())
         {
-            _openFiles.Remove(partitionId);
             await CompleteFileAsync(file, cancellationToken).ConfigureAwait(false);
+            _openFiles.Remove(partitionId);
         }
     }
 
@@ -193,8 +204,8 @@ internal sealed class SinkFileWriter
         {
             if (file.RollOverIndex == block.FileIndex)
                 return file;
-            _openFiles.Remove(partitionId);
             await CompleteFileAsync(file, cancellationToken).ConfigureAwait(false);
+            _openFiles.Remove(partitionId);
         }
         var fileIndex = _nextFileIndex.GetValueOrDefault(partitionId);
         _nextFileIndex[partitionId] = fileIndex + 1;
@@ -206,6 +217,10 @@ internal sealed class SinkFileWriter
         return file;
     }
 
+    /// <summary>
+    /// The caller forgets the file only once this succeeded: a file whose completion failed may still
+    /// hold blocks (an S3 part whose upload failed), which only <see cref="StopAsync"/> gives back.
+    /// </summary>
     private async ValueTask CompleteFileAsync(OpenFile file, CancellationToken cancellationToken)
     {
         await file.Writer.CompleteAsync(cancellationToken).ConfigureAwait(false);

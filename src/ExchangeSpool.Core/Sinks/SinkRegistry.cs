@@ -4,8 +4,9 @@ using ExchangeSpool.Core.Cleanup;
 namespace ExchangeSpool.Core.Sinks;
 
 /// <summary>
-/// The attempts this server is writing now, so that an abort from another call reaches the stream
-/// that owns the attempt, and a second stream for the same attempt is refused.
+/// The attempts this server is writing now, or whose storage clean-up after an abort still runs, so
+/// that an abort from another call reaches the stream that owns the attempt, and a second stream for
+/// the same attempt is refused (it would write files that the clean-up then deletes).
 /// </summary>
 public sealed class SinkRegistry(SpoolContext context)
 {
@@ -24,7 +25,7 @@ public sealed class SinkRegistry(SpoolContext context)
         if (attemptId > SinkAttemptId.MaxSelectableAttemptId)
             throw SpoolException.InvalidArgument(
                 $"attempt id {attemptId} of sink {sinkId} of exchange {exchange.Key} is above the limit {SinkAttemptId.MaxSelectableAttemptId}: an output selector byte holds 0..{SinkAttemptId.MaxSelectableAttemptId}");
-        // In use here from before the attempt is registered until it is disposed: this server's sweeper never takes its exchange.
+        // In use here from before the attempt is registered until it ended (its owner disposed it and its storage clean-up is over): this server's sweeper never takes its exchange.
         var use = context.Activity.Enter(exchange);
         var attempt = new SinkAttempt(context, exchange, id, a =>
         {
@@ -36,7 +37,9 @@ public sealed class SinkRegistry(SpoolContext context)
             use.Dispose();
             // The files in that attempt's directory are the other stream's: leave them alone.
             await attempt.DiscardUnusedAsync().ConfigureAwait(false);
-            throw new SpoolException(SpoolErrorReason.AttemptBusy, $"{id} is already being written by another stream");
+            throw new SpoolException(SpoolErrorReason.AttemptBusy, _active.TryGetValue(id, out var other) && other.State == SinkAttemptState.Aborted
+                ? $"{id} was aborted and the deletion of what it wrote still runs; it cannot be written again until that ends"
+                : $"{id} is already being written by another stream");
         }
         try
         {
@@ -62,14 +65,20 @@ public sealed class SinkRegistry(SpoolContext context)
         return attempt;
     }
 
-    /// <summary>Aborts an attempt wherever it is; returns true when it had committed (and so was kept).</summary>
+    /// <summary>
+    /// Aborts an attempt wherever it is; returns true when it had committed (and so was kept). For an
+    /// attempt of this server it waits for the outcome, not for the storage clean-up that follows: the
+    /// caller needs to know whether the attempt committed, which is settled once it aborted, and its
+    /// answer must not wait for a store that does not answer. The clean-up keeps the attempt
+    /// registered (so no stream writes it again meanwhile) and the exchange's deletion waits for it.
+    /// </summary>
     public async Task<bool> AbortAsync(ExchangeSpec exchange, int sinkId, int attemptId, CancellationToken cancellationToken)
     {
         var id = CheckedId(exchange, sinkId, attemptId);
         if (_active.TryGetValue(id, out var attempt))
         {
             attempt.RequestAbort();
-            return await attempt.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return await attempt.Outcome.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         if (await IsCommittedAsync(id, cancellationToken).ConfigureAwait(false))
             return true;
@@ -95,7 +104,11 @@ public sealed class SinkRegistry(SpoolContext context)
         }
     }
 
-    /// <summary>Completes when every attempt of the exchange this server is writing now has committed or aborted.</summary>
+    /// <summary>
+    /// Completes when every attempt of the exchange this server is writing now has committed, or
+    /// aborted and ended its storage clean-up: deleting the exchange waits for it, since an attempt
+    /// whose clean-up still runs may still abort an upload or delete its directory.
+    /// </summary>
     public Task WhenAllEndedAsync(ExchangeKey exchange) =>
         Task.WhenAll(_active.Values.Where(attempt => attempt.Id.Exchange == exchange).Select(attempt => attempt.Completion));
 

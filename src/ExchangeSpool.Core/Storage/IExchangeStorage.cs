@@ -83,6 +83,15 @@ public interface IStorageFileWriter : IAsyncDisposable
     long HeldBytes => 0;
 
     ValueTask CompleteAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Gives the file up without a request of its own: cancels the writer's requests under way, waits
+    /// for them to end and gives back every block it holds. An aborted sink calls it before it answers,
+    /// so its memory never waits for the storage; <see cref="IAsyncDisposable.DisposeAsync"/>, which
+    /// then removes what was sent, may wait as long as the storage takes. A writer that holds no blocks
+    /// between calls has nothing to do (this default).
+    /// </summary>
+    ValueTask AbandonAsync() => ValueTask.CompletedTask;
 }
 
 /// <summary>

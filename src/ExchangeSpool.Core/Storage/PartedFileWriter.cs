@@ -7,8 +7,8 @@ namespace ExchangeSpool.Core.Storage;
 /// <see cref="MaxPartsInFlight"/> uploading, so one writer holds at most
 /// (<see cref="MaxPartsInFlight"/> + 1) parts, each at most one block over the part size. The parts
 /// are the sink's blocks themselves (<see cref="PartBuffer"/>), charged to the memory budget until
-/// uploaded; completion commits the parts in order. Disposing a writer that did not complete aborts
-/// it and gives back every block it holds. A backend supplies the requests.
+/// uploaded; completion commits the parts in order. Abandoning a writer gives back every block it
+/// holds; disposing one that did not complete abandons it, then aborts it. A backend supplies the requests.
 /// </summary>
 /// <typeparam name="TPart">What the store answers for an uploaded part and needs again to commit it (an ETag, a block id).</typeparam>
 public abstract class PartedFileWriter<TPart>(long partSize) : IStorageFileWriter
@@ -22,6 +22,7 @@ public abstract class PartedFileWriter<TPart>(long partSize) : IStorageFileWrite
     private PartBuffer _filling = new();
     private bool _partsBegun;
     private bool _completed;
+    private bool _abandoned;
     private bool _disposed;
 
     /// <summary>The whole file in one request: the file never filled a part.</summary>
@@ -65,17 +66,17 @@ public abstract class PartedFileWriter<TPart>(long partSize) : IStorageFileWrite
             if (_filling.Length > 0)
                 StartPart();
             while (_inFlight.Count > 0)
-                _uploaded.Add(await _inFlight.Dequeue().WaitAsync(cancellationToken).ConfigureAwait(false));
+                await TakeOldestPartAsync(cancellationToken).ConfigureAwait(false);
             await CommitPartsAsync(_uploaded, cancellationToken).ConfigureAwait(false);
         }
         _completed = true;
     }
 
-    public async ValueTask DisposeAsync()
+    public async ValueTask AbandonAsync()
     {
-        if (_disposed)
+        if (_abandoned)
             return;
-        _disposed = true;
+        _abandoned = true;
         await _cancel.CancelAsync().ConfigureAwait(false);
         while (_inFlight.TryDequeue(out var part))
         {
@@ -85,12 +86,20 @@ public abstract class PartedFileWriter<TPart>(long partSize) : IStorageFileWrite
             }
             catch
             {
-                // Failed or cancelled: the abort below removes whatever the part left behind.
+                // Failed or cancelled: the abort that follows removes whatever the part left behind.
             }
         }
+        _filling.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        await AbandonAsync().ConfigureAwait(false);
         if (!_completed)
             await AbortAsync().ConfigureAwait(false);
-        _filling.Dispose();
         _cancel.Dispose();
         GC.SuppressFinalize(this);
     }
@@ -104,8 +113,26 @@ public abstract class PartedFileWriter<TPart>(long partSize) : IStorageFileWrite
         }
         // The oldest upload finishes first as a rule; waiting for it bounds the memory and surfaces its failure.
         while (_inFlight.Count >= MaxPartsInFlight)
-            _uploaded.Add(await _inFlight.Dequeue().WaitAsync(cancellationToken).ConfigureAwait(false));
+            await TakeOldestPartAsync(cancellationToken).ConfigureAwait(false);
         StartPart();
+    }
+
+    /// <summary>
+    /// Takes the oldest part once its upload ended (its failure is thrown here, once); a part still
+    /// uploading when the wait is cancelled stays in flight, for <see cref="AbandonAsync"/> to wait for.
+    /// </summary>
+    private async ValueTask TakeOldestPartAsync(CancellationToken cancellationToken)
+    {
+        var oldest = _inFlight.Peek();
+        try
+        {
+            _uploaded.Add(await oldest.WaitAsync(cancellationToken).ConfigureAwait(false));
+        }
+        finally
+        {
+            if (oldest.IsCompleted)
+                _ = _inFlight.Dequeue();
+        }
     }
 
     private void StartPart()

@@ -107,7 +107,7 @@ public sealed class SpoolMetrics : IDisposable
         Meter.CreateObservableGauge("exchangespool.memory.waiters", memoryWaiters, unit: "{request}",
             description: "Requests for memory (sink buffers, read-ahead) queued because the budget is spent.");
         Meter.CreateObservableGauge("exchangespool.sinks.active", activeSinks, unit: "{stream}",
-            description: "Sink attempts being written now.");
+            description: "Sink attempts being written now, or aborted with the deletion of what they wrote still running.");
         Meter.CreateObservableGauge("exchangespool.sources.active", activeSources, unit: "{stream}",
             description: "Source reads streaming now.");
     }

@@ -6,8 +6,9 @@ namespace ExchangeSpool.Server.Service;
 /// <summary>
 /// Deletes closed exchanges in the background (on the core's <see cref="Core.Cleanup.BackgroundCleanups"/>),
 /// so CloseExchange answers once the tombstone is written and a deletion (on S3 a listing and paced
-/// multi-deletes) never depends on the caller's deadline; logs every background clean-up that fails.
-/// Shutdown waits for clean-ups under way for a while; what is left then stays as garbage.
+/// multi-deletes) never depends on the caller's deadline; logs every background clean-up that fails
+/// (these deletions, losing attempts, aborted attempts' files). Shutdown waits for clean-ups under
+/// way for a while; what is left then stays as garbage.
 /// </summary>
 internal sealed partial class ExchangeDeletions
 {

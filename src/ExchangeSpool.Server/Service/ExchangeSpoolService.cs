@@ -103,7 +103,8 @@ internal sealed class ExchangeSpoolService(
     /// <summary>
     /// One attempt per stream. Pages are added as they arrive (waiting here is what stops the stream
     /// being read when memory is spent); the finish message commits. Ending or breaking the stream
-    /// any other way aborts the attempt, which deletes what it wrote unless it had committed. A call
+    /// any other way aborts the attempt, which deletes what it wrote unless it had committed (in the
+    /// background: the answer never waits for the storage; see <see cref="SinkAttempt"/>). A call
     /// that fails before its client ended the stream answers once the client has (see <see cref="SinkRequestStream"/>).
     /// </summary>
     public async Task<SinkResult> WriteSink(IAsyncStreamReader<PageBatch> requests, ServerCallContext call)

@@ -17,7 +17,7 @@ namespace ExchangeSpool.Server.Service;
 internal sealed class ServerDrain(IHostApplicationLifetime lifetime, ServerOptions server, ILogger<ServerDrain> logger)
     : IHostedLifecycleService, IDisposable
 {
-    /// <summary>How long the host waits, after the grace period, for the ended streams to clean up (aborted sinks deleting their files).</summary>
+    /// <summary>How long the host waits, after the grace period, for the ended streams to answer (aborted sinks' files are deleted by the background clean-ups, drained after).</summary>
     public static readonly TimeSpan AbortAllowance = TimeSpan.FromSeconds(10);
 
     /// <summary>How often the drain looks whether every stream has ended.</summary>

@@ -68,6 +68,7 @@ public sealed class HdfsFailoverTests(FailoverHdfsSpoolServer server) : IClassFi
         Assert.Equal(ErrorReasons.StorageUnavailable, SpoolErrors.Reason(error));
         Assert.Contains($"HDFS CREATE hdfs://{WebHdfsTestServer.Nameservice}{server.Hdfs.Root}/", error.Status.Detail);
         Assert.Contains("AccessControlException (HTTP 403): Permission denied: user=spool, access=WRITE", error.Status.Detail);
+        await server.CleanUpsEndedAsync();
         Assert.Empty(await server.FilesOfQueryAsync(queryId));
     }
 

@@ -41,6 +41,9 @@ public sealed record Fault(FaultKind Kind, Func<HttpRequest, bool> Matches, int 
 
     public static bool AnyPut(HttpRequest request) => request.Method is "PUT" or "POST";
 
+    /// <summary>AbortMultipartUpload.</summary>
+    public static bool UploadAbort(HttpRequest request) => request.Method == "DELETE" && request.Query.ContainsKey("uploadId");
+
     public static bool AnyGet(HttpRequest request) => request.Method == "GET" && !request.Query.ContainsKey("list-type") && !request.Query.ContainsKey("uploads");
 
     /// <summary>A ranged GET: the reads of spool files, not of manifests.</summary>

@@ -169,8 +169,77 @@ public sealed class S3FaultTests(FaultyS3SpoolServer server) : IClassFixture<Fau
 
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
         Assert.Contains("was closed", error.Status.Detail);
+        await server.CleanUpsEndedAsync();
         await AssertNoUploadLeftAsync(queryId);
         await WaitUntilAsync(async () => (await server.FilesOfQueryAsync(queryId)).Count == 0);
+    }
+
+    /// <summary>
+    /// The stalled benchmark's case: the gateway stops answering (part uploads and upload aborts hang
+    /// until the request timeout). The finish fails once its part upload timed out, and its answer
+    /// does not wait for the abort of its multipart upload, which still hangs in the background.
+    /// </summary>
+    [Fact]
+    public async Task FinishWhileTheGatewayHangs_FailsWithoutWaitingForTheAbortOfItsUpload()
+    {
+        var queryId = NewQueryId();
+        var exchange = await Client.CreateExchangeAsync(queryId, "hungfinish", 1, false);
+        var uploadAbortHangs = HangPartUploadsAndUploadAborts(queryId);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => WriteAsync(Client, exchange, exchange.AddSink(0), 0, Pages.Select(p => (0, p)), finish: true));
+
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Contains("UploadPart", error.Status.Detail);
+        Assert.True(server.Server.Context.Cleanups.PendingCount > 0, "the failed finish answered only once its clean-up ended");
+        await uploadAbortHangs.WaitAsync(Patience);
+        server.Proxy.Clear();
+        await AssertNothingLeftAsync(exchange, queryId);
+    }
+
+    /// <summary>
+    /// The same outage met by an abort while two parts upload: the abort answers with the sink's memory
+    /// back (the hanging parts' included) while the abort of its upload hangs, the attempt still
+    /// registered; once the gateway answers again, nothing of it is left.
+    /// </summary>
+    [Fact]
+    public async Task SinkAbortedWhileTheGatewayHangs_AnswersWithItsMemoryBack_WhileItsUploadIsAbortedInTheBackground()
+    {
+        var queryId = NewQueryId();
+        var exchange = await Client.CreateExchangeAsync(queryId, "hungabort", 1, false);
+        var injected = server.Proxy.Injected;
+        var uploadAbortHangs = HangPartUploadsAndUploadAborts(queryId);
+        var writer = Client.CreateSink(exchange.InstantiateSink(exchange.AddSink(0), 0));
+        foreach (var page in Pages)
+            writer.Add(0, page);
+        // 12MB in 5MB parts: two parts upload (and hang) while the rest fills.
+        await WaitUntilAsync(() => Task.FromResult(server.Proxy.Injected >= injected + 2));
+
+        Assert.False(await writer.AbortAsync());
+
+        var info = await Client.GetServerInfoAsync();
+        Assert.Equal(0, info.MemoryUsedBytes);
+        Assert.Equal(1, info.ActiveSinks);
+        await uploadAbortHangs.WaitAsync(Patience);
+        Assert.True(server.Server.Context.Cleanups.PendingCount > 0, "the clean-up ended though aborting the upload hangs");
+        server.Proxy.Clear();
+        await AssertNothingLeftAsync(exchange, queryId);
+        Assert.Equal(0, (await Client.GetServerInfoAsync()).ActiveSinks);
+    }
+
+    /// <summary>Hangs the query's part uploads and upload aborts; the task completes once an upload abort hangs.</summary>
+    private Task HangPartUploadsAndUploadAborts(string queryId)
+    {
+        var uploadAbortHangs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var partUpload = Fault.OfQuery(queryId, Fault.PartUpload);
+        var uploadAbort = Fault.OfQuery(queryId, Fault.UploadAbort);
+        server.Proxy.Inject(new Fault(FaultKind.Hang, request =>
+        {
+            if (!uploadAbort(request))
+                return partUpload(request);
+            uploadAbortHangs.TrySetResult();
+            return true;
+        }));
+        return uploadAbortHangs.Task;
     }
 
     private async Task<IReadOnlyList<SpoolSourceHandle>> CommitAsync(SpoolExchange exchange)
@@ -191,6 +260,7 @@ public sealed class S3FaultTests(FaultyS3SpoolServer server) : IClassFixture<Fau
     /// <summary>No commit manifest, no object and no multipart upload of the exchange in either bucket; planning says so too.</summary>
     private async Task AssertNothingLeftAsync(SpoolExchange exchange, string queryId)
     {
+        await server.CleanUpsEndedAsync();
         Assert.Empty(await server.ExchangeDirectoriesOfQueryAsync(queryId));
         await AssertNoUploadLeftAsync(queryId);
         exchange.SinkFinished(exchange.AddSink(0), 0);

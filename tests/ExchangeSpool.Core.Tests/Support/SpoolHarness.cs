@@ -29,7 +29,12 @@ public sealed class SpoolHarness
 
     public HandlePlanner Planner { get; }
 
-    public LocalExchangeStorage Storage => (LocalExchangeStorage)Context.Storage;
+    public LocalExchangeStorage Storage => Context.Storage switch
+    {
+        LocalExchangeStorage local => local,
+        OutageStorage outage => outage.Local,
+        var other => throw new InvalidOperationException($"a test spool over {other.Kind} storage has no local paths"),
+    };
 
     public ExchangeSpec Exchange(string exchangeId, int partitions, bool preserveOrder = false) =>
         Lifecycle.Create(new ExchangeKey(QueryId, exchangeId), partitions, preserveOrder);
@@ -143,6 +148,10 @@ public sealed class SpoolHarness
         Storage.Resolve(Context.Layout.AttemptDirectory(spec.Key, sinkId, attemptId));
 
     public string FullPath(StoragePath path) => Storage.Resolve(path);
+
+    /// <summary>Waits until no background clean-up runs: an aborted attempt's files are dealt with then.</summary>
+    public Task CleanUpsEndedAsync(CancellationToken ct) =>
+        Wait.UntilAsync(() => Context.Cleanups.PendingCount == 0, "the background clean-ups end", ct);
 
     /// <summary>No buffer is rented: whatever the budget still counts is parked in the pool.</summary>
     public void AssertNoBuffersHeld() =>
