@@ -98,16 +98,19 @@ public sealed class LocalExchangeStorage : IExchangeStorage
         }
         finally
         {
-            DeleteTemporary(temporary);
+            DeleteIfPresent(temporary);
         }
     }
 
-    /// <summary>Its directory may be gone (a close deleted the exchange meanwhile), and the file with it.</summary>
-    private static void DeleteTemporary(string temporary)
+    /// <summary>
+    /// Deletes a file that may be gone, and its directory with it: a close on any server deletes the
+    /// exchange's directories while its files may still be written or aborted here.
+    /// </summary>
+    private static void DeleteIfPresent(string fullPath)
     {
         try
         {
-            File.Delete(temporary);
+            File.Delete(fullPath);
         }
         catch (DirectoryNotFoundException)
         {
@@ -177,13 +180,7 @@ public sealed class LocalExchangeStorage : IExchangeStorage
 
     public ValueTask DeleteFileAsync(StoragePath path, CancellationToken cancellationToken)
     {
-        try
-        {
-            File.Delete(Resolve(path));
-        }
-        catch (DirectoryNotFoundException)
-        {
-        }
+        DeleteIfPresent(Resolve(path));
         return ValueTask.CompletedTask;
     }
 
@@ -269,16 +266,8 @@ public sealed class LocalExchangeStorage : IExchangeStorage
         public async ValueTask DisposeAsync()
         {
             await file.DisposeAsync().ConfigureAwait(false);
-            if (_completed)
-                return;
-            try
-            {
-                File.Delete(fullPath);
-            }
-            catch (DirectoryNotFoundException)
-            {
-                // Its directory went first (another server closed the exchange): the file went with it.
-            }
+            if (!_completed)
+                DeleteIfPresent(fullPath);
         }
     }
 
