@@ -26,16 +26,15 @@ public sealed class CpuAccounted(IThroughputSubject subject, Func<TimeSpan> cpu,
     public async Task SettleAsync(int maxRounds)
     {
         TimeSpan? previous = null;
-        for (SettlingRounds = 1; SettlingRounds <= maxRounds; SettlingRounds++)
+        for (SettlingRounds = 1; ; SettlingRounds++)
         {
             var before = cpu();
             await subject.MeasureRoundAsync();
             var spent = cpu() - before;
-            if (previous is { } last && spent.TotalSeconds <= last.TotalSeconds * (1 + SettledWithin))
+            if (SettlingRounds == maxRounds || spent.TotalSeconds <= previous?.TotalSeconds * (1 + SettledWithin))
                 return;
             previous = spent;
         }
-        SettlingRounds = maxRounds;
     }
 
     public async Task<Directions> MeasureRoundAsync()
